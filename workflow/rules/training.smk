@@ -1,0 +1,29 @@
+rule train:
+    input:
+        dataset="resources/datasets/{dataset}.npz",
+        manifest="resources/datasets/{dataset}.manifest.json",
+    output:
+        generator="results/{dataset}/{experiment}/generator.keras",
+        metrics="results/{dataset}/{experiment}/metrics.csv",
+        status="results/{dataset}/{experiment}/status.json",
+        config="results/{dataset}/{experiment}/config.yaml",
+        frames=directory("results/{dataset}/{experiment}/frames"),
+        snapshots=directory("results/{dataset}/{experiment}/snapshots"),
+    params:
+        settings=train_settings,
+        # Checkpoints live outside the outputs: Snakemake deletes a failed job's outputs.
+        work_dir=lambda wildcards: f"results/{wildcards.dataset}/{wildcards.experiment}/train_state",
+        gpu=config["resources"]["gpu"],
+    log:
+        "logs/train/{dataset}/{experiment}.log",
+    benchmark:
+        "benchmarks/train/{dataset}/{experiment}.tsv"
+    threads: config["resources"]["train_threads"]
+    resources:
+        mem_mb=4000,
+        runtime=24 * 60,
+        gpu=1 if config["resources"]["gpu"] else 0,
+    conda:
+        "../envs/tensorflow.yaml"
+    script:
+        "../scripts/train.py"

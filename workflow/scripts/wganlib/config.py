@@ -1,0 +1,355 @@
+"""The configuration: validation against the schema, and the grid expanded into experiments.
+
+Used by workflow/rules/common.smk and by every script run by hand, so both read the same
+config the same way. No TensorFlow here: the Snakefile imports this module.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import fnmatch
+import itertools
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+
+MODELS = ("dcgan", "wgan", "wgan-gp")
+TRAINING_KEYS = (
+    "generator_iterations",
+    "batch_size",
+    "z_dim",
+    "snapshot_every",
+    "checkpoint_every",
+    "keep_checkpoints",
+    "log_every",
+)
+MODEL_KEYS = (
+    "optimizer",
+    "learning_rate",
+    "beta_1",
+    "beta_2",
+    "n_critic",
+    "clip_value",
+    "gradient_penalty",
+    "critic_burst",
+)
+# Settings that mean something for one model only; setting them for another is a mistake.
+MODEL_ONLY = {"clip_value": "wgan", "gradient_penalty": "wgan-gp"}
+NETWORK_DEFAULTS = {
+    "conv": {"width": 64, "depth": 0, "constant_width": False},
+    "mlp": {"width": 512, "depth": 4, "constant_width": False},
+}
+
+
+class ConfigError(ValueError):
+    """A user mistake in the config: the message names the key path and what is expected."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One cell of the grid: what a training job needs, fully resolved."""
+
+    name: str
+    dataset: str
+    model: str
+    architecture: str
+    seed: int
+    generator: dict
+    critic: dict
+    optimizer: str
+    learning_rate: float
+    n_critic: int
+    generator_iterations: int
+    batch_size: int
+    z_dim: int
+    snapshot_every: int
+    checkpoint_every: int
+    keep_checkpoints: int
+    log_every: int
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    clip_value: float | None = None
+    gradient_penalty: float | None = None
+    critic_burst: dict | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Normalised form (sorted keys) for Snakemake params: key order changes nothing."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Experiment":
+        return cls(**json.loads(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+def read_yaml(path: str | Path) -> dict:
+    """Parse a YAML config file; a syntax error becomes a ConfigError with its line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file ({err.strerror}).") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}.") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top, got {type(data).__name__}.")
+    return data
+
+
+def exit_on_bad_yaml(path: str | Path) -> None:
+    """Stop with one message naming the line when ``path`` exists but is not valid YAML."""
+    if Path(path).exists():
+        try:
+            read_yaml(path)
+        except ConfigError as err:
+            raise SystemExit(f"Error: {err}") from None
+
+
+def _validator_with_defaults():
+    """A validator that fills in the schema's defaults while it validates (jsonschema FAQ)."""
+    base = jsonschema.Draft202012Validator
+    check_properties = base.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, subschema in properties.items():
+                if "default" in subschema and key not in instance:
+                    instance[key] = copy.deepcopy(subschema["default"])
+        yield from check_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(base, {"properties": properties_with_defaults})
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _suggest(word: Any, choices: list[str]) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """One line for one schema error, in words a user acts on."""
+    schema, value = error.schema, error.instance
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(schema.get("properties", {}))
+        unknown = [k for k in value if k not in allowed]
+        if allowed:
+            return (
+                f"unknown key '{unknown[0]}'{_suggest(unknown[0], allowed)}; "
+                f"allowed keys: {', '.join(allowed)}"
+            )
+    if error.validator == "enum":
+        choices = [str(c).lower() if isinstance(c, bool) else str(c) for c in error.validator_value]
+        return f"{value!r} is not allowed{_suggest(value, choices)}; choose one of: {', '.join(choices)}"
+    if error.validator == "propertyNames":
+        return error.message
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"expected {'an' if str(expected)[0] in 'aeiou' else 'a'} {expected}, got {value!r}"
+    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {
+            "minimum": "at least",
+            "exclusiveMinimum": "greater than",
+            "maximum": "at most",
+            "exclusiveMaximum": "less than",
+        }
+        return f"{value!r} is out of range: it must be {words[error.validator]} {error.validator_value}"
+    if error.validator == "minItems":
+        return "the list is empty; give at least one entry"
+    if error.validator == "uniqueItems":
+        return f"{value!r} lists an entry twice"
+    if error.validator == "required":
+        return error.message
+    return error.message
+
+
+def _raise_schema_errors(errors: list[jsonschema.ValidationError], source: str) -> None:
+    if not errors:
+        return
+    errors = sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    lines = [f"  {_key_path(e)}: {_describe(e)}" for e in errors[:5]]
+    more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
+    raise ConfigError(f"Invalid config ({source}):\n" + "\n".join(lines) + more)
+
+
+def validate(config: dict, source: str = "config") -> dict:
+    """Validate ``config`` against the schema and return a copy with every default filled in."""
+    config = copy.deepcopy(config)
+    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    user_architectures = config.get("architecture_definitions")
+    if isinstance(user_architectures, dict):  # the user's entries join the presets
+        presets = schema["properties"]["architecture_definitions"]["default"]
+        config["architecture_definitions"] = {**presets, **user_architectures}
+    validator = _validator_with_defaults()(schema)
+    _raise_schema_errors(list(validator.iter_errors(config)), source)
+    _check_semantics(config, source)
+    return config
+
+
+def load(path: str | Path) -> dict:
+    """Read, validate and fill a config file (what a script run by hand uses)."""
+    return validate(read_yaml(path), str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# Checks the schema cannot express
+
+
+def _fail(source: str, path: str, message: str) -> None:
+    raise ConfigError(f"Invalid config ({source}):\n  {path}: {message}")
+
+
+def _check_semantics(config: dict, source: str) -> None:
+    defined = config["architecture_definitions"]
+    for i, name in enumerate(config["architectures"]):
+        if name not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            _fail(
+                source,
+                f"architectures[{i}]",
+                f"'{name}' is not defined under architecture_definitions{_suggest(name, list(defined))}; "
+                f"defined: {known}",
+            )
+    for name, arch in defined.items():
+        if name in MODELS or any(name.startswith(m + "-") for m in MODELS):
+            _fail(
+                source,
+                f"architecture_definitions.{name}",
+                "an architecture name must not start with a model name "
+                f"({', '.join(MODELS)}), or experiment names become ambiguous",
+            )
+        gen_bn = arch["generator"].get("batch_norm", "all" if arch["generator"]["type"] == "conv" else "none")
+        if gen_bn not in ("all", "none", "first"):
+            _fail(
+                source,
+                f"architecture_definitions.{name}.generator.batch_norm",
+                f"{json.dumps(gen_bn)} is not allowed; choose one of: all, none, first",
+            )
+        critic_bn = arch["critic"].get("batch_norm", True)
+        if not isinstance(critic_bn, bool):
+            _fail(
+                source,
+                f"architecture_definitions.{name}.critic.batch_norm",
+                f"{json.dumps(critic_bn)} is not allowed; choose true or false",
+            )
+    names = [e.name for e in _grid(config)]
+    for pattern, settings in config["overrides"].items():
+        matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+        if not matched:
+            _fail(
+                source,
+                f"overrides.{pattern}",
+                f"matches no experiment of the grid{_suggest(pattern, names)}; "
+                f"experiments: {', '.join(names[:12])}{' ...' if len(names) > 12 else ''}",
+            )
+        for key, model in MODEL_ONLY.items():
+            if key in settings and any(_model_of(n) != model for n in matched):
+                _fail(source, f"overrides.{pattern}.{key}", f"{key} applies only to {model} experiments")
+
+
+def _model_of(name: str) -> str:
+    return max((m for m in MODELS if name.startswith(m + "-")), key=len)
+
+
+# --------------------------------------------------------------------------------------------
+# The grid
+
+
+@dataclass(frozen=True)
+class _Cell:
+    name: str
+    dataset: str
+    model: str
+    architecture: str
+    seed: int
+
+
+def _grid(config: dict) -> list[_Cell]:
+    return [
+        _Cell(f"{model}-{arch}-s{seed}", dataset, model, arch, seed)
+        for dataset, model, arch, seed in itertools.product(
+            config["datasets"], config["models"], config["architectures"], config["seeds"]
+        )
+    ]
+
+
+def _network(spec: dict, role: str, model: str) -> dict:
+    net = {**NETWORK_DEFAULTS[spec["type"]], **spec}
+    if role == "generator":
+        net.setdefault("batch_norm", "all" if net["type"] == "conv" else "none")
+    else:
+        # WGAN-GP penalises each sample's gradient, which batch norm would mix across the batch:
+        # Gulrajani et al. (Sec. 4) use layer norm in its critic instead.
+        batch_norm = net.pop("batch_norm", True)
+        net["normalization"] = ("layer" if model == "wgan-gp" else "batch") if batch_norm else "none"
+    return net
+
+
+def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
+    """Expand a validated config into its experiments, keyed by (dataset, experiment name)."""
+    result: dict[tuple[str, str], Experiment] = {}
+    for cell in _grid(config):
+        settings: dict[str, Any] = {**config["training"], **config["model_settings"][cell.model]}
+        for pattern, override in config["overrides"].items():
+            if fnmatch.fnmatchcase(cell.name, pattern):
+                settings.update(override)
+        arch = config["architecture_definitions"][cell.architecture]
+        experiment = Experiment(
+            name=cell.name,
+            dataset=cell.dataset,
+            model=cell.model,
+            architecture=cell.architecture,
+            seed=cell.seed,
+            generator=_network(arch["generator"], "generator", cell.model),
+            critic=_network(arch["critic"], "critic", cell.model),
+            **{k: settings[k] for k in TRAINING_KEYS + MODEL_KEYS if k in settings},
+        )
+        key = (cell.dataset, cell.name)
+        if key in result:
+            raise ConfigError(
+                f"Invalid config: two experiments are both named '{cell.name}' on {cell.dataset}; "
+                "rename an architecture so that model-architecture names differ."
+            )
+        result[key] = experiment
+    return result
+
+
+def find_experiment(config: dict, name: str, dataset: str | None = None) -> Experiment:
+    """The experiment called ``name`` (and on ``dataset`` when several datasets have it)."""
+    grid = experiments(config)
+    found = [e for (d, n), e in grid.items() if n == name and (dataset is None or d == dataset)]
+    if not found:
+        names = sorted({n for _, n in grid})
+        raise ConfigError(f"No experiment '{name}' in the grid{_suggest(name, names)}; experiments: {', '.join(names)}")
+    if len(found) > 1:
+        raise ConfigError(
+            f"Experiment '{name}' exists on several datasets ({', '.join(e.dataset for e in found)}); "
+            "say which with --dataset."
+        )
+    return found[0]

@@ -1,0 +1,417 @@
+"""Training one experiment: the loop of WGAN's Algorithm 1 (and its GAN and WGAN-GP variants),
+with snapshots, metrics, checkpoints and exact resume kept out of the training step.
+
+Resume is exact: the checkpoint holds both networks, both optimizers, the random generator's
+state and the data position; data order comes from (seed, epoch), and op determinism is on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import platform
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+import yaml
+
+from wganlib import losses
+from wganlib.config import Experiment
+from wganlib.images import image_grid, save_png
+from wganlib.io import atomic_path, write_json, write_text
+from wganlib.models import build_critic, build_generator
+
+log = logging.getLogger(__name__)
+
+METRIC_COLUMNS = (
+    "generator_iteration",
+    "critic_iterations",
+    "critic_loss",
+    "generator_loss",
+    "em_estimate",
+    "js_estimate",
+    "gradient_penalty",
+    "d_real",
+    "d_fake",
+    "wall_time_s",
+    "iterations_per_s",
+)
+FRAME_SAMPLES = 64
+FRAME_NOISE_SEED = 20170126  # the WGAN paper's arXiv date: the same frame noise for every run
+
+
+def configure_tensorflow(threads: int, use_gpu: bool) -> str:
+    """Threads from Snakemake, deterministic ops, and the device. Call before building anything."""
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    tf.config.experimental.enable_op_determinism()
+    gpus = tf.config.list_physical_devices("GPU")
+    if not use_gpu and gpus:
+        tf.config.set_visible_devices([], "GPU")
+        gpus = []
+    if use_gpu and not gpus:
+        log.warning("resources.gpu is true but TensorFlow sees no GPU: training on the CPU")
+    return "GPU" if gpus else "CPU"
+
+
+def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
+    """Critic updates before generator iteration `iteration` (0-based): WGAN's schedule trains the
+    critic `burst.iterations` times for the first `burst.first` and every `burst.every`-th one."""
+    if burst and (iteration < burst["first"] or iteration % burst["every"] == 0):
+        return burst["iterations"]
+    return n_critic
+
+
+def to_unit_range(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range of the tanh output."""
+    return (images.astype(np.float32)[..., None] / 127.5) - 1.0
+
+
+def make_optimizer(exp: Experiment):
+    import keras
+
+    if exp.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=exp.learning_rate)
+    return keras.optimizers.Adam(learning_rate=exp.learning_rate, beta_1=exp.beta_1, beta_2=exp.beta_2)
+
+
+class BatchOrder:
+    """Which images each critic step sees: a permutation per epoch from (seed, epoch)."""
+
+    def __init__(self, n_images: int, batch_size: int, seed: int, epoch: int = 0, position: int = 0):
+        if batch_size > n_images:
+            raise ValueError(f"batch_size {batch_size} is larger than the {n_images} training images")
+        self.n_images, self.batch_size, self.seed = n_images, batch_size, seed
+        self.epoch, self.position = epoch, position
+        self._order = self._permutation()
+
+    def _permutation(self) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.epoch]).permutation(self.n_images)
+
+    def next(self, n_batches: int) -> np.ndarray:
+        batches = []
+        for _ in range(n_batches):
+            if self.position + self.batch_size > self.n_images:  # drop the remainder, next epoch
+                self.epoch, self.position = self.epoch + 1, 0
+                self._order = self._permutation()
+            batches.append(self._order[self.position : self.position + self.batch_size])
+            self.position += self.batch_size
+        return np.stack(batches).astype(np.int32)
+
+
+class GAN:
+    """A generator, a critic, their optimizers and the training step of one model."""
+
+    def __init__(self, exp: Experiment, images: np.ndarray):
+        self.exp = exp
+        self.generator = build_generator(exp.generator, exp.z_dim)
+        self.critic = build_critic(exp.critic)
+        self.generator_optimizer = make_optimizer(exp)
+        self.critic_optimizer = make_optimizer(exp)
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.critic_optimizer.build(self.critic.trainable_variables)
+        self.rng = tf.random.Generator.from_seed(exp.seed)
+        self.data = tf.constant(to_unit_range(images))  # the whole dataset, on the device once
+        self.train_iteration = tf.function(
+            self._train_iteration,
+            input_signature=[tf.TensorSpec([None, exp.batch_size], tf.int32)],
+        )
+
+    def _critic_step(self, real: tf.Tensor) -> dict:
+        exp, batch = self.exp, tf.shape(real)[0]
+        z = self.rng.normal([batch, exp.z_dim])
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            d_real = self.critic(real, training=True)
+            d_fake = self.critic(fake, training=True)
+            if exp.model == "dcgan":
+                loss = losses.gan_discriminator_loss(d_real, d_fake)
+                penalty = tf.constant(0.0)
+            else:
+                loss = losses.wasserstein_critic_loss(d_real, d_fake)
+                penalty = tf.constant(0.0)
+                if exp.model == "wgan-gp":
+                    alpha = self.rng.uniform([batch, 1, 1, 1])  # uniform per sample, as the paper
+                    penalty = losses.gradient_penalty(self.critic, real, fake, alpha)
+            total = loss + (exp.gradient_penalty or 0.0) * penalty
+        grads = tape.gradient(total, self.critic.trainable_variables)
+        self.critic_optimizer.apply(grads, self.critic.trainable_variables)
+        if exp.model == "wgan":
+            losses.clip_weights(self.critic, exp.clip_value)
+        if exp.model == "dcgan":
+            d_real, d_fake = tf.sigmoid(d_real), tf.sigmoid(d_fake)
+        return {
+            "critic_loss": loss,
+            "gradient_penalty": penalty,
+            "d_real": tf.reduce_mean(d_real),
+            "d_fake": tf.reduce_mean(d_fake),
+        }
+
+    def _generator_step(self) -> tf.Tensor:
+        z = self.rng.normal([self.exp.batch_size, self.exp.z_dim])
+        with tf.GradientTape() as tape:
+            d_fake = self.critic(self.generator(z, training=True), training=True)
+            if self.exp.model == "dcgan":
+                loss = losses.gan_generator_loss(d_fake)
+            else:
+                loss = losses.wasserstein_generator_loss(d_fake)
+        grads = tape.gradient(loss, self.generator.trainable_variables)
+        self.generator_optimizer.apply(grads, self.generator.trainable_variables)
+        return loss
+
+    def _train_iteration(self, batches: tf.Tensor) -> dict:
+        """One generator iteration: len(batches) critic updates, then one generator update."""
+        stats = {k: tf.constant(0.0) for k in ("critic_loss", "gradient_penalty", "d_real", "d_fake")}
+        for indices in batches:  # a tf.while_loop: the critic steps run without leaving the graph
+            stats = self._critic_step(tf.gather(self.data, indices))
+        stats["generator_loss"] = self._generator_step()
+        return stats
+
+    # -- state for checkpoints ---------------------------------------------------------------
+    def variables(self) -> list[tf.Variable]:
+        return (
+            list(self.generator.weights)
+            + list(self.critic.weights)
+            + list(self.generator_optimizer.variables)
+            + list(self.critic_optimizer.variables)
+        )
+
+    def get_state(self) -> list[np.ndarray]:
+        return [np.asarray(v.numpy()) for v in self.variables()] + [self.rng.state.numpy()]
+
+    def set_state(self, arrays: list[np.ndarray]) -> None:
+        *weights, rng_state = arrays
+        for variable, value in zip(self.variables(), weights, strict=True):
+            variable.assign(value)
+        self.rng.reset(rng_state)
+
+    def sample(self, z: np.ndarray) -> np.ndarray:
+        return self.generator(tf.constant(z, tf.float32), training=False).numpy()
+
+
+# ------------------------------------------------------------------------------------------------
+# Bookkeeping: the work folder (checkpoints, frames, snapshots, partial metrics) and publishing
+
+
+def settings_digest(exp: Experiment) -> str:
+    return hashlib.sha256(exp.to_json().encode()).hexdigest()[:12]
+
+
+@dataclass
+class Outputs:
+    """The declared outputs of the train rule."""
+
+    generator: Path
+    metrics: Path
+    status: Path
+    config: Path
+    frames: Path
+    snapshots: Path
+
+
+class WorkFolder:
+    """Everything of a run in progress, in a folder that is not a Snakemake output (so a failed
+    job's outputs can be deleted without losing it), one subfolder per settings digest."""
+
+    def __init__(self, root: Path, exp: Experiment):
+        self.root = Path(root) / settings_digest(exp)
+        self.checkpoints = self.root / "checkpoints"
+        self.frames = self.root / "frames"
+        self.snapshots = self.root / "snapshots"
+        self.events = self.root / "events"
+        for folder in (self.checkpoints, self.frames, self.snapshots):
+            folder.mkdir(parents=True, exist_ok=True)
+        write_text(self.root / "settings.json", exp.to_json() + "\n")
+
+    def latest_checkpoint(self) -> Path | None:
+        found = sorted(self.checkpoints.glob("ckpt_*.npz"))
+        return found[-1] if found else None
+
+    def save_checkpoint(self, iteration: int, gan: GAN, order: BatchOrder, rows: list[dict], wall: float, keep: int) -> None:
+        state = {f"v{i:04d}": a for i, a in enumerate(gan.get_state())}
+        meta = {"iteration": iteration, "epoch": order.epoch, "position": order.position, "wall_time_s": wall}
+        buffer = io.StringIO()
+        _write_rows(buffer, rows)
+        path = self.checkpoints / f"ckpt_{iteration:08d}.npz"
+        with atomic_path(path) as tmp:
+            np.savez(tmp, meta=json.dumps(meta), metrics=buffer.getvalue(), **state)
+        for old in sorted(self.checkpoints.glob("ckpt_*.npz"))[:-keep]:
+            old.unlink()
+
+    def load_checkpoint(self, path: Path, gan: GAN) -> tuple[dict, list[dict]]:
+        with np.load(path) as saved:
+            meta = json.loads(str(saved["meta"]))
+            rows = list(csv.DictReader(io.StringIO(str(saved["metrics"]))))
+            gan.set_state([saved[k] for k in sorted(k for k in saved.files if k.startswith("v"))])
+        return meta, [{k: float(v) for k, v in row.items()} for row in rows]
+
+
+def _write_rows(stream, rows: list[dict]) -> None:
+    writer = csv.DictWriter(stream, fieldnames=METRIC_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _fmt(row[k]) for k in METRIC_COLUMNS})
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+
+
+def frame_noise(z_dim: int, n: int = FRAME_SAMPLES) -> np.ndarray:
+    return np.random.default_rng(FRAME_NOISE_SEED).standard_normal((n, z_dim)).astype(np.float32)
+
+
+def software_versions() -> dict:
+    import keras
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# The loop
+
+
+def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *, device: str = "CPU", threads: int = 1) -> dict:
+    """Train ``exp`` on ``images`` (uint8, N x 28 x 28), resuming from ``work_root`` when possible."""
+    work = WorkFolder(work_root, exp)
+    gan = GAN(exp, images)
+    order = BatchOrder(len(images), exp.batch_size, exp.seed)
+    iteration, rows, wall_before = 0, [], 0.0
+    checkpoint = work.latest_checkpoint()
+    if checkpoint is not None:
+        meta, rows = work.load_checkpoint(checkpoint, gan)
+        iteration, wall_before = meta["iteration"], meta["wall_time_s"]
+        order = BatchOrder(len(images), exp.batch_size, exp.seed, meta["epoch"], meta["position"])
+        log.info("resuming %s from %s (generator iteration %d)", exp.name, checkpoint.name, iteration)
+    else:
+        others = [p.name for p in Path(work_root).iterdir() if p.is_dir() and p != work.root]
+        if others:
+            log.info("no checkpoint for these settings (kept for other settings: %s): starting fresh", ", ".join(others))
+        log.info("training %s from scratch: %d generator iterations on %s", exp.name, exp.generator_iterations, device)
+    z_frames = frame_noise(exp.z_dim)
+    writer = tf.summary.create_file_writer(str(work.events))
+    status, diverged_at = "completed", None
+    started, last = time.perf_counter(), time.perf_counter()
+    while iteration < exp.generator_iterations:
+        n_critic = critic_iterations(iteration, exp.n_critic, exp.critic_burst)
+        stats = {k: float(v) for k, v in gan.train_iteration(order.next(n_critic)).items()}
+        iteration += 1
+        now = time.perf_counter()
+        row = _metrics_row(exp, iteration, n_critic, stats, wall_before + now - started, 1.0 / max(now - last, 1e-9))
+        last = now
+        rows.append(row)
+        _write_summaries(writer, row)
+        if not all(math.isfinite(stats[k]) for k in ("critic_loss", "generator_loss")):
+            status, diverged_at = "diverged", iteration
+            log.warning("%s diverged at generator iteration %d: losses are not finite; stopping here", exp.name, iteration)
+            _snapshot(gan, work, iteration, z_frames, writer)
+            break
+        if iteration % exp.snapshot_every == 0 or iteration == exp.generator_iterations:
+            _snapshot(gan, work, iteration, z_frames, writer)
+        if iteration % exp.checkpoint_every == 0 and iteration < exp.generator_iterations:
+            work.save_checkpoint(iteration, gan, order, rows, row["wall_time_s"], exp.keep_checkpoints)
+        if iteration % exp.log_every == 0 or iteration == exp.generator_iterations:
+            _log_progress(exp, row, rows)
+    writer.close()
+    result = {
+        "status": status,
+        "generator_iterations": iteration,
+        "diverged_at": diverged_at,
+        "wall_time_s": rows[-1]["wall_time_s"] if rows else 0.0,
+    }
+    _publish(exp, gan, work, out, rows, result, device, threads)
+    return result
+
+
+def _metrics_row(exp: Experiment, iteration: int, n_critic: int, stats: dict, wall: float, speed: float) -> dict:
+    nan = float("nan")
+    wasserstein = exp.model != "dcgan"
+    return {
+        "generator_iteration": iteration,
+        "critic_iterations": n_critic,
+        "critic_loss": stats["critic_loss"],
+        "generator_loss": stats["generator_loss"],
+        "em_estimate": -stats["critic_loss"] if wasserstein else nan,
+        "js_estimate": nan if wasserstein else float(losses.js_estimate(stats["critic_loss"])),
+        "gradient_penalty": stats["gradient_penalty"] if exp.model == "wgan-gp" else nan,
+        "d_real": stats["d_real"],
+        "d_fake": stats["d_fake"],
+        "wall_time_s": wall,
+        "iterations_per_s": speed,
+    }
+
+
+def _write_summaries(writer, row: dict) -> None:
+    with writer.as_default(step=int(row["generator_iteration"])):
+        for key in METRIC_COLUMNS[2:9]:
+            if math.isfinite(row[key]):
+                tf.summary.scalar(key, row[key])
+
+
+def _snapshot(gan: GAN, work: WorkFolder, iteration: int, z: np.ndarray, writer) -> None:
+    """A frame from the fixed noise and the generator weights, for GIFs and quality over training."""
+    images = np.nan_to_num(gan.sample(z)[..., 0])
+    grid = image_grid(images, ncols=8)
+    save_png(work.frames / f"iter_{iteration:06d}.png", grid)
+    with atomic_path(work.snapshots / f"iter_{iteration:06d}.weights.h5") as tmp:
+        gan.generator.save_weights(tmp)
+    with writer.as_default(step=iteration):
+        tf.summary.image("samples", grid[None, :, :, None], step=iteration)
+
+
+def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
+    recent = rows[-min(len(rows), exp.log_every) :]
+    speed = len(recent) / max(recent[-1]["wall_time_s"] - recent[0]["wall_time_s"], 1e-9) if len(recent) > 1 else row["iterations_per_s"]
+    eta = (exp.generator_iterations - row["generator_iteration"]) / max(speed, 1e-9)
+    estimate = f"EM {row['em_estimate']:.4f}" if exp.model != "dcgan" else f"JS {row['js_estimate']:.4f}"
+    log.info(
+        "%s iter %d/%d  critic %.4f  generator %.4f  %s  %.2f it/s  ETA %s",
+        exp.name,
+        row["generator_iteration"],
+        exp.generator_iterations,
+        row["critic_loss"],
+        row["generator_loss"],
+        estimate,
+        speed,
+        time.strftime("%H:%M:%S", time.gmtime(eta)),
+    )
+
+
+def _publish(exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, result, device: str, threads: int) -> None:
+    """Copy the finished run from the work folder to the declared outputs, each file atomically."""
+    last = result["generator_iterations"]
+    for source_dir, target_dir in ((work.frames, out.frames), (work.snapshots, out.snapshots)):
+        target_dir.mkdir(parents=True, exist_ok=True)
+        for source in sorted(source_dir.iterdir()):
+            if int(source.name.split("_")[1].split(".")[0]) <= last:  # later files are a killed run's
+                with atomic_path(target_dir / source.name) as tmp:
+                    shutil.copyfile(source, tmp)
+    with atomic_path(out.metrics) as tmp:
+        with open(tmp, "w", newline="") as stream:
+            _write_rows(stream, rows)
+    with atomic_path(out.generator) as tmp:
+        gan.generator.save(tmp)
+    resolved = {
+        "experiment": exp.to_dict(),
+        "device": device,
+        "threads": threads,
+        "software": software_versions(),
+    }
+    write_text(out.config, yaml.safe_dump(resolved, sort_keys=False))
+    write_json(out.status, result)
+    os.sync()
