@@ -10,15 +10,21 @@ min_version("9.0")
 sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from wganlib.config import exit_on_bad_yaml
 
-exit_on_bad_yaml("config/config.yaml")  # says which line is wrong, unlike the YAML parser's error
+# Says which line is wrong, where Snakemake's YAML error does not.
+exit_on_bad_yaml("config/config.yaml")
 
 
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/training.smk"
+include: "workflow/rules/evaluation.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -4,17 +4,23 @@ import sys
 from wganlib.config import ConfigError, experiments, validate
 
 try:
-    config.update(validate(config, source=" + ".join(map(str, workflow.configfiles)) or "config"))
+    config.update(
+        validate(config, source=" + ".join(map(str, workflow.configfiles)) or "config")
+    )
     EXPERIMENTS = experiments(config)
 except ConfigError as err:
-    sys.exit(f"Error: {err}")  # one clear message, no traceback: a user mistake, not a bug
+    sys.exit(
+        f"Error: {err}"
+    )  # one clear message, no traceback: a user mistake, not a bug
 
 DATASETS = list(config["datasets"])
 
 
 wildcard_constraints:
     dataset="|".join(re.escape(d) for d in DATASETS),
-    experiment="|".join(sorted({re.escape(name) for _, name in EXPERIMENTS}, key=len, reverse=True)),
+    experiment="|".join(
+        sorted({re.escape(name) for _, name in EXPERIMENTS}, key=len, reverse=True)
+    ),
 
 
 def experiment(wildcards):
@@ -26,10 +32,52 @@ def train_settings(wildcards):
     return experiment(wildcards).to_json()
 
 
+def evaluation_settings():
+    return dict(sorted(config["evaluation"].items()))
+
+
 def experiment_files(name, datasets=None):
     """`name` (e.g. status.json) of every experiment of the grid."""
-    return [f"results/{d}/{e}/{name}" for d, e in EXPERIMENTS if datasets is None or d in datasets]
+    return [
+        f"results/{d}/{e}/{name}"
+        for d, e in EXPERIMENTS
+        if datasets is None or d in datasets
+    ]
+
+
+def dataset_run_files(wildcards):
+    """What the per-dataset aggregates read of each experiment."""
+    names = ("metrics.csv", "status.json", "evaluation.json", "samples.npz")
+    return {
+        name.split(".")[0]: experiment_files(name, [wildcards.dataset])
+        for name in names
+    }
+
+
+def grid_cells(wildcards):
+    """The experiments of one dataset, with what the figures group them by."""
+    return [
+        {
+            "experiment": e.name,
+            "dataset": e.dataset,
+            "model": e.model,
+            "architecture": e.architecture,
+            "seed": e.seed,
+            "dir": f"results/{e.dataset}/{e.name}",
+        }
+        for (d, _), e in EXPERIMENTS.items()
+        if d == wildcards.dataset
+    ]
 
 
 def all_outputs():
-    return experiment_files("status.json")
+    per_dataset = [
+        "results/{dataset}/figures/em_estimate.png",
+        "results/{dataset}/figures/samples.png",
+        "results/{dataset}/summary.md",
+    ]
+    return (
+        [path.format(dataset=d) for d in DATASETS for path in per_dataset]
+        + experiment_files("training.gif")
+        + experiment_files("samples.png")
+    )

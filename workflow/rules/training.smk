@@ -9,21 +9,21 @@ rule train:
         config="results/{dataset}/{experiment}/config.yaml",
         frames=directory("results/{dataset}/{experiment}/frames"),
         snapshots=directory("results/{dataset}/{experiment}/snapshots"),
-    params:
-        settings=train_settings,
-        # Checkpoints live outside the outputs: Snakemake deletes a failed job's outputs.
-        work_dir=lambda wildcards: f"results/{wildcards.dataset}/{wildcards.experiment}/train_state",
-        gpu=config["resources"]["gpu"],
     log:
         "logs/train/{dataset}/{experiment}.log",
     benchmark:
         "benchmarks/train/{dataset}/{experiment}.tsv"
+    conda:
+        "../envs/tensorflow.yaml"
     threads: config["resources"]["train_threads"]
     resources:
         mem_mb=4000,
         runtime=24 * 60,
         gpu=1 if config["resources"]["gpu"] else 0,
-    conda:
-        "../envs/tensorflow.yaml"
+    params:
+        settings=train_settings,
+        # Checkpoints live outside the outputs: Snakemake deletes a failed job's outputs.
+        work_dir=lambda wildcards: f"results/{wildcards.dataset}/{wildcards.experiment}/train_state",
+        gpu=config["resources"]["gpu"],
     script:
         "../scripts/train.py"

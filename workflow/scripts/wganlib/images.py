@@ -40,6 +40,11 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
+def to_unit_range(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range of the tanh output."""
+    return (np.asarray(images).astype(np.float32)[..., None] / 127.5) - 1.0
+
+
 def image_grid(images: np.ndarray, ncols: int, *, pad: int = PAD_PX,
                pad_value: int = PAD_VALUE) -> np.ndarray:
     """Tile (N, h, w) images (or (N, h, w, 1)) into one uint8 (H, W) grid.
@@ -173,10 +178,11 @@ def evenly_chosen(items: Sequence, max_items: int) -> list:
     return [items[i] for i in indices]
 
 
-def make_contact_sheet(frame_paths: Sequence[PathLike], out_png: PathLike, *, max_frames: int = 8,
-                       ncols: int = 4, label_fmt: str = "iteration {it:,}", gap_px: int = 8,
+def make_contact_sheet(frame_paths: Sequence[PathLike], out_png: PathLike,
+                       max_frames: int = 8, *, ncols: int = 4,
+                       label_fmt: str = "iteration {it:,}", gap_px: int = 8,
                        scale: int = 1) -> None:
-    """A PNG of up to ``max_frames`` evenly chosen snapshot grids, each captioned with its iteration."""
+    """A PNG of up to ``max_frames`` evenly chosen snapshot grids, each captioned by iteration."""
     if not frame_paths:
         raise ValueError(f"no frames for the contact sheet {out_png}")
     chosen = evenly_chosen(frame_paths_in_order(frame_paths), max_frames)

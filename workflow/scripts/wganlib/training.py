@@ -26,7 +26,7 @@ import yaml
 
 from wganlib import losses
 from wganlib.config import Experiment
-from wganlib.images import image_grid, save_png
+from wganlib.images import image_grid, save_png, to_unit_range
 from wganlib.io import atomic_path, write_json, write_text
 from wganlib.models import build_critic, build_generator
 
@@ -69,11 +69,6 @@ def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
     if burst and (iteration < burst["first"] or iteration % burst["every"] == 0):
         return burst["iterations"]
     return n_critic
-
-
-def to_unit_range(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range of the tanh output."""
-    return (images.astype(np.float32)[..., None] / 127.5) - 1.0
 
 
 def make_optimizer(exp: Experiment):

@@ -1,0 +1,158 @@
+"""The config: defaults, the grid, and one clear message for each user mistake."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wganlib import config as cfg
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+
+def test_default_config_expands_to_the_named_grid():
+    config = cfg.load(ROOT / "config" / "config.yaml")
+    names = sorted(name for _, name in cfg.experiments(config))
+    assert names == sorted(f"{m}-{a}-s0" for m in ("dcgan", "wgan", "wgan-gp") for a in ("conv", "conv-nobn", "mlp"))
+
+
+def test_paper_config_is_valid_and_nothing_of_the_default_leaks_in():
+    from snakemake.utils import update_config
+
+    paper = cfg.read_yaml(ROOT / "config" / "paper.yaml")
+    merged = cfg.read_yaml(ROOT / "config" / "config.yaml")  # what --configfile does: a merge
+    update_config(merged, paper)
+    alone, over_default = (cfg.experiments(cfg.validate(c)) for c in (paper, merged))
+    assert alone == over_default
+    assert {e.dataset for e in alone.values()} == {"mnist"}
+    assert len(alone) == 3 * 4 * 3
+    assert {e.generator_iterations for e in alone.values()} == {20000}
+
+
+def test_schema_defaults_are_the_papers():
+    config = cfg.validate({"models": ["dcgan", "wgan", "wgan-gp"], "architectures": ["conv"]})
+    grid = cfg.experiments(config)
+    wgan, gp, gan = (grid[("mnist-5k", f"{m}-conv-s0")] for m in ("wgan", "wgan-gp", "dcgan"))
+    assert (wgan.optimizer, wgan.learning_rate, wgan.clip_value, wgan.n_critic) == ("rmsprop", 5e-5, 0.01, 5)
+    assert wgan.critic_burst == {"iterations": 100, "first": 25, "every": 500}
+    assert (gp.optimizer, gp.learning_rate, gp.beta_1, gp.beta_2, gp.gradient_penalty) == ("adam", 1e-4, 0.5, 0.9, 10.0)
+    assert (gan.optimizer, gan.learning_rate, gan.beta_1, gan.n_critic) == ("adam", 2e-4, 0.5, 1)
+    assert wgan.batch_size == 64
+    assert gp.critic["normalization"] == "layer" and wgan.critic["normalization"] == "batch"
+
+
+def test_overrides_apply_to_matching_experiments_only():
+    config = cfg.validate({"architectures": ["conv", "mlp"], "overrides": {"wgan-conv-s0": {"learning_rate": 1e-3}, "dcgan-*": {"generator_iterations": 7}}})
+    grid = cfg.experiments(config)
+    assert grid[("mnist-5k", "wgan-conv-s0")].learning_rate == 1e-3
+    assert grid[("mnist-5k", "wgan-mlp-s0")].learning_rate == 5e-5
+    assert {grid[("mnist-5k", f"dcgan-{a}-s0")].generator_iterations for a in ("conv", "mlp")} == {7}
+
+
+def test_user_architecture_joins_the_presets():
+    config = cfg.validate(
+        {"architectures": ["conv", "wide"], "architecture_definitions": {"wide": {"generator": {"type": "mlp", "width": 1024}, "critic": {"type": "mlp"}}}}
+    )
+    wide = cfg.experiments(config)[("mnist-5k", "wgan-wide-s0")]
+    assert wide.generator["width"] == 1024 and wide.critic["type"] == "mlp"
+    assert "conv" in config["architecture_definitions"]
+
+
+def test_settings_json_ignores_key_order():
+    a = cfg.experiments(cfg.validate({"training": {"batch_size": 32, "z_dim": 16}}))
+    b = cfg.experiments(cfg.validate({"training": {"z_dim": 16, "batch_size": 32}}))
+    assert [e.to_json() for e in a.values()] == [e.to_json() for e in b.values()]
+
+
+BAD = {
+    "unknown model": ("models: [dcgan, wgann]", "models[1]", "did you mean 'wgan'"),
+    "unknown architecture": ("architectures: [convv]", "architectures[0]", "did you mean 'conv'"),
+    "typo'd key": ("model_settings: {wgan: {learning_rat: 0.1}}", "model_settings.wgan", "did you mean 'learning_rate'"),
+    "typo'd top-level key": ("sedes: [0]", "(top level)", "did you mean 'seeds'"),
+    "negative learning rate": ("model_settings: {wgan-gp: {learning_rate: -0.001}}", "model_settings.wgan-gp.learning_rate", "greater than 0"),
+    "seed not an integer": ("seeds: [0, one]", "seeds[1]", "expected an integer"),
+    "fractional seed": ("seeds: [1.5]", "seeds[0]", "expected an integer"),
+    "empty grid": ("models: []", "models", "empty"),
+    "duplicate seed": ("seeds: [0, 0]", "seeds", "twice"),
+    "zero budget": ("training: {generator_iterations: 0}", "training.generator_iterations", "at least 1"),
+    "override matching nothing": ("overrides: {wgan-cnv-s0: {n_critic: 2}}", "overrides.wgan-cnv-s0", "matches no experiment"),
+    "setting of another model": ("overrides: {dcgan-*: {clip_value: 0.1}}", "overrides.dcgan-*.clip_value", "only to wgan"),
+    "architecture named like a model": (
+        "architecture_definitions: {wgan: {generator: {type: conv}, critic: {type: conv}}}",
+        "architecture_definitions.wgan",
+        "must not start with a model name",
+    ),
+    "bad generator batch norm": (
+        "architecture_definitions: {x: {generator: {type: conv, batch_norm: true}, critic: {type: conv}}}\narchitectures: [x]",
+        "architecture_definitions.x.generator.batch_norm",
+        "all, none, first",
+    ),
+    "wrong type of section": ("training: 5", "training", "expected an object"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_config_names_the_key_path(case, tmp_path):
+    text, path, hint = BAD[case]
+    (tmp_path / "c.yaml").write_text(text + "\n")
+    with pytest.raises(cfg.ConfigError) as info:
+        cfg.load(tmp_path / "c.yaml")
+    message = str(info.value)
+    assert f"  {path}: " in message and hint in message, message
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    (tmp_path / "c.yaml").write_text("models: [dcgan, wgan\nseeds: [0]\n")
+    with pytest.raises(cfg.ConfigError, match=r"not valid YAML at line 2"):
+        cfg.load(tmp_path / "c.yaml")
+
+
+@pytest.fixture()
+def workflow_copy(tmp_path):
+    """The workflow in a scratch folder, so Snakemake runs write nothing into the checkout."""
+    for name in ("Snakefile", "workflow", "config"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ("models: [dcgan, wgann]\n", "models[1]: 'wgann' is not allowed (did you mean 'wgan'?)"),
+        ("model_settings: {wgan: {learning_rate: -1}}\n", "model_settings.wgan.learning_rate: -1 is out of range"),
+        ("seeds: [\n", "config/config.yaml: not valid YAML at line"),
+    ],
+)
+def test_snakemake_stops_before_any_job_with_one_message(workflow_copy, change, expected):
+    config = workflow_copy / "config" / "config.yaml"
+    config.write_text(config.read_text() + change if "[\n" not in change else change)
+    run = subprocess.run([str(SNAKEMAKE), "-n", "--cores", "1"], cwd=workflow_copy, capture_output=True, text=True)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert expected in output, output
+    assert "Traceback" not in output and 'File "' not in output
+    assert not (workflow_copy / "results").exists()
+
+
+def test_a_valid_config_plans_every_experiment(workflow_copy):
+    run = subprocess.run([str(SNAKEMAKE), "-n", "--cores", "1", "--quiet", "rules"], cwd=workflow_copy, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    counts = {line.split()[0]: int(line.split()[1]) for line in run.stdout.splitlines() if line[:1].isalpha() and line.split()[-1].isdigit()}
+    assert counts["train"] == 9 and counts["evaluate"] == 9 and counts["figures"] == 1
+
+
+def test_config_readme_documents_every_key():
+    schema = yaml.safe_load(cfg.SCHEMA_PATH.read_text())
+    readme = (ROOT / "config" / "README.md").read_text()
+    keys = set(schema["properties"])
+    for section in ("training_settings", "model_settings", "network"):
+        keys |= set(schema["$defs"][section]["properties"])
+    for section in ("data", "resources", "evaluation", "figures", "claims"):
+        keys |= set(schema["properties"][section]["properties"])
+    missing = sorted(k for k in keys if f"`{k}`" not in readme)
+    assert not missing, f"config/README.md does not document: {missing}"

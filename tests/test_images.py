@@ -1,0 +1,124 @@
+"""Image grids, frame ordering by iteration, the progress GIF and its contact sheet."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from PIL import Image
+
+from wganlib import images
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+
+
+def test_grid_shape_and_padding():
+    batch = np.full((10, 28, 28), 255, np.uint8)
+    grid = images.image_grid(batch, ncols=4)
+    assert grid.dtype == np.uint8
+    assert grid.shape == (3 * 28 + 4 * 2, 4 * 28 + 5 * 2)  # 3 rows, 2 px lines
+    assert grid[0, 0] == images.PAD_VALUE and grid[2, 2] == 255
+    assert grid[-3, -3] == 0  # cells past N stay black
+
+
+def test_grid_from_tanh_floats():
+    batch = np.stack([np.full((28, 28), -1.0), np.full((28, 28), 1.0)])
+    grid = images.image_grid(batch[..., None], ncols=2)  # (N, 28, 28, 1) accepted
+    assert grid.shape == (28 + 4, 2 * 28 + 6)
+    assert grid[2, 2] == 0 and grid[2, 2 + 28 + 2] == 255
+
+
+def test_grid_rejects_bad_input():
+    with pytest.raises(ValueError):
+        images.image_grid(np.zeros((28, 28), np.uint8), ncols=4)
+    with pytest.raises(TypeError):
+        images.image_grid(np.zeros((2, 28, 28), np.int32), ncols=4)
+
+
+def test_frames_sorted_by_iteration_not_by_string():
+    names = ["iter_1000.png", "iter_000999.png", "iter_50.png", "iter_0100.png", "iter_20000.png"]
+    shuffled = [Path("frames") / n for n in names]
+    random.Random(1).shuffle(shuffled)
+    ordered = images.frame_paths_in_order(shuffled)
+    assert [images.frame_iteration(p) for p in ordered] == [50, 100, 999, 1000, 20000]
+    assert all(isinstance(p, Path) for p in ordered)  # the given objects come back
+
+
+def test_frame_without_iteration_raises_naming_it():
+    with pytest.raises(ValueError, match="final.png"):
+        images.frame_paths_in_order(["iter_100.png", "frames/final.png"])
+    with pytest.raises(ValueError, match="two frames for iteration 100"):
+        images.frame_paths_in_order(["iter_100.png", "iter_0100.png"])
+
+
+def write_frames(directory: Path, iterations: list[int]) -> list[Path]:
+    """Frames whose brightness grows with the iteration, names with mixed zero padding."""
+    paths = []
+    for it in iterations:
+        width = 4 if it % 2 else 6
+        path = directory / f"iter_{it:0{width}d}.png"
+        images.save_png(path, images.image_grid(np.full((16, 28, 28), it // 10, np.uint8), 4))
+        paths.append(path)
+    random.Random(0).shuffle(paths)
+    return paths
+
+
+def test_save_png_roundtrip(tmp_path):
+    grid = images.image_grid(np.arange(4 * 28 * 28, dtype=np.uint8).reshape(4, 28, 28), 2)
+    images.save_png(tmp_path / "g.png", grid)
+    assert np.array_equal(iio.imread(tmp_path / "g.png"), grid)
+    assert [p.name for p in tmp_path.iterdir()] == ["g.png"]  # no temp file left
+
+
+def test_gif_frames_durations_and_order(tmp_path):
+    iterations = [100, 200, 500, 999, 1000, 1500, 2000]
+    paths = write_frames(tmp_path, iterations)
+    out = tmp_path / "progress.gif"
+    images.make_gif(paths, out, frame_duration_s=0.2, last_frame_hold_s=1.5)
+
+    frames = iio.imread(out, index=None)
+    assert len(frames) == len(iterations)
+    durations = [iio.immeta(out, index=i)["duration"] for i in range(len(frames))]
+    assert durations[:-1] == [200] * (len(iterations) - 1)  # milliseconds
+    assert durations[-1] == 1500 > durations[0]
+    assert iio.immeta(out, index=0).get("loop") == 0
+
+    grid_height = Image.open(paths[0]).size[1]
+    band = frames.shape[1] - grid_height
+    assert band > 0
+    grey = frames[..., 0] if frames.ndim == 4 else frames
+    brightness = [frame[band:].astype(float).mean() for frame in grey]
+    assert all(a < b for a, b in zip(brightness, brightness[1:])), brightness
+    assert grey[0, :band].mean() > 200  # the label band is white with dark text
+    assert grey[0, :band].min() < 100
+
+
+def test_gif_needs_frames(tmp_path):
+    with pytest.raises(ValueError):
+        images.make_gif([], tmp_path / "x.gif", frame_duration_s=0.1, last_frame_hold_s=1)
+
+
+def test_contact_sheet_picks_first_and_last(tmp_path):
+    paths = write_frames(tmp_path, list(range(100, 1100, 100)))
+    chosen = images.evenly_chosen(images.frame_paths_in_order(paths), 4)
+    assert [images.frame_iteration(p) for p in chosen] == [100, 400, 700, 1000]
+    out = tmp_path / "sheet.png"
+    images.make_contact_sheet(paths, out, max_frames=4, ncols=2)
+    sheet = iio.imread(out)
+    tile_w = Image.open(paths[0]).size[0]
+    assert sheet.ndim == 2 and sheet.shape[1] == 2 * tile_w + 3 * 8
+    assert sheet.shape[0] > 2 * Image.open(paths[0]).size[1]
+
+
+def test_modules_import_without_tensorflow():
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+            "import wganlib.images, wganlib.plots, wganlib.claims; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]; "
+            "assert not bad, bad; "
+            "assert 'matplotlib.pyplot' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code, str(SCRIPTS)], check=True, timeout=60)

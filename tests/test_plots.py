@@ -1,0 +1,138 @@
+"""The paper-style figures draw from small synthetic runs, including a diverged run and a gap."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from wganlib import claims, plots
+
+SNAPSHOT_EVERY = 50
+
+
+def synthetic_run(model: str, architecture: str, seed: int, *, n: int = 400,
+                  diverged_at: int | None = None, dataset: str = "mnist-5k") -> dict:
+    """A run whose estimate and FID both fall over training (so they correlate)."""
+    rng = np.random.default_rng(seed + 7 * len(architecture) + len(model))
+    stop = diverged_at or n
+    it = np.arange(1, stop + 1)
+    quality = np.exp(-it / (n / 3))  # 1 -> ~0.05: "distance to the data"
+    scale = 1.0 if model == "wgan-gp" else 0.05
+    em = scale * (quality + 0.08 * rng.standard_normal(stop)) if model != "dcgan" else np.nan * it
+    js = (math.log(2) - 0.3 + 0.1 * rng.standard_normal(stop)) if model == "dcgan" else np.nan * it
+    if diverged_at:
+        em = np.where(it > stop - 20, em * 50, em)  # blows up just before stopping
+    metrics = pd.DataFrame({
+        "generator_iteration": it, "critic_iterations": 1 if model == "dcgan" else 5,
+        "critic_loss": -np.nan_to_num(em), "generator_loss": 0.0, "em_estimate": em,
+        "js_estimate": js, "gradient_penalty": np.nan, "d_real": 0.0, "d_fake": 0.0,
+        "wall_time_s": it * 0.01, "iterations_per_s": 100.0,
+    })
+    snapshots = np.arange(SNAPSHOT_EVERY, stop + 1, SNAPSHOT_EVERY)
+    fid_at = lambda i: 5 + 150 * math.exp(-i / (n / 3)) + rng.uniform(-2, 2)  # noqa: E731
+    over = [{"generator_iteration": int(i), "fid": fid_at(i), "kid": 0.01, "kid_std": 0.001,
+             "classifier_score": 8.0, "modes_covered": 10, "class_kl": 0.1, "n_samples": 500}
+            for i in snapshots]
+    final = dict(over[-1]) if over else {}
+    final.pop("generator_iteration", None)
+    if model == "dcgan" and architecture == "mlp":
+        final["modes_covered"] = 3
+    status = "diverged" if diverged_at else "completed"
+    return {"experiment": f"{model}-{architecture}-s{seed}", "dataset": dataset, "model": model,
+            "architecture": architecture, "seed": seed, "status": status,
+            "diverged_at": diverged_at, "generator_iterations": stop, "wall_time_s": stop * 0.01,
+            "metrics": metrics, "evaluation": {"final": final, "over_training": over}}
+
+
+def synthetic_grid() -> list[dict]:
+    runs = [synthetic_run(m, a, s) for m in ("dcgan", "wgan", "wgan-gp")
+            for a in ("conv", "mlp") for s in (0, 1)]
+    runs.append(synthetic_run("dcgan", "conv-nobn", 0, diverged_at=180))
+    runs.append(synthetic_run("wgan", "conv-nobn", 0))
+    return runs
+
+
+def png_size(path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def assert_figure(tmp_path, name, min_w=600, min_h=400):
+    png, pdf = tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"
+    assert png.stat().st_size > 5000 and pdf.stat().st_size > 2000
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    width, height = png_size(png)
+    assert min_w <= width <= 6000 and min_h <= height <= 6000
+    assert not list(tmp_path.glob(".*tmp*")), "atomic temp files left behind"
+
+
+def test_em_estimate_figure(tmp_path):
+    plots.plot_em_estimate(synthetic_grid(), tmp_path / "em.png", tmp_path / "em.pdf",
+                           median_window=15)
+    assert_figure(tmp_path, "em")
+
+
+def test_js_estimate_figure(tmp_path):
+    plots.plot_js_estimate(synthetic_grid(), tmp_path / "js.png", tmp_path / "js.pdf",
+                           median_window=15)
+    assert_figure(tmp_path, "js")
+
+
+def test_estimate_figure_without_evaluation(tmp_path):
+    run = synthetic_run("wgan", "conv", 0)
+    run["evaluation"] = None
+    plots.plot_em_estimate([run], tmp_path / "em.png", tmp_path / "em.pdf", median_window=5)
+    assert_figure(tmp_path, "em", min_w=300, min_h=300)
+
+
+def test_sample_sheet_with_missing_cell_and_diverged(tmp_path):
+    rng = np.random.default_rng(0)
+    sheets = [{"model": m, "architecture": a, "experiment": f"{m}-{a}-s0", "seed": 0,
+               "images": rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)}
+              for m in ("dcgan", "wgan") for a in ("conv", "mlp")]
+    sheets.append({"model": "wgan-gp", "architecture": "conv", "experiment": "wgan-gp-conv-s0",
+                   "status": "diverged", "diverged_at": 1234,
+                   "images": rng.uniform(-1, 1, (16, 28, 28))})  # wgan-gp mlp is missing
+    plots.plot_sample_sheet(sheets, tmp_path / "s.png", tmp_path / "s.pdf")
+    assert_figure(tmp_path, "s", min_w=500, min_h=500)
+
+
+def test_summary_figure(tmp_path):
+    rows = claims.summary_rows(synthetic_grid(), {"fid": 2.0, "modes_covered": 10},
+                               good_fid=20.0, median_window=15)
+    rows.append({**rows[0], "experiment": "wgan-mine-s0", "model": "wgan", "architecture": "mine",
+                 "fid": 900.0})  # a user-defined architecture and a large spread -> log axis
+    plots.plot_summary(rows, tmp_path / "sum.png", tmp_path / "sum.pdf",
+                       real_floor={"fid": 2.0, "modes_covered": 10})
+    assert_figure(tmp_path, "sum")
+
+
+def test_load_run_reads_the_files(tmp_path):
+    run = synthetic_run("wgan", "conv", 0)
+    directory = tmp_path / "mnist-5k" / "wgan-conv-s0"
+    directory.mkdir(parents=True)
+    run["metrics"].to_csv(directory / "metrics.csv", index=False)
+    (directory / "status.json").write_text(json.dumps(
+        {"status": "completed", "generator_iterations": 400, "diverged_at": None,
+         "wall_time_s": 4.0}))
+    (directory / "evaluation.json").write_text(json.dumps(run["evaluation"]))
+    loaded = plots.load_run(directory, model="wgan", architecture="conv", seed=0)
+    assert loaded["experiment"] == "wgan-conv-s0" and loaded["dataset"] == "mnist-5k"
+    assert loaded["status"] == "completed" and loaded["model"] == "wgan"
+    assert len(loaded["metrics"]) == 400
+    assert loaded["evaluation"]["over_training"][0]["generator_iteration"] == SNAPSHOT_EVERY
+    (directory / "evaluation.json").unlink()
+    assert plots.load_run(directory)["evaluation"] is None
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_filtered_estimate_skips_bad_values(bad):
+    metrics = pd.DataFrame({"generator_iteration": [1, 2, 3, 4, 5],
+                            "em_estimate": [1.0, 1.0, bad, 1.0, 1.0]})
+    _, values = claims.filtered_estimate(metrics, "em_estimate", 3)
+    assert np.all(values == 1.0)

@@ -1,0 +1,232 @@
+"""Networks, losses, the critic schedule, divergence and exact resume (tiny networks, CPU)."""
+
+import dataclasses
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+tf = pytest.importorskip("tensorflow")
+
+from wganlib import config as cfg  # noqa: E402
+from wganlib import losses  # noqa: E402
+from wganlib.models import build_critic, build_generator  # noqa: E402
+from wganlib.training import Outputs, critic_iterations, train  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN_SCRIPT = ROOT / "workflow" / "scripts" / "train.py"
+
+
+def preset_experiments(z_dim=64):
+    config = cfg.validate({"architectures": ["conv", "conv-nobn", "mlp", "conv-bn-first"], "training": {"z_dim": z_dim}})
+    return cfg.experiments(config)
+
+
+def count(model, trainable=True):
+    weights = model.trainable_weights if trainable else model.weights
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+# -- architectures ------------------------------------------------------------------------------
+# Counted by hand from the layers (z_dim 64, width 64 as the schema's presets):
+# conv G: Dense 64->7*7*128 (407,680) + BN 128 (256 trainable) + ConvT 128->64 4x4 (131,136)
+#         + BN 64 (128) + ConvT 64->1 4x4 (1,025)
+EXPECTED = {
+    ("wgan-conv-s0", "generator"): 407_680 + 256 + 131_136 + 128 + 1_025,
+    ("wgan-conv-nobn-s0", "generator"): 64 * 3136 + 3136 + 16 * 64 * 64 + 64 + 1_025,
+    ("wgan-mlp-s0", "generator"): (64 * 512 + 512) + 3 * (512 * 512 + 512) + (512 * 784 + 784),
+    ("wgan-conv-bn-first-s0", "generator"): 407_680 + 256 + 131_136 + 1_025,
+    # DCGAN critic: Conv 1->64 4x4 (1,088) + Conv 64->128 4x4 (131,200) + BN 128 (256) + Dense 6272->1
+    ("wgan-conv-s0", "critic"): 1_088 + 131_200 + 256 + 6_273,
+    # WGAN-GP: layer norm in place of batch norm, the same 256 parameters
+    ("wgan-gp-conv-s0", "critic"): 1_088 + 131_200 + 256 + 6_273,
+}
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_preset_parameter_counts(key):
+    name, role = key
+    exp = preset_experiments()[("mnist-5k", name)]
+    net = build_generator(exp.generator, exp.z_dim) if role == "generator" else build_critic(exp.critic)
+    assert count(net) == EXPECTED[key]
+
+
+@pytest.mark.parametrize("arch", ["conv", "conv-nobn", "mlp", "conv-bn-first"])
+def test_preset_shapes_and_range(arch):
+    exp = preset_experiments()[("mnist-5k", f"dcgan-{arch}-s0")]
+    generator, critic = build_generator(exp.generator, exp.z_dim), build_critic(exp.critic)
+    images = generator(tf.random.normal([5, exp.z_dim]), training=False).numpy()
+    assert images.shape == (5, 28, 28, 1)
+    assert images.min() >= -1 and images.max() <= 1  # tanh output
+    assert critic(images, training=False).shape == (5, 1)
+
+
+def test_wgan_gp_critic_has_no_batch_norm():
+    exp = preset_experiments()[("mnist-5k", "wgan-gp-conv-s0")]
+    kinds = {type(layer).__name__ for layer in build_critic(exp.critic).layers}
+    assert "BatchNormalization" not in kinds and "LayerNormalization" in kinds
+
+
+# -- losses against hand-computed values -----------------------------------------------------------
+
+
+def test_gan_losses_by_hand():
+    d_real, d_fake = tf.constant([[2.0], [0.0]]), tf.constant([[-1.0], [0.0]])
+    # -(log sigmoid(2) + log sigmoid(0))/2 - (log(1 - sigmoid(-1)) + log(1 - sigmoid(0)))/2
+    expected = (math.log1p(math.exp(-2)) + math.log(2)) / 2 + (math.log1p(math.exp(-1)) + math.log(2)) / 2
+    assert float(losses.gan_discriminator_loss(d_real, d_fake)) == pytest.approx(expected, rel=1e-6)
+    assert float(losses.gan_generator_loss(d_fake)) == pytest.approx((math.log1p(math.e) + math.log(2)) / 2, rel=1e-6)
+    # D = 1/2 everywhere: L(D, g) = 2 log(1/2), so the JS estimate is 0
+    assert float(losses.js_estimate(losses.gan_discriminator_loss(tf.zeros([3, 1]), tf.zeros([3, 1])))) == pytest.approx(0, abs=1e-6)
+
+
+def test_wasserstein_losses_by_hand():
+    f_real, f_fake = tf.constant([[1.0], [3.0]]), tf.constant([[0.0], [-2.0]])
+    assert float(losses.wasserstein_critic_loss(f_real, f_fake)) == pytest.approx(-1.0 - 2.0)
+    assert float(losses.wasserstein_generator_loss(f_fake)) == pytest.approx(1.0)
+
+
+def linear_critic(norm):
+    w = np.random.default_rng(0).standard_normal((28, 28, 1)).astype(np.float32)
+    w *= norm / np.linalg.norm(w)
+    return lambda x, training=False: tf.reduce_sum(x * w, axis=[1, 2, 3])
+
+
+def test_gradient_penalty_zero_for_unit_gradient_positive_otherwise():
+    real, fake = tf.random.normal([4, 28, 28, 1]), tf.random.normal([4, 28, 28, 1])
+    alpha = tf.random.uniform([4, 1, 1, 1])
+    assert float(losses.gradient_penalty(linear_critic(1.0), real, fake, alpha)) == pytest.approx(0, abs=1e-6)
+    assert float(losses.gradient_penalty(linear_critic(3.0), real, fake, alpha)) == pytest.approx(4.0, rel=1e-4)
+    zero = float(losses.gradient_penalty(linear_critic(0.0), real, fake, alpha))
+    assert zero == pytest.approx(1.0, rel=1e-4) and math.isfinite(zero)  # no NaN at a zero gradient
+
+
+def test_clipping_keeps_every_critic_weight_in_range():
+    exp = preset_experiments()[("mnist-5k", "wgan-conv-s0")]
+    critic = build_critic(exp.critic)
+    for w in critic.trainable_weights:
+        w.assign(w * 1000)
+    losses.clip_weights(critic, 0.01)
+    assert all(float(tf.reduce_max(tf.abs(w))) <= 0.01 for w in critic.trainable_weights)
+
+
+def test_schedule_matches_the_paper():
+    burst = {"iterations": 100, "first": 25, "every": 500}
+    schedule = [critic_iterations(i, 5, burst) for i in range(1001)]
+    assert schedule[:25] == [100] * 25
+    assert schedule[25:500] == [5] * 475
+    assert schedule[500] == 100 and schedule[501] == 5 and schedule[1000] == 100
+    assert {critic_iterations(i, 5, None) for i in range(600)} == {5}
+
+
+# -- training runs -----------------------------------------------------------------------------------
+
+
+def tiny_experiment(model="wgan", **changes):
+    config = cfg.validate(
+        {
+            "models": [model],
+            "architectures": ["tiny"],
+            "architecture_definitions": {
+                "tiny": {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}}
+            },
+            "training": {"generator_iterations": 12, "batch_size": 16, "z_dim": 8, "snapshot_every": 4, "checkpoint_every": 4},
+        }
+    )
+    exp = cfg.experiments(config)[("mnist-5k", f"{model}-tiny-s0")]
+    return dataclasses.replace(exp, critic_burst=None, **changes)
+
+
+def outputs(base: Path) -> Outputs:
+    return Outputs(base / "generator.keras", base / "metrics.csv", base / "status.json", base / "config.yaml", base / "frames", base / "snapshots")
+
+
+def fake_images(n=200):
+    return np.random.default_rng(0).integers(0, 256, (n, 28, 28), dtype=np.uint8)
+
+
+def test_clipping_holds_after_training(tmp_path):
+    from wganlib.training import GAN
+
+    exp = tiny_experiment("wgan", learning_rate=0.05)
+    gan = GAN(exp, fake_images())
+    for _ in range(3):
+        gan.train_iteration(np.arange(32, dtype=np.int32).reshape(2, 16))
+    assert all(float(tf.reduce_max(tf.abs(w))) <= exp.clip_value + 1e-7 for w in gan.critic.trainable_weights)
+
+
+def test_nan_run_is_marked_diverged_and_keeps_outputs(tmp_path):
+    exp = tiny_experiment("dcgan", optimizer="rmsprop", learning_rate=1e10, generator_iterations=200)
+    result = train(exp, fake_images(), tmp_path / "state", outputs(tmp_path))
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert result["status"] == status["status"] == "diverged"
+    assert status["diverged_at"] == status["generator_iterations"] < 200
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert len(rows) == 1 + status["diverged_at"]
+    assert list((tmp_path / "frames").glob("iter_*.png")), "frames up to the divergence are kept"
+    assert (tmp_path / "generator.keras").exists()
+
+
+# -- kill and resume -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """A folder with the mnist-5k dataset and a tiny config, as the scripts expect it."""
+    from wganlib import datasets
+
+    root = tmp_path_factory.mktemp("ws")
+    datasets.materialise("mnist-5k", root / "resources/datasets/mnist-5k.npz", root / "resources/datasets/mnist-5k.manifest.json")
+    config = {
+        "models": ["wgan-gp"],
+        "architectures": ["tiny"],
+        "architecture_definitions": {"tiny": {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}}},
+        "training": {"generator_iterations": 60, "batch_size": 16, "z_dim": 8, "snapshot_every": 10, "checkpoint_every": 5, "log_every": 10},
+    }
+    (root / "config.yaml").write_text(yaml.safe_dump(config))
+    return root
+
+
+def run_train(root: Path, out: str, **popen):
+    cmd = [sys.executable, str(TRAIN_SCRIPT), "--config", "config.yaml", "--experiment", "wgan-gp-tiny-s0", "--out-dir", out]
+    return subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **popen)
+
+
+def final_state(folder: Path):
+    import keras
+
+    generator = keras.models.load_model(folder / "generator.keras")
+    columns = ("critic_loss", "generator_loss", "em_estimate", "gradient_penalty", "d_real", "d_fake")
+    lines = list(__import__("csv").DictReader(open(folder / "metrics.csv")))
+    return [w.numpy() for w in generator.weights], [[row[c] for c in columns] for row in lines]
+
+
+def test_kill_and_resume_is_bit_identical(workspace):
+    reference = run_train(workspace, "uninterrupted")
+    killed = run_train(workspace, "resumed")
+    checkpoints = workspace / "resumed/mnist-5k/wgan-gp-tiny-s0/train_state"
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(checkpoints.glob("*/checkpoints/ckpt_*.npz")):
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert list(checkpoints.glob("*/checkpoints/ckpt_*.npz")), "the run was killed before its first checkpoint"
+    assert not (workspace / "resumed/mnist-5k/wgan-gp-tiny-s0/status.json").exists(), "killed too late to test resume"
+    resumed = run_train(workspace, "resumed")
+    assert resumed.wait() == 0, resumed.stderr.read().decode()
+    assert reference.wait() == 0, reference.stderr.read().decode()
+    assert b"resuming" in resumed.stderr.read()
+    weights_a, metrics_a = final_state(workspace / "uninterrupted/mnist-5k/wgan-gp-tiny-s0")
+    weights_b, metrics_b = final_state(workspace / "resumed/mnist-5k/wgan-gp-tiny-s0")
+    assert len(metrics_a) == len(metrics_b) == 60
+    assert metrics_a == metrics_b
+    assert all(np.array_equal(a, b) for a, b in zip(weights_a, weights_b, strict=True))

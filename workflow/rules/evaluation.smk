@@ -1,0 +1,106 @@
+rule render_samples:
+    input:
+        generator="results/{dataset}/{experiment}/generator.keras",
+    output:
+        npz="results/{dataset}/{experiment}/samples.npz",
+        sheet=report(
+            "results/{dataset}/{experiment}/samples.png",
+            caption="../report/samples.rst",
+            category="{dataset}",
+            subcategory="Samples",
+            labels={"experiment": "{experiment}", "view": "final samples"},
+        ),
+    log:
+        "logs/render_samples/{dataset}/{experiment}.log",
+    benchmark:
+        "benchmarks/render_samples/{dataset}/{experiment}.tsv"
+    conda:
+        "../envs/tensorflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        n_samples=config["evaluation"]["final_samples"],
+        sheet_samples=config["figures"]["sheet_samples"],
+    script:
+        "../scripts/render_samples.py"
+
+
+rule make_gif:
+    input:
+        frames="results/{dataset}/{experiment}/frames",
+    output:
+        gif="results/{dataset}/{experiment}/training.gif",
+        sheet=report(
+            "results/{dataset}/{experiment}/training_frames.png",
+            caption="../report/training_frames.rst",
+            category="{dataset}",
+            subcategory="Training",
+            labels={"experiment": "{experiment}", "view": "frames over training"},
+        ),
+    log:
+        "logs/make_gif/{dataset}/{experiment}.log",
+    benchmark:
+        "benchmarks/make_gif/{dataset}/{experiment}.tsv"
+    conda:
+        "../envs/plot.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        frame_duration=config["figures"]["gif_frame_duration"],
+        last_frame_hold=config["figures"]["gif_last_frame_hold"],
+    script:
+        "../scripts/make_gif.py"
+
+
+rule train_classifier:
+    input:
+        dataset="resources/datasets/{dataset}.npz",
+        manifest="resources/datasets/{dataset}.manifest.json",
+    output:
+        classifier="results/{dataset}/evaluation/classifier.keras",
+        accuracy="results/{dataset}/evaluation/classifier.json",
+        reference="results/{dataset}/evaluation/reference.npz",
+        real_floor="results/{dataset}/evaluation/real_floor.json",
+    log:
+        "logs/train_classifier/{dataset}.log",
+    benchmark:
+        "benchmarks/train_classifier/{dataset}.tsv"
+    conda:
+        "../envs/tensorflow.yaml"
+    threads: config["resources"]["train_threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        evaluation=evaluation_settings(),
+    script:
+        "../scripts/train_classifier.py"
+
+
+rule evaluate:
+    input:
+        classifier="results/{dataset}/evaluation/classifier.keras",
+        reference="results/{dataset}/evaluation/reference.npz",
+        samples="results/{dataset}/{experiment}/samples.npz",
+        snapshots="results/{dataset}/{experiment}/snapshots",
+    output:
+        evaluation="results/{dataset}/{experiment}/evaluation.json",
+    log:
+        "logs/evaluate/{dataset}/{experiment}.log",
+    benchmark:
+        "benchmarks/evaluate/{dataset}/{experiment}.tsv"
+    conda:
+        "../envs/tensorflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        settings=train_settings,
+        evaluation=evaluation_settings(),
+    script:
+        "../scripts/evaluate.py"

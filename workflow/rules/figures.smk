@@ -1,0 +1,87 @@
+rule figures:
+    input:
+        unpack(dataset_run_files),
+        real_floor="results/{dataset}/evaluation/real_floor.json",
+    output:
+        em_png=report(
+            "results/{dataset}/figures/em_estimate.png",
+            caption="../report/em_estimate.rst",
+            category="{dataset}",
+            subcategory="Figures",
+            labels={"figure": "Figure 3: EM estimate"},
+        ),
+        em_pdf="results/{dataset}/figures/em_estimate.pdf",
+        js_png=report(
+            "results/{dataset}/figures/js_estimate.png",
+            caption="../report/js_estimate.rst",
+            category="{dataset}",
+            subcategory="Figures",
+            labels={"figure": "Figure 4: JS estimate"},
+        ),
+        js_pdf="results/{dataset}/figures/js_estimate.pdf",
+        samples_png=report(
+            "results/{dataset}/figures/samples.png",
+            caption="../report/samples_grid.rst",
+            category="{dataset}",
+            subcategory="Figures",
+            labels={"figure": "Figures 5-7: samples"},
+        ),
+        samples_pdf="results/{dataset}/figures/samples.pdf",
+        summary_png=report(
+            "results/{dataset}/figures/summary.png",
+            caption="../report/summary_figure.rst",
+            category="{dataset}",
+            subcategory="Figures",
+            labels={"figure": "Summary across the grid"},
+        ),
+        summary_pdf="results/{dataset}/figures/summary.pdf",
+    log:
+        "logs/figures/{dataset}.log",
+    benchmark:
+        "benchmarks/figures/{dataset}.tsv"
+    conda:
+        "../envs/plot.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        grid=grid_cells,
+        models=config["models"],
+        architectures=config["architectures"],
+        median_window=config["figures"]["median_window"],
+        sheet_samples=config["figures"]["sheet_samples"],
+        good_fid=config["claims"]["good_fid"],
+    script:
+        "../scripts/figures.py"
+
+
+rule summary:
+    input:
+        unpack(dataset_run_files),
+        real_floor="results/{dataset}/evaluation/real_floor.json",
+    output:
+        csv="results/{dataset}/summary.csv",
+        markdown=report(
+            "results/{dataset}/summary.md",
+            caption="../report/summary.rst",
+            category="{dataset}",
+            subcategory="Summary",
+            labels={"figure": "Claims of the paper"},
+        ),
+    log:
+        "logs/summary/{dataset}.log",
+    benchmark:
+        "benchmarks/summary/{dataset}.tsv"
+    conda:
+        "../envs/plot.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        grid=grid_cells,
+        claims=config["claims"],
+        median_window=config["figures"]["median_window"],
+    script:
+        "../scripts/summary.py"

@@ -1,0 +1,46 @@
+"""Rule `evaluate`: FID, KID, classifier score, modes covered and class KL of one experiment's
+final samples and of every kept snapshot (the same smaller N for each), against the test split."""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+from wganlib.jobs import Job, start_logging  # noqa: E402
+
+job = Job.current(globals(), __doc__)
+start_logging(job.log)
+
+import json  # noqa: E402
+import logging  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from wganlib.config import Experiment  # noqa: E402
+from wganlib.evaluation import Judge, generate, sample_noise, score  # noqa: E402
+from wganlib.images import frame_iteration  # noqa: E402
+from wganlib.io import write_json  # noqa: E402
+from wganlib.models import build_generator  # noqa: E402
+from wganlib.training import configure_tensorflow  # noqa: E402
+
+configure_tensorflow(job.threads, use_gpu=False)
+settings = job.params["evaluation"]
+exp = Experiment.from_json(job.params["settings"])
+judge = Judge(keras.models.load_model(job.input["classifier"], compile=False))
+with np.load(job.input["reference"]) as saved:
+    reference = {k: saved[k] for k in saved.files}
+with np.load(job.input["samples"]) as saved:
+    final = score(judge, saved["images"], reference, settings)
+logging.info("%s final: %s", exp.name, json.dumps(final))
+generator = build_generator(exp.generator, exp.z_dim)
+z = sample_noise(settings["snapshot_samples"], exp.z_dim)
+over_training = []
+for path in sorted(Path(job.input["snapshots"]).glob("iter_*.weights.h5"), key=frame_iteration):
+    generator.load_weights(path)
+    row = {"generator_iteration": frame_iteration(path), **score(judge, generate(generator, z), reference, settings)}
+    logging.info("%s iteration %d: FID %.2f", exp.name, row["generator_iteration"], row["fid"])
+    over_training.append(row)
+write_json(job.output["evaluation"], {"final": final, "over_training": over_training})

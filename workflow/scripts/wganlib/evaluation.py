@@ -1,0 +1,89 @@
+"""Sample quality with a classifier trained on the dataset itself.
+
+No Inception weights exist offline, and for 28x28 digits a small dataset classifier is the
+better feature extractor anyway (TF-GAN's MNIST metrics do the same). The classifier's
+penultimate layer gives the features for FID and KID; its softmax gives the classifier score
+and the class histogram.
+"""
+
+import logging
+
+import keras
+import numpy as np
+from keras import layers
+
+from wganlib import metrics
+from wganlib.images import to_uint8, to_unit_range
+
+log = logging.getLogger(__name__)
+
+SAMPLE_NOISE_SEED = 1701  # one noise batch for every experiment of a dataset: like for like
+FEATURES_LAYER = "features"
+
+
+def build_classifier(n_classes: int = 10) -> keras.Model:
+    image = keras.Input((28, 28, 1))
+    x = layers.Conv2D(32, 3, activation="relu")(image)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3)(x)
+    x = layers.Dense(128, activation="relu", name=FEATURES_LAYER)(x)
+    x = layers.Dropout(0.3)(x)
+    logits = layers.Dense(n_classes)(x)
+    return keras.Model(image, logits, name="classifier")
+
+
+def train_classifier(data: dict, epochs: int, seed: int) -> tuple[keras.Model, float]:
+    """Fit on the train split (fixed seed); return the model and its test accuracy."""
+    keras.utils.set_random_seed(seed)
+    model = build_classifier()
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    x_train, y_train = to_unit_range(data["x_train"]), data["y_train"].astype(np.int32)
+    model.fit(x_train, y_train, batch_size=64, epochs=epochs, shuffle=True, verbose=2)
+    _, accuracy = model.evaluate(to_unit_range(data["x_test"]), data["y_test"].astype(np.int32), verbose=0)
+    return model, float(accuracy)
+
+
+class Judge:
+    """Features and class probabilities of images, from the classifier."""
+
+    def __init__(self, classifier: keras.Model):
+        self.model = keras.Model(classifier.inputs, [classifier.get_layer(FEATURES_LAYER).output, classifier.outputs[0]])
+
+    def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """images: uint8 (N, 28, 28) -> (features (N, 128), probabilities (N, 10))."""
+        features, logits = self.model.predict(to_unit_range(images), batch_size=500, verbose=0)
+        logits = logits.astype(np.float64)
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return features.astype(np.float64), probs / probs.sum(axis=1, keepdims=True)
+
+
+def sample_noise(n: int, z_dim: int) -> np.ndarray:
+    return np.random.default_rng(SAMPLE_NOISE_SEED).standard_normal((n, z_dim)).astype(np.float32)
+
+
+def generate(generator: keras.Model, z: np.ndarray) -> np.ndarray:
+    """uint8 images from the generator in inference mode (batch norm uses its running statistics)."""
+    return to_uint8(generator.predict(z, batch_size=500, verbose=0)[..., 0])
+
+
+def score(judge: Judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
+    """All metrics of ``images`` against the reference (test split) features and labels."""
+    features, probs = judge(images)
+    return metrics.evaluate_features(
+        features,
+        probs,
+        reference["features"],
+        reference["labels"],
+        kid_subsets=settings["kid_subsets"],
+        kid_subset_size=settings["kid_subset_size"],
+        min_share=settings["mode_min_share"],
+        seed=0,
+    )
