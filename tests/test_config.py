@@ -1,6 +1,5 @@
 """The config: defaults, the grid, and one clear message for each user mistake."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import copy_workflow
 from wganlib import config as cfg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,10 +114,7 @@ def test_malformed_yaml_names_the_line(tmp_path):
 @pytest.fixture()
 def workflow_copy(tmp_path):
     """The workflow in a scratch folder, so Snakemake runs write nothing into the checkout."""
-    for name in ("Snakefile", "workflow", "config"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    return tmp_path
+    return copy_workflow(tmp_path)
 
 
 @pytest.mark.parametrize(

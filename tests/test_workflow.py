@@ -1,9 +1,7 @@
 """The workflow as a user meets it: lint, format, the plan, which rules load TensorFlow, and a
 tiny grid run end to end through Snakemake."""
 
-import ast
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
+from wganlib import provenance
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
 BIN = Path(sys.executable).parent
@@ -19,11 +19,7 @@ BIN = Path(sys.executable).parent
 NO_TENSORFLOW = ("download_dataset.py", "make_gif.py", "figures.py", "summary.py")
 
 
-def snakemake(*args, cwd=ROOT, check=True):
-    run = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, capture_output=True, text=True)
-    if check:
-        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return run
+from conftest import TINY, copy_workflow, snakemake  # noqa: E402
 
 
 def test_lint_is_clean():
@@ -42,25 +38,8 @@ def test_default_run_is_planned():
     assert "train" in run.stdout and "figures" in run.stdout
 
 
-def imported_modules(path: Path, seen: set[Path] | None = None) -> set[str]:
-    """Every module that `path` imports, following imports of the project's own package."""
-    seen = seen if seen is not None else set()
-    seen.add(path)
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = "wganlib" if node.level and path.parent.name == "wganlib" else (node.module or "")
-            module = f"{base}.{node.module}" if node.level and node.module else base
-            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
-        for name in names:
-            found.add(name)
-            local = SCRIPTS / (name.replace(".", "/") + ".py")
-            if name.startswith("wganlib") and local.exists() and local not in seen:
-                found |= imported_modules(local, seen)
-    return found
+def imported_modules(script: Path) -> set[str]:
+    return set(provenance.imported_modules(script, SCRIPTS))
 
 
 @pytest.mark.parametrize("script", NO_TENSORFLOW)
@@ -74,34 +53,7 @@ def test_the_check_above_can_fail():
     assert any(m.startswith("tensorflow") for m in imported_modules(SCRIPTS / "train.py"))
 
 
-# -- a tiny grid, end to end ----------------------------------------------------------------------
-
-TINY = {
-    "datasets": ["mnist-5k"],
-    "models": ["dcgan", "wgan", "wgan-gp"],
-    "architectures": ["conv", "mlp"],
-    "seeds": [0],
-    "training": {"generator_iterations": 20, "batch_size": 32, "z_dim": 8, "snapshot_every": 5, "checkpoint_every": 10, "log_every": 10},
-    "model_settings": {"wgan": {"critic_burst": {"iterations": 10, "first": 2, "every": 500}}},
-    "architecture_definitions": {
-        "conv": {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}},
-        "mlp": {"generator": {"type": "mlp", "width": 16, "depth": 2}, "critic": {"type": "conv", "width": 4}},
-    },
-    "overrides": {},
-    "evaluation": {"final_samples": 200, "snapshot_samples": 100, "kid_subsets": 5, "kid_subset_size": 50, "classifier_epochs": 1},
-}
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny")
-    for name in ("Snakefile", "workflow"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
-    (root / "config").mkdir()
-    (root / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
-    snakemake("--cores", "2", cwd=root)
-    return root
+# -- a tiny grid, end to end (the tiny_run fixture is in conftest.py) ------------------------------
 
 
 @pytest.mark.slow
@@ -112,7 +64,7 @@ def test_tiny_grid_produces_every_output(tiny_run):
         folder = results / name
         for output in ("generator.keras", "metrics.csv", "status.json", "config.yaml", "samples.png", "samples.npz", "training.gif", "training_frames.png", "evaluation.json"):
             assert (folder / output).stat().st_size > 0, folder / output
-        assert sorted(p.name for p in (folder / "frames").iterdir()) == [f"iter_{i:06d}.png" for i in (5, 10, 15, 20)]
+        assert sorted(p.name for p in (folder / "frames").glob("iter_*.png")) == [f"iter_{i:06d}.png" for i in (5, 10, 15, 20)]
         assert len(list((folder / "snapshots").glob("*.weights.h5"))) == 4
         evaluation = json.loads((folder / "evaluation.json").read_text())
         assert [row["generator_iteration"] for row in evaluation["over_training"]] == [5, 10, 15, 20]
@@ -141,3 +93,34 @@ def test_wgan_metrics_follow_the_schedule(tiny_run):
     rows = list(csv.DictReader(open(tiny_run / "results/mnist-5k/wgan-conv-s0/metrics.csv")))
     assert [int(r["critic_iterations"]) for r in rows[:3]] == [10, 10, 5]
     assert all(r["js_estimate"] == "nan" and r["em_estimate"] != "nan" for r in rows)
+
+
+@pytest.mark.slow
+def test_fashion_mnist_materialises_through_the_rule_from_the_debian_package(tmp_path):
+    if not Path("/usr/share/datasets/fashion-mnist").is_dir():
+        pytest.skip("Debian's dataset-fashion-mnist is not installed (.ci/run installs it)")
+    # A dead loopback mirror: the data must come from the offline Debian copy.
+    copy_workflow(tmp_path, {"datasets": ["fashion-mnist"], "data": {"mirrors": {"fashion-mnist": ["http://127.0.0.1:9/"]}}})
+    snakemake("--cores", "1", "resources/datasets/fashion-mnist.npz", cwd=tmp_path)
+    manifest = json.loads((tmp_path / "resources/datasets/fashion-mnist.manifest.json").read_text())
+    assert manifest["source"]["kind"] == "offline-dir"
+    assert manifest["counts"] == {"train": 60000, "test": 10000}
+    assert {f["verified_by"] for f in manifest["files"]} == {"content-sha256"}
+
+
+def test_conda_environments_pin_what_requirements_pin():
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.strip().lower()] = version.strip()
+    envs = sorted((ROOT / "workflow" / "envs").glob("*.yaml"))
+    assert envs
+    for env in envs:
+        spec = yaml.safe_load(env.read_text())
+        pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict))
+        assert pip, env
+        for requirement in pip:
+            name, version = requirement.split("==")
+            assert pins.get(name.lower()) == version, f"{env.name}: {requirement} but requirements.txt pins {pins.get(name.lower())}"
+        assert "python=3.11" in spec["dependencies"]

@@ -2,6 +2,7 @@ import re
 import sys
 
 from wganlib.config import ConfigError, experiments, validate
+from wganlib.provenance import code_digest
 
 try:
     config.update(
@@ -32,8 +33,18 @@ def train_settings(wildcards):
     return experiment(wildcards).to_json()
 
 
-def evaluation_settings():
-    return dict(sorted(config["evaluation"].items()))
+def code(script):
+    """Digest of the script and the package modules it imports: edited code reruns its rule,
+    new file times (a fresh clone) rerun nothing."""
+    return code_digest(f"{workflow.basedir}/workflow/scripts/{script}")
+
+
+def metric_settings():
+    """What every sample-quality metric depends on."""
+    return {
+        key: config["evaluation"][key]
+        for key in ("kid_subsets", "kid_subset_size", "mode_min_share")
+    }
 
 
 def experiment_files(name, datasets=None):

@@ -16,5 +16,6 @@ rule download_dataset:
         mirrors=lambda wildcards: config["data"]["mirrors"].get(wildcards.dataset),
         local_path=lambda wildcards: config["data"]["paths"].get(wildcards.dataset),
         timeout=config["data"]["timeout"],
+        code=code("download_dataset.py"),
     script:
         "../scripts/download_dataset.py"

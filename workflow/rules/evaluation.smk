@@ -23,6 +23,7 @@ rule render_samples:
     params:
         n_samples=config["evaluation"]["final_samples"],
         sheet_samples=config["figures"]["sheet_samples"],
+        code=code("render_samples.py"),
     script:
         "../scripts/render_samples.py"
 
@@ -52,6 +53,7 @@ rule make_gif:
     params:
         frame_duration=config["figures"]["gif_frame_duration"],
         last_frame_hold=config["figures"]["gif_last_frame_hold"],
+        code=code("make_gif.py"),
     script:
         "../scripts/make_gif.py"
 
@@ -64,7 +66,6 @@ rule train_classifier:
         classifier="results/{dataset}/evaluation/classifier.keras",
         accuracy="results/{dataset}/evaluation/classifier.json",
         reference="results/{dataset}/evaluation/reference.npz",
-        real_floor="results/{dataset}/evaluation/real_floor.json",
     log:
         "logs/train_classifier/{dataset}.log",
     benchmark:
@@ -76,9 +77,36 @@ rule train_classifier:
         mem_mb=4000,
         runtime=60,
     params:
-        evaluation=evaluation_settings(),
+        epochs=config["evaluation"]["classifier_epochs"],
+        seed=config["evaluation"]["classifier_seed"],
+        code=code("train_classifier.py"),
     script:
         "../scripts/train_classifier.py"
+
+
+rule real_floor:
+    input:
+        dataset="resources/datasets/{dataset}.npz",
+        classifier="results/{dataset}/evaluation/classifier.keras",
+        reference="results/{dataset}/evaluation/reference.npz",
+    output:
+        real_floor="results/{dataset}/evaluation/real_floor.json",
+    log:
+        "logs/real_floor/{dataset}.log",
+    benchmark:
+        "benchmarks/real_floor/{dataset}.tsv"
+    conda:
+        "../envs/tensorflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        n_samples=config["evaluation"]["final_samples"],
+        metrics=metric_settings(),
+        code=code("real_floor.py"),
+    script:
+        "../scripts/real_floor.py"
 
 
 rule evaluate:
@@ -101,6 +129,8 @@ rule evaluate:
         runtime=60,
     params:
         settings=train_settings,
-        evaluation=evaluation_settings(),
+        n_samples=config["evaluation"]["snapshot_samples"],
+        metrics=metric_settings(),
+        code=code("evaluate.py"),
     script:
         "../scripts/evaluate.py"

@@ -52,6 +52,7 @@ rule figures:
         median_window=config["figures"]["median_window"],
         sheet_samples=config["figures"]["sheet_samples"],
         good_fid=config["claims"]["good_fid"],
+        code=code("figures.py"),
     script:
         "../scripts/figures.py"
 
@@ -83,5 +84,6 @@ rule summary:
         grid=grid_cells,
         claims=config["claims"],
         median_window=config["figures"]["median_window"],
+        code=code("summary.py"),
     script:
         "../scripts/summary.py"

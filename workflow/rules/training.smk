@@ -25,5 +25,6 @@ rule train:
         # Checkpoints live outside the outputs: Snakemake deletes a failed job's outputs.
         work_dir=lambda wildcards: f"results/{wildcards.dataset}/{wildcards.experiment}/train_state",
         gpu=config["resources"]["gpu"],
+        code=code("train.py"),
     script:
         "../scripts/train.py"

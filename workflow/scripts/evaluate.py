@@ -20,23 +20,22 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from wganlib.config import Experiment  # noqa: E402
-from wganlib.evaluation import Judge, generate, sample_noise, score  # noqa: E402
+from wganlib.evaluation import Judge, generate, load_reference, sample_noise, score  # noqa: E402
 from wganlib.images import frame_iteration  # noqa: E402
 from wganlib.io import write_json  # noqa: E402
 from wganlib.models import build_generator  # noqa: E402
-from wganlib.training import configure_tensorflow  # noqa: E402
+from wganlib.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow(job.threads, use_gpu=False)
-settings = job.params["evaluation"]
+settings = job.params["metrics"]
 exp = Experiment.from_json(job.params["settings"])
 judge = Judge(keras.models.load_model(job.input["classifier"], compile=False))
-with np.load(job.input["reference"]) as saved:
-    reference = {k: saved[k] for k in saved.files}
+reference = load_reference(job.input["reference"])
 with np.load(job.input["samples"]) as saved:
     final = score(judge, saved["images"], reference, settings)
 logging.info("%s final: %s", exp.name, json.dumps(final))
 generator = build_generator(exp.generator, exp.z_dim)
-z = sample_noise(settings["snapshot_samples"], exp.z_dim)
+z = sample_noise(job.params["n_samples"], exp.z_dim)
 over_training = []
 for path in sorted(Path(job.input["snapshots"]).glob("iter_*.weights.h5"), key=frame_iteration):
     generator.load_weights(path)

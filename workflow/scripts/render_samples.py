@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 from wganlib.evaluation import generate, sample_noise  # noqa: E402
 from wganlib.images import image_grid, save_png  # noqa: E402
 from wganlib.io import atomic_path  # noqa: E402
-from wganlib.training import configure_tensorflow  # noqa: E402
+from wganlib.runtime import configure_tensorflow  # noqa: E402
 
 configure_tensorflow(job.threads, use_gpu=False)
 generator = keras.models.load_model(job.input["generator"], compile=False)

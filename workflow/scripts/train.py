@@ -23,7 +23,8 @@ log = logging.getLogger("train")
 def run(settings_json: str, dataset_npz: Path, manifest: Path, out: dict, work_dir: Path, threads: int, use_gpu: bool) -> None:
     from wganlib import datasets
     from wganlib.config import Experiment
-    from wganlib.training import Outputs, configure_tensorflow, train
+    from wganlib.runtime import configure_tensorflow
+    from wganlib.training import Outputs, train
 
     device = configure_tensorflow(threads, use_gpu)
     exp = Experiment.from_json(settings_json)

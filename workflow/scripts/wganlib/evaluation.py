@@ -74,6 +74,12 @@ def generate(generator: keras.Model, z: np.ndarray) -> np.ndarray:
     return to_uint8(generator.predict(z, batch_size=500, verbose=0)[..., 0])
 
 
+def load_reference(path) -> dict:
+    """The test split's features and labels, written by the train_classifier rule."""
+    with np.load(path) as saved:
+        return {key: saved[key] for key in saved.files}
+
+
 def score(judge: Judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
     """All metrics of ``images`` against the reference (test split) features and labels."""
     features, probs = judge(images)

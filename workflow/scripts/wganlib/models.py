@@ -19,7 +19,9 @@ def _norm_act(x, norm: str, activation: layers.Layer):
         # momentum 0.9 is PyTorch's default (0.1 there), which the official WGAN code trains with.
         x = layers.BatchNormalization(momentum=0.9)(x)
     elif norm == "layer":
-        x = layers.LayerNormalization()(x)
+        # Over all of (H, W, C) with a scale and offset per channel, as in Gulrajani et al.'s code
+        # (Keras' LayerNormalization would normalise each pixel over its channels only).
+        x = layers.GroupNormalization(groups=1)(x) if len(x.shape) == 4 else layers.LayerNormalization()(x)
     return activation(x)
 
 

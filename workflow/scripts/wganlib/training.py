@@ -49,20 +49,6 @@ FRAME_SAMPLES = 64
 FRAME_NOISE_SEED = 20170126  # the WGAN paper's arXiv date: the same frame noise for every run
 
 
-def configure_tensorflow(threads: int, use_gpu: bool) -> str:
-    """Threads from Snakemake, deterministic ops, and the device. Call before building anything."""
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
-    tf.config.experimental.enable_op_determinism()
-    gpus = tf.config.list_physical_devices("GPU")
-    if not use_gpu and gpus:
-        tf.config.set_visible_devices([], "GPU")
-        gpus = []
-    if use_gpu and not gpus:
-        log.warning("resources.gpu is true but TensorFlow sees no GPU: training on the CPU")
-    return "GPU" if gpus else "CPU"
-
-
 def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
     """Critic updates before generator iteration `iteration` (0-based): WGAN's schedule trains the
     critic `burst.iterations` times for the first `burst.first` and every `burst.every`-th one."""
