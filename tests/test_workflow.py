@@ -64,18 +64,23 @@ def test_tiny_grid_produces_every_output(tiny_run):
         folder = results / name
         for output in ("generator.keras", "metrics.csv", "status.json", "config.yaml", "samples.png", "samples.npz", "training.gif", "training_frames.png", "evaluation.json"):
             assert (folder / output).stat().st_size > 0, folder / output
+        status = json.loads((folder / "status.json").read_text())
+        if name in TINY["overrides"]:  # made to diverge: its frames end where it stopped
+            assert status["status"] == "diverged"
+            continue
+        assert status["status"] == "completed"
         assert sorted(p.name for p in (folder / "frames").glob("iter_*.png")) == [f"iter_{i:06d}.png" for i in (5, 10, 15, 20)]
         assert len(list((folder / "snapshots").glob("*.weights.h5"))) == 4
         evaluation = json.loads((folder / "evaluation.json").read_text())
         assert [row["generator_iteration"] for row in evaluation["over_training"]] == [5, 10, 15, 20]
         assert np.isfinite(evaluation["final"]["fid"])
-        assert json.loads((folder / "status.json").read_text())["status"] == "completed"
     for figure in ("em_estimate", "js_estimate", "samples", "summary"):
         for suffix in ("png", "pdf"):
             assert (results / "figures" / f"{figure}.{suffix}").stat().st_size > 1000
     summary = (results / "summary.csv").read_text().splitlines()
     assert len(summary) == 1 + len(experiments)
-    assert "reproduced" in (results / "summary.md").read_text()
+    claims = (results / "summary.md").read_text()
+    assert "inconclusive" in claims or "reproduced" in claims
 
 
 @pytest.mark.slow

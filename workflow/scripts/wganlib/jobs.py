@@ -8,11 +8,24 @@ import sys
 from pathlib import Path
 
 
+# Errors a user can act on: logged as one clear message, without a traceback (a bug keeps its).
+USER_ERRORS = ("ConfigError", "DatasetError", "WriteError")
+
+
+def _report_user_errors(kind, error, trace) -> None:
+    if kind.__name__ in USER_ERRORS:
+        logging.getLogger("wganlib").error("%s", error)  # Python still exits with status 1
+        return
+    sys.__excepthook__(kind, error, trace)
+
+
 def start_logging(log_file: str | os.PathLike | None = None) -> None:
     """Log to ``log_file`` (a rule's ``log:``) or to stderr when run by hand.
 
     stderr is redirected too, so TensorFlow's C++ messages and tracebacks land in the same log.
+    A user's mistake (bad config, bad data, a full disk) ends the job with its message alone.
     """
+    sys.excepthook = _report_user_errors
     handlers: list[logging.Handler]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)

@@ -213,9 +213,17 @@ class WorkFolder:
             folder.mkdir(parents=True, exist_ok=True)
         write_text(self.root / "settings.json", exp.to_json() + "\n")
 
-    def latest_checkpoint(self) -> Path | None:
-        found = sorted(self.checkpoints.glob("ckpt_*.npz"))
-        return found[-1] if found else None
+    def restore(self, gan: "GAN") -> tuple[Path, dict, list[dict]] | None:
+        """Load the newest readable checkpoint into ``gan``; an unreadable one (a damaged disk)
+        is skipped for the one before it. Temporary files of a killed write never match."""
+        for path in sorted(self.checkpoints.glob("ckpt_*.npz"), reverse=True):
+            try:
+                meta, rows = self.load_checkpoint(path, gan)
+            except (OSError, ValueError, KeyError, EOFError) as err:
+                log.warning("checkpoint %s is unreadable (%s): trying an older one", path, err)
+                continue
+            return path, meta, rows
+        return None
 
     def save_checkpoint(self, iteration: int, gan: GAN, order: BatchOrder, rows: list[dict], wall: float, keep: int) -> None:
         state = {f"v{i:04d}": a for i, a in enumerate(gan.get_state())}
@@ -273,13 +281,15 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
     gan = GAN(exp, images)
     order = BatchOrder(len(images), exp.batch_size, exp.seed)
     iteration, rows, wall_before = 0, [], 0.0
-    checkpoint = work.latest_checkpoint()
-    if checkpoint is not None:
-        meta, rows = work.load_checkpoint(checkpoint, gan)
+    restored = work.restore(gan)
+    if restored is not None:
+        checkpoint, meta, rows = restored
         iteration, wall_before = meta["iteration"], meta["wall_time_s"]
         order = BatchOrder(len(images), exp.batch_size, exp.seed, meta["epoch"], meta["position"])
         log.info("resuming %s from %s (generator iteration %d)", exp.name, checkpoint.name, iteration)
     else:
+        if any(work.checkpoints.glob("ckpt_*.npz")):  # every checkpoint was unreadable
+            gan = GAN(exp, images)  # a failed load may have changed some weights: start clean
         others = [p.name for p in Path(work_root).iterdir() if p.is_dir() and p != work.root]
         if others:
             log.info("no checkpoint for these settings (kept for other settings: %s): starting fresh", ", ".join(others))
