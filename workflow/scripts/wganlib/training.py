@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 import yaml
@@ -58,8 +59,6 @@ def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
 
 
 def make_optimizer(exp: Experiment):
-    import keras
-
     if exp.optimizer == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate=exp.learning_rate)
     return keras.optimizers.Adam(learning_rate=exp.learning_rate, beta_1=exp.beta_1, beta_2=exp.beta_2)
@@ -94,6 +93,7 @@ class GAN:
 
     def __init__(self, exp: Experiment, images: np.ndarray):
         self.exp = exp
+        keras.utils.set_random_seed(exp.seed)  # the networks' initial weights
         self.generator = build_generator(exp.generator, exp.z_dim)
         self.critic = build_critic(exp.critic)
         self.generator_optimizer = make_optimizer(exp)
@@ -260,8 +260,6 @@ def frame_noise(z_dim: int, n: int = FRAME_SAMPLES) -> np.ndarray:
 
 
 def software_versions() -> dict:
-    import keras
-
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
