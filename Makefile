@@ -4,12 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 
-.PHONY: run test
+.PHONY: run test bench
 run: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest
+
+# Not part of the two commands: training speed measured side by side (results/benchmarks/).
+bench: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) benchmark
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -115,7 +115,7 @@ def spread(values: list[float]) -> dict:
 
 
 def machine_info(threads: int, device: str) -> dict:
-    cpu = "unknown"
+    cpu = ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as stream:
             cpu = next((line.split(":", 1)[1].strip() for line in stream if line.startswith("model name")), cpu)
@@ -180,9 +180,9 @@ def counted_flops(function, *input_signature) -> dict:
             unknown_shape += 1
             continue
         if stats.value:
-            total += stats.value
-            by_type[op.type] = by_type.get(op.type, 0) + stats.value
-    return {"flops": int(total), "ops_with_unknown_shape": unknown_shape, "by_op_type": by_type}
+            total += int(stats.value)
+            by_type[op.type] = by_type.get(op.type, 0) + int(stats.value)
+    return {"flops": total, "ops_with_unknown_shape": unknown_shape, "by_op_type": by_type}
 
 
 def forward_flops(model) -> int:
