@@ -17,6 +17,7 @@ import os
 import platform
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,7 +220,7 @@ class WorkFolder:
         for path in sorted(self.checkpoints.glob("ckpt_*.npz"), reverse=True):
             try:
                 meta, rows = self.load_checkpoint(path, gan)
-            except (OSError, ValueError, KeyError, EOFError) as err:
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
                 log.warning("checkpoint %s is unreadable (%s): trying an older one", path, err)
                 continue
             return path, meta, rows
