@@ -122,3 +122,11 @@ def test_modules_import_without_tensorflow():
             "assert not bad, bad; "
             "assert 'matplotlib.pyplot' not in sys.modules")
     subprocess.run([sys.executable, "-c", code, str(SCRIPTS)], check=True, timeout=60)
+
+
+def test_gif_of_a_single_frame(tmp_path):
+    """A run that diverged before its first snapshot has one frame; it still makes a GIF."""
+    frame = tmp_path / "iter_000002.png"
+    images.save_png(frame, np.zeros((30, 30), np.uint8))
+    images.make_gif([frame], tmp_path / "one.gif", frame_duration_s=0.2, last_frame_hold_s=1.0)
+    assert (tmp_path / "one.gif").stat().st_size > 0

@@ -157,6 +157,8 @@ def make_gif(frame_paths: Sequence[PathLike], out_gif: PathLike, *, frame_durati
     # imageio 2.38's pillow plugin passes duration to Pillow: milliseconds, one value per frame.
     durations_ms = [round(frame_duration_s * 1000)] * len(frames)
     durations_ms[-1] = round(last_frame_hold_s * 1000)
+    if len(frames) == 1:  # a run that diverged at once; Pillow takes no list for a single frame
+        durations_ms = durations_ms[0]
     import imageio.v3 as iio  # imported here: only GIF-writing rules pay for it
 
     with atomic_path(out_gif) as tmp:
