@@ -26,7 +26,9 @@ rule benchmark:
         "benchmarks/benchmark/training.tsv"
     conda:
         "../envs/tensorflow.yaml"
-    threads: workflow.cores
+    # Every core it is given: Snakemake scales this down to --cores (and, unlike workflow.cores,
+    # it leaves commands without --cores, such as --unlock, working).
+    threads: 1024
     resources:
         mem_mb=4000,
         runtime=30,
