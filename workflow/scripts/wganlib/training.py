@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import math
-import os
 import platform
 import shutil
 import time
@@ -404,4 +403,3 @@ def _publish(exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, re
     }
     write_text(out.config, yaml.safe_dump(resolved, sort_keys=False))
     write_json(out.status, result)
-    os.sync()
