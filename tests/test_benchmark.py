@@ -21,7 +21,8 @@ SPREAD = {"median", "min", "max", "values"}
 # Words of the table's columns, in order (model, architecture, width, n_critic, then the measures).
 COLUMNS = ("model", "architecture", "width", "n_critic", "critic steps/s", "generator it/s", "images/s",
            "critic step", "generator step", "GFLOP/s", "matmul peak", "fit() it/s", "ours / fit()", "first call")  # fmt: skip
-MACHINE = {"cpu_model", "nproc", "threads", "device", "gpu_used", "python", "tensorflow", "keras", "numpy", "platform"}
+MACHINE = {"cpu_model", "nproc", "threads", "cores", "device", "gpu_used", "python", "tensorflow", "keras", "numpy", "platform"}
+LAYOUT = {"experiment", "model", "architecture", "width", "one_process_all_threads", "single_thread_processes", "single_over_one"}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ def quick_run(tmp_path_factory):
 def test_quick_benchmark_writes_every_field(quick_run):
     report, table = quick_run
     settings = report["settings"]
-    assert MACHINE <= set(report["machine"]) and report["machine"]["threads"] == 2
+    # the table at a training job's threads (resources.train_threads), the layouts on all --cores
+    assert MACHINE <= set(report["machine"]) and report["machine"]["threads"] == 1 and report["machine"]["cores"] == 2
     assert settings["repetitions"] == len(report["results"][0]["generator_iterations_per_s"]["values"])
     assert SPREAD <= set(report["matmul_peak"]["gflops"]) and report["matmul_peak"]["gflops"]["median"] > 0
     assert {r["model"] for r in report["results"]} == set(settings["models"]) == {"dcgan", "wgan-gp"}
@@ -58,7 +60,8 @@ def test_quick_benchmark_writes_every_field(quick_run):
     by_model = {r["model"]: r for r in report["results"]}
     assert by_model["wgan-gp"]["flops_per_critic_step"] > 1.5 * by_model["dcgan"]["flops_per_critic_step"]
 
-    header, rule, *rows = [line for line in table.splitlines() if line.startswith("|")]
+    main_table, layout_table = table.split("## Thread layouts")
+    header, rule, *rows = [line for line in main_table.splitlines() if line.startswith("|")]
     columns = [c.strip() for c in header.strip("|").split("|")]
     assert columns[:4] == ["model", "architecture", "width", "n_critic"] and len(columns) == len(COLUMNS)
     assert all(any(word in column for column in columns) for word in COLUMNS)
@@ -67,3 +70,19 @@ def test_quick_benchmark_writes_every_field(quick_run):
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert len(cells) == len(columns) and all(cells)
     assert "matmul peak" in table and report["machine"]["cpu_model"] in table
+
+
+@pytest.mark.slow
+def test_quick_benchmark_compares_thread_layouts(quick_run):
+    """One 2-thread training process against two 1-thread processes at once, per layout model."""
+    report, table = quick_run
+    layouts = report["thread_layouts"]
+    assert layouts["cores"] == 2 and layouts["repetitions"] == report["settings"]["layout_repetitions"]
+    assert [r["model"] for r in layouts["results"]] == report["settings"]["layout_models"] == ["dcgan"]
+    for row in layouts["results"]:
+        assert LAYOUT <= set(row)
+        for key in ("one_process_all_threads", "single_thread_processes", "single_over_one"):
+            assert SPREAD <= set(row[key]) and row[key]["median"] > 0
+            assert len(row[key]["values"]) == layouts["repetitions"]
+    header, rule, *rows = [line for line in table.split("## Thread layouts")[1].splitlines() if line.startswith("|")]
+    assert "2 x 1 thread" in header and "1 x 2 threads" in header and len(rows) == len(layouts["results"])

@@ -5,7 +5,7 @@ BENCHMARK_SETTINGS = {
     "architectures": ["conv", "conv-nobn", "mlp", "conv-bn-first"],
     "widths": [64, 32],  # the schema's presets, then the default config's
     "fit_models": ["dcgan", "wgan", "wgan-gp"],
-    "fit_architectures": ["conv"],
+    "fit_architectures": ["conv", "mlp"],
     "fit_widths": [32],
     "batch_size": 64,
     "repetitions": 5,
@@ -13,6 +13,11 @@ BENCHMARK_SETTINGS = {
     "timed_critic_steps": 10,
     "matmul_size": 2048,
     "matmul_repetitions": 5,
+    "layout_models": ["dcgan", "wgan", "wgan-gp"],
+    "layout_architecture": "conv",
+    "layout_width": 32,
+    "layout_seconds": 10.0,
+    "layout_repetitions": 3,
 }
 
 
@@ -26,14 +31,16 @@ rule benchmark:
         "benchmarks/benchmark/training.tsv"
     conda:
         "../envs/tensorflow.yaml"
-    # Every core it is given: Snakemake scales this down to --cores (and, unlike workflow.cores,
-    # it leaves commands without --cores, such as --unlock, working).
+    # Every core it is given, for the thread layouts: Snakemake scales this down to --cores (and,
+    # unlike workflow.cores, it leaves commands without --cores, such as --unlock, working).
+    # The table itself runs at a training job's threads.
     threads: 1024
     resources:
         mem_mb=4000,
         runtime=30,
     params:
         settings=BENCHMARK_SETTINGS,
+        train_threads=config["resources"]["train_threads"],
         quick=False,
         code=code("benchmark.py"),
     script:
@@ -51,5 +58,6 @@ use rule benchmark as benchmark_quick with:
         "benchmarks/benchmark/training-quick.tsv"
     params:
         settings=BENCHMARK_SETTINGS,
+        train_threads=config["resources"]["train_threads"],
         quick=True,
         code=code("benchmark.py"),

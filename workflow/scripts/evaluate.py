@@ -1,12 +1,10 @@
 """Rule `evaluate`: FID, KID, classifier score, modes covered and class KL of one experiment's
 final samples and of every kept snapshot (the same smaller N for each), against the test split."""
 
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from wganlib.jobs import Job, start_logging  # noqa: E402
 

@@ -1,12 +1,10 @@
 """Rule `real_floor`: every sample-quality metric for real training images against the test split,
 the value a perfect generator would get, so each number of the experiments has a reference."""
 
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from wganlib.jobs import Job, start_logging  # noqa: E402
 

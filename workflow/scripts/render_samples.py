@@ -1,12 +1,10 @@
 """Rule `render_samples`: the final sample sheet of one experiment and N generated images (.npz),
 from a noise batch shared by every experiment of the dataset, so the sheets compare like for like."""
 
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from wganlib.jobs import Job, start_logging  # noqa: E402
 

@@ -7,13 +7,11 @@ workflow's own results are never touched):
 
 
 import argparse
-import os
 import logging
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow C++ info lines would drown the log
 
 from wganlib.jobs import start_logging  # noqa: E402
 

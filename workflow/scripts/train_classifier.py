@@ -2,12 +2,10 @@
 split with a fixed seed), its test accuracy, and the test split's features and labels: the
 reference that every sample-quality metric compares against."""
 
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from wganlib.jobs import Job, start_logging  # noqa: E402
 

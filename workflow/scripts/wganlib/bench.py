@@ -14,11 +14,14 @@ count from the layers (conv and dense multiply-adds, backward = 2 x forward) is 
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import math
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -60,6 +63,13 @@ class BenchSettings:
     matmul_repetitions: int = 5
     n_images: int = 2048  # synthetic uint8 28x28 images: speed does not depend on content
     use_gpu: bool = False
+    # Thread layouts: with all the job's cores, one training process using them all against one
+    # single-thread process per core, running at once; aggregate generator iterations/s of each.
+    layout_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    layout_architecture: str = "conv"
+    layout_width: int = 32
+    layout_seconds: float = 10.0  # the timed window, after warm-up, all processes at once
+    layout_repetitions: int = 3
 
     @classmethod
     def from_params(cls, settings: dict, quick: bool = False) -> "BenchSettings":
@@ -83,6 +93,10 @@ QUICK = {
     "matmul_size": 256,
     "matmul_repetitions": 2,
     "n_images": 256,
+    "layout_models": ["dcgan"],
+    "layout_width": 8,
+    "layout_seconds": 1.0,
+    "layout_repetitions": 1,
 }
 
 
@@ -384,14 +398,90 @@ def measure(exp: Experiment, images: np.ndarray, settings: BenchSettings, peak_g
 
 
 # ------------------------------------------------------------------------------------------------
+# Thread layouts: N single-thread training processes at once against one N-thread process
+
+
+def layout_worker(exp_json: str, threads: int, n_images: int, seconds: float) -> None:
+    """One training process of a layout (run as `python -c`, in a fresh interpreter so its thread
+    count holds): warm up, print "ready", wait for "go" on stdin, train for `seconds`, print the rate."""
+    from wganlib.runtime import configure_tensorflow
+
+    configure_tensorflow(threads, use_gpu=False)
+    exp = Experiment.from_json(exp_json)
+    images = np.random.default_rng(0).integers(0, 256, (n_images, 28, 28), dtype=np.uint8)
+    gan = GAN(exp, images)
+    indices = BatchOrder(n_images, exp.batch_size, seed=0).next(exp.n_critic)
+    for _ in range(3):
+        float(gan.train_iteration(indices)["generator_loss"])
+    print("ready", flush=True)
+    sys.stdin.readline()
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        float(gan.train_iteration(indices)["generator_loss"])
+        done += 1
+    print(json.dumps({"generator_iterations_per_s": done / (time.perf_counter() - start)}), flush=True)
+
+
+def run_layout(exp: Experiment, thread_counts: list[int], settings: BenchSettings) -> list[float]:
+    """Start one process per entry of `thread_counts`, let them all warm up, time them together."""
+    code = "import sys; from wganlib.bench import layout_worker; layout_worker(*__import__('json').loads(sys.argv[1]))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(__file__)), os.environ.get("PYTHONPATH", "")])}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, json.dumps([exp.to_json(), threads, settings.n_images, settings.layout_seconds])],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        for threads in thread_counts
+    ]
+    try:
+        for process in processes:
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"a benchmark worker failed to start (exit code {process.wait()})")
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        rates = [json.loads(process.stdout.readline())["generator_iterations_per_s"] for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    return rates
+
+
+def thread_layouts(settings: BenchSettings, cores: int) -> dict | None:
+    """Aggregate generator iterations/s of one `cores`-thread process and of `cores` single-thread
+    processes side by side, alternating, for the layout models; None on a single core."""
+    if cores < 2 or settings.use_gpu:
+        return None
+    base = BenchSettings(**{**asdict(settings), "models": settings.layout_models})
+    rows = []
+    for exp in bench_experiments(base, [settings.layout_architecture], settings.layout_width):
+        one, many = [], []
+        for _ in range(settings.layout_repetitions):
+            one.append(sum(run_layout(exp, [cores], settings)))
+            many.append(sum(run_layout(exp, [1] * cores, settings)))
+        rows.append({
+            "experiment": exp.name, "model": exp.model, "architecture": exp.architecture, "width": settings.layout_width,
+            "one_process_all_threads": spread(one),
+            "single_thread_processes": spread(many),
+            "single_over_one": spread([b / a for a, b in zip(one, many)]),
+        })  # fmt: skip
+        log.info("%s: %d x 1 thread / 1 x %d threads = %.2f", exp.name, cores, cores, rows[-1]["single_over_one"]["median"])
+    return {"cores": cores, "seconds": settings.layout_seconds, "repetitions": settings.layout_repetitions, "results": rows}
+
+
+# ------------------------------------------------------------------------------------------------
 # The run
 
 
-def run(settings: BenchSettings, threads: int, configure: bool = True) -> dict:
-    """The whole benchmark: the matmul peak, then every (width, architecture, model)."""
+def run(settings: BenchSettings, threads: int, cores: int | None = None, configure: bool = True) -> dict:
+    """The whole benchmark: the matmul peak and every (width, architecture, model) at `threads`
+    (a training job's threads), then the thread layouts over `cores` (the benchmark job's)."""
     from wganlib.runtime import configure_tensorflow
 
     started = time.perf_counter()
+    cores = cores or threads
     device = configure_tensorflow(threads, settings.use_gpu) if configure else "CPU"
     machine = machine_info(threads, device)
     log.info("benchmark on %s (%s threads, %s)", machine["cpu_model"], threads, device)
@@ -418,13 +508,14 @@ def run(settings: BenchSettings, threads: int, configure: bool = True) -> dict:
             results.append(row)
     peak_after = matmul_peak(settings.matmul_size, settings.matmul_repetitions)  # drift check
     return {
-        "machine": machine,
+        "machine": {**machine, "cores": cores},
         "settings": asdict(settings),
         "flops_method": FLOP_METHOD,
         "data": f"{settings.n_images} synthetic uint8 28x28 images (speed does not depend on content)",
         "matmul_peak": peak,
         "matmul_peak_after": peak_after,
         "results": results,
+        "thread_layouts": thread_layouts(settings, cores),
         "wall_time_s": time.perf_counter() - started,
     }
 
@@ -460,7 +551,8 @@ def markdown(report: dict) -> str:
     lines = [
         "# Training benchmark",
         "",
-        f"Machine: {m['cpu_model']}, {m['nproc']} CPUs, {m['threads']} TensorFlow threads, "
+        f"Machine: {m['cpu_model']}, {m['nproc']} CPUs, {m['threads']} TensorFlow threads per training "
+        f"process (the table below; the matmul peak too), {m['cores']} cores for the layouts, "
         f"device {m['device']} (GPU used: {'yes' if m['gpu_used'] else 'no'}); TensorFlow {m['tensorflow']}, "
         f"Keras {m['keras']}, NumPy {m['numpy']}, Python {m['python']}.",
         "",
@@ -499,4 +591,26 @@ def markdown(report: dict) -> str:
             f"{r['first_call_s']:.1f} / {fit['first_call_s']:.1f}" if fit else f"{r['first_call_s']:.1f} / –",
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _layout_lines(report["thread_layouts"])) + "\n"
+
+
+def _layout_lines(layouts: dict | None) -> list[str]:
+    if not layouts:
+        return ["", "Thread layouts: not measured (one core, or a GPU)."]
+    n = layouts["cores"]
+    lines = [
+        "",
+        f"## Thread layouts on {n} cores",
+        "",
+        f"Aggregate generator iterations/s of {n} single-thread training processes running at once "
+        f"against one {n}-thread process, each timed over {layouts['seconds']:g} s after warm-up, "
+        f"alternating, {layouts['repetitions']} repetitions: median (min–max).",
+        "",
+        f"| model | architecture | width | 1 x {n} threads it/s | {n} x 1 thread it/s | {n} x 1 / 1 x {n} |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in layouts["results"]:
+        cells = [r["model"], r["architecture"], str(r["width"]), _rate(r["one_process_all_threads"], 2),
+                 _rate(r["single_thread_processes"], 2), _rate(r["single_over_one"], 2)]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
