@@ -60,7 +60,7 @@ def test_quick_benchmark_writes_every_field(quick_run):
     by_model = {r["model"]: r for r in report["results"]}
     assert by_model["wgan-gp"]["flops_per_critic_step"] > 1.5 * by_model["dcgan"]["flops_per_critic_step"]
 
-    main_table, layout_table = table.split("## Thread layouts")
+    main_table = table.split("\n## ")[0]  # then: where the time goes, thread layouts
     header, rule, *rows = [line for line in main_table.splitlines() if line.startswith("|")]
     columns = [c.strip() for c in header.strip("|").split("|")]
     assert columns[:4] == ["model", "architecture", "width", "n_critic"] and len(columns) == len(COLUMNS)
@@ -86,3 +86,22 @@ def test_quick_benchmark_compares_thread_layouts(quick_run):
             assert len(row[key]["values"]) == layouts["repetitions"]
     header, rule, *rows = [line for line in table.split("## Thread layouts")[1].splitlines() if line.startswith("|")]
     assert "2 x 1 thread" in header and "1 x 2 threads" in header and len(rows) == len(layouts["results"])
+
+
+@pytest.mark.slow
+def test_quick_benchmark_says_where_the_time_goes(quick_run):
+    """The profiler's op-type shares of a step, and the critic's conv kernels timed alone."""
+    report, table = quick_run
+    where = report["where_time_goes"]
+    assert [p["model"] for p in where["profiles"]] == report["settings"]["profile_models"] == ["dcgan"]
+    profile = where["profiles"][0]
+    assert profile["op_s_per_iteration"] > 0 and profile["wall_s_per_iteration_traced"] > 0
+    assert sum(profile["share_by_op_type"].values()) == pytest.approx(1.0)
+    assert any(op.startswith("Conv2DBackprop") for op in profile["share_by_op_type"])  # the backward passes
+    assert len(where["critic_conv_kernels"]) == 2  # the DCGAN critic: 28 -> 14 -> 7
+    for kernel in where["critic_conv_kernels"]:
+        assert kernel["mflop"] > 0
+        assert all(kernel[k]["gflops"] > 0 and kernel[k]["ms"] > 0 for k in ("forward", "input_gradient", "filter_gradient"))
+    section = table.split("## Where the time goes")[1].split("## Thread layouts")[0]
+    assert "Conv2D" in section and "filter gradient" in section
+    assert sum(line.startswith("| 28x28x1 -> 14x14x") for line in section.splitlines()) == 1

@@ -39,6 +39,12 @@ def train_settings(wildcards):
     return experiment(wildcards).to_json()
 
 
+def longest_first(wildcards):
+    """The train rule's priority: the costliest runs start first, so that no long run starts last
+    while the other cores sit idle (and evaluation jobs fill the gaps at the end)."""
+    return experiment(wildcards).training_cost()
+
+
 def code(script):
     """Digest of the script and the package modules it imports: edited code reruns its rule,
     new file times (a fresh clone) rerun nothing."""

@@ -13,6 +13,7 @@ rule train:
         "logs/train/{dataset}/{experiment}.log",
     benchmark:
         "benchmarks/train/{dataset}/{experiment}.tsv"
+    priority: longest_first
     conda:
         "../envs/tensorflow.yaml"
     threads: config["resources"]["train_threads"]

@@ -14,6 +14,7 @@ count from the layers (conv and dense multiply-adds, backward = 2 x forward) is 
 from __future__ import annotations
 
 import gc
+import glob
 import json
 import logging
 import math
@@ -22,6 +23,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -70,6 +72,12 @@ class BenchSettings:
     layout_width: int = 32
     layout_seconds: float = 10.0  # the timed window, after warm-up, all processes at once
     layout_repetitions: int = 3
+    # Where the time goes: TensorFlow's profiler on these models (profile architecture and width),
+    # and the critic's conv kernels timed alone.
+    profile_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    profile_architecture: str = "conv"
+    profile_width: int = 32
+    profile_iterations: int = 5
 
     @classmethod
     def from_params(cls, settings: dict, quick: bool = False) -> "BenchSettings":
@@ -97,6 +105,9 @@ QUICK = {
     "layout_width": 8,
     "layout_seconds": 1.0,
     "layout_repetitions": 1,
+    "profile_models": ["dcgan"],
+    "profile_width": 8,
+    "profile_iterations": 1,
 }
 
 
@@ -398,6 +409,96 @@ def measure(exp: Experiment, images: np.ndarray, settings: BenchSettings, peak_g
 
 
 # ------------------------------------------------------------------------------------------------
+# Where the time goes
+
+
+def op_profile(gan: GAN, indices: np.ndarray, iterations: int, logdir: str) -> dict:
+    """TensorFlow's profiler over `iterations` calls of the step: op time summed by op type, from
+    the trace's op events (XPlane, the format TensorBoard's profile plugin reads)."""
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2  # no public API reads the trace
+
+    float(gan.train_iteration(indices)["generator_loss"])
+    tf.profiler.experimental.start(logdir)
+    start = time.perf_counter()
+    for _ in range(iterations):
+        float(gan.train_iteration(indices)["generator_loss"])
+    wall = time.perf_counter() - start
+    tf.profiler.experimental.stop()
+    space = xplane_pb2.XSpace()
+    with open(next(glob.iglob(f"{logdir}/**/*.xplane.pb", recursive=True)), "rb") as stream:
+        space.ParseFromString(stream.read())
+    by_type: dict[str, float] = {}
+    for plane in space.planes:
+        for line in plane.lines:
+            if not line.name.startswith("tf_"):  # the executor's threads: one event per op run
+                continue
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                if ":" in name:  # "layer/op:OpType"
+                    op_type = name.rsplit(":", 1)[1]
+                    by_type[op_type] = by_type.get(op_type, 0.0) + event.duration_ps / 1e12
+    total = sum(by_type.values())
+    return {
+        "iterations": iterations,
+        "wall_s_per_iteration_traced": wall / iterations,
+        "op_s_per_iteration": total / iterations,
+        "share_by_op_type": {k: v / total for k, v in sorted(by_type.items(), key=lambda kv: -kv[1])},
+    }
+
+
+def conv_kernels(critic, batch: int, peak_gflops: float, repetitions: int = 20) -> list[dict]:
+    """Each conv layer of the critic as three kernels timed alone (forward, input gradient, filter
+    gradient), at the step's batch size: how close TensorFlow's CPU kernels come to the peak."""
+    from keras import layers
+
+    rows = []
+    for layer in critic.layers:
+        if not isinstance(layer, layers.Conv2D):
+            continue
+        _, h, w, c_in = layer.input.shape
+        _, h_out, w_out, c_out = layer.output.shape
+        k_h, k_w, _, _ = layer.kernel.shape
+        strides, padding = [1, *layer.strides, 1], layer.padding.upper()
+        x = tf.random.stateless_normal([batch, h, w, c_in], seed=[0, 0])
+        kernel = tf.random.stateless_normal([k_h, k_w, c_in, c_out], seed=[0, 1])
+        dy = tf.random.stateless_normal([batch, h_out, w_out, c_out], seed=[0, 2])
+        kernels = {
+            "forward": lambda: tf.nn.conv2d(x, kernel, strides, padding),
+            "input_gradient": lambda: tf.raw_ops.Conv2DBackpropInput(
+                input_sizes=x.shape, filter=kernel, out_backprop=dy, strides=strides, padding=padding),
+            "filter_gradient": lambda: tf.raw_ops.Conv2DBackpropFilter(
+                input=x, filter_sizes=kernel.shape, out_backprop=dy, strides=strides, padding=padding),
+        }  # fmt: skip
+        flops = 2 * batch * h_out * w_out * k_h * k_w * c_in * c_out
+        row = {"layer": f"{h}x{w}x{c_in} -> {h_out}x{w_out}x{c_out}, {k_h}x{k_w} stride {layer.strides[0]}", "mflop": flops / 1e6}
+        for name, kernel_fn in kernels.items():
+            run = tf.function(lambda f=kernel_fn: tf.reduce_sum(f()))
+            float(run())
+            start = time.perf_counter()
+            for _ in range(repetitions):
+                float(run())
+            seconds = (time.perf_counter() - start) / repetitions
+            row[name] = {"ms": 1e3 * seconds, "gflops": flops / seconds / 1e9, "fraction_of_matmul_peak": flops / seconds / 1e9 / peak_gflops}
+        rows.append(row)
+    return rows
+
+
+def where_time_goes(settings: BenchSettings, images: np.ndarray, peak_gflops: float) -> dict:
+    base = BenchSettings(**{**asdict(settings), "models": settings.profile_models})
+    profiles, kernels = [], None
+    for exp in bench_experiments(base, [settings.profile_architecture], settings.profile_width):
+        gan = GAN(exp, images)
+        indices = BatchOrder(len(images), exp.batch_size, seed=0).next(exp.n_critic)
+        with tempfile.TemporaryDirectory() as logdir:
+            profiles.append({"experiment": exp.name, "model": exp.model, **op_profile(gan, indices, settings.profile_iterations, logdir)})
+        if kernels is None:
+            kernels = conv_kernels(gan.critic, exp.batch_size, peak_gflops)
+        del gan
+        keras.backend.clear_session()
+    return {"architecture": settings.profile_architecture, "width": settings.profile_width, "profiles": profiles, "critic_conv_kernels": kernels}
+
+
+# ------------------------------------------------------------------------------------------------
 # Thread layouts: N single-thread training processes at once against one N-thread process
 
 
@@ -506,6 +607,7 @@ def run(settings: BenchSettings, threads: int, cores: int | None = None, configu
                 f", ours/fit() {row['fit']['ours_over_fit']['median']:.2f}" if row["fit"] else "",
             )
             results.append(row)
+    profile = where_time_goes(settings, images, peak["gflops"]["median"])
     peak_after = matmul_peak(settings.matmul_size, settings.matmul_repetitions)  # drift check
     return {
         "machine": {**machine, "cores": cores},
@@ -515,6 +617,7 @@ def run(settings: BenchSettings, threads: int, cores: int | None = None, configu
         "matmul_peak": peak,
         "matmul_peak_after": peak_after,
         "results": results,
+        "where_time_goes": profile,
         "thread_layouts": thread_layouts(settings, cores),
         "wall_time_s": time.perf_counter() - started,
     }
@@ -591,7 +694,37 @@ def markdown(report: dict) -> str:
             f"{r['first_call_s']:.1f} / {fit['first_call_s']:.1f}" if fit else f"{r['first_call_s']:.1f} / –",
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += _profile_lines(report["where_time_goes"], report["machine"]["threads"])
     return "\n".join(lines + _layout_lines(report["thread_layouts"])) + "\n"
+
+
+def _profile_lines(where: dict, threads: int) -> list[str]:
+    top = 6
+    lines = [
+        "",
+        f"## Where the time goes ({where['architecture']}, width {where['width']}, {threads} thread(s))",
+        "",
+        "Share of op time by op type, from TensorFlow's profiler (`tf.profiler.experimental` trace of "
+        f"{where['profiles'][0]['iterations']} generator iterations; the trace itself slows the step):",
+        "",
+        "| model | op time / iteration ms | " + " | ".join(f"#{i + 1}" for i in range(top)) + " |",
+        "|---|---:|" + "---|" * top,
+    ]
+    for p in where["profiles"]:
+        shares = list(p["share_by_op_type"].items())[:top]
+        cells = [f"{op} {100 * share:.0f}%" for op, share in shares] + [""] * (top - len(shares))
+        lines.append(f"| {p['model']} | {1e3 * p['op_s_per_iteration']:.1f} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The critic's conv layers as kernels timed alone (batch of the step): GFLOP/s (% of the matmul peak).",
+        "",
+        "| layer | MFLOP | forward | input gradient | filter gradient |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for k in where["critic_conv_kernels"]:
+        cells = [f"{k[n]['gflops']:.1f} ({100 * k[n]['fraction_of_matmul_peak']:.0f}%)" for n in ("forward", "input_gradient", "filter_gradient")]
+        lines.append(f"| {k['layer']} | {k['mflop']:.0f} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _layout_lines(layouts: dict | None) -> list[str]:

@@ -90,6 +90,20 @@ class Experiment:
     def from_json(cls, text: str) -> "Experiment":
         return cls(**json.loads(text))
 
+    def training_cost(self) -> int:
+        """A rough count of the run's work, in critic updates (a WGAN-GP update counts twice: the
+        penalty's double backward) plus generator updates."""
+        updates = sum(critic_iterations(i, self.n_critic, self.critic_burst) for i in range(self.generator_iterations))
+        return updates * (2 if self.model == "wgan-gp" else 1) + self.generator_iterations
+
+
+def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
+    """Critic updates before generator iteration `iteration` (0-based): WGAN's schedule trains the
+    critic `burst.iterations` times for the first `burst.first` and every `burst.every`-th one."""
+    if burst and (iteration < burst["first"] or iteration % burst["every"] == 0):
+        return burst["iterations"]
+    return n_critic
+
 
 # --------------------------------------------------------------------------------------------
 # Loading and validation

@@ -26,7 +26,7 @@ import tensorflow as tf
 import yaml
 
 from wganlib import losses
-from wganlib.config import Experiment
+from wganlib.config import Experiment, critic_iterations
 from wganlib.images import image_grid, save_png, to_unit_range
 from wganlib.io import atomic_path, write_json, write_text
 from wganlib.models import build_critic, build_generator
@@ -48,14 +48,6 @@ METRIC_COLUMNS = (
 )
 FRAME_SAMPLES = 64
 FRAME_NOISE_SEED = 20170126  # the WGAN paper's arXiv date: the same frame noise for every run
-
-
-def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
-    """Critic updates before generator iteration `iteration` (0-based): WGAN's schedule trains the
-    critic `burst.iterations` times for the first `burst.first` and every `burst.every`-th one."""
-    if burst and (iteration < burst["first"] or iteration % burst["every"] == 0):
-        return burst["iterations"]
-    return n_critic
 
 
 def make_optimizer(exp: Experiment):
