@@ -98,6 +98,7 @@ def test_quick_benchmark_says_where_the_time_goes(quick_run):
     assert profile["op_s_per_iteration"] > 0 and profile["wall_s_per_iteration_traced"] > 0
     assert sum(profile["share_by_op_type"].values()) == pytest.approx(1.0)
     assert any(op.startswith("Conv2DBackprop") for op in profile["share_by_op_type"])  # the backward passes
+    assert not {"Process", "Record"} & set(profile["share_by_op_type"])  # wrappers, not ops
     assert len(where["critic_conv_kernels"]) == 2  # the DCGAN critic: 28 -> 14 -> 7
     for kernel in where["critic_conv_kernels"]:
         assert kernel["mflop"] > 0

@@ -412,6 +412,10 @@ def measure(exp: Experiment, images: np.ndarray, settings: BenchSettings, peak_g
 # Where the time goes
 
 
+# Events of the executor's threads that wrap ops rather than being one.
+NOT_OPS = {"Process", "Record", "StartRegion", "StopRegion"}
+
+
 def op_profile(gan: GAN, indices: np.ndarray, iterations: int, logdir: str) -> dict:
     """TensorFlow's profiler over `iterations` calls of the step: op time summed by op type, from
     the trace's op events (XPlane, the format TensorBoard's profile plugin reads)."""
@@ -434,8 +438,9 @@ def op_profile(gan: GAN, indices: np.ndarray, iterations: int, logdir: str) -> d
                 continue
             for event in line.events:
                 name = plane.event_metadata[event.metadata_id].name
-                if ":" in name:  # "layer/op:OpType"
-                    op_type = name.rsplit(":", 1)[1]
+                op_type = name.rsplit(":", 1)[1] if ":" in name else None  # "layer/op:OpType"
+                if op_type and op_type not in NOT_OPS:
+                    op_type = op_type.removeprefix("_MklNative").removeprefix("_Mkl").removeprefix("_")  # oneDNN's
                     by_type[op_type] = by_type.get(op_type, 0.0) + event.duration_ps / 1e12
     total = sum(by_type.values())
     return {
