@@ -1,11 +1,14 @@
 """The config: defaults, the grid, and one clear message for each user mistake."""
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import copy_workflow
 from wganlib import config as cfg
@@ -153,3 +156,19 @@ def test_config_readme_documents_every_key():
         keys |= set(schema["properties"][section]["properties"])
     missing = sorted(k for k in keys if f"`{k}`" not in readme)
     assert not missing, f"config/README.md does not document: {missing}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(0, 3000),
+    n_critic=st.integers(1, 10),
+    burst=st.one_of(st.none(), st.fixed_dictionaries({
+        "iterations": st.integers(1, 200), "first": st.integers(0, 60), "every": st.integers(1, 700)})),
+    model=st.sampled_from(["dcgan", "wgan", "wgan-gp"]),
+)  # fmt: skip
+def test_training_cost_counts_the_schedule(n, n_critic, burst, model):
+    """The train rule's priority, in closed form, equals the critic schedule summed step by step."""
+    exp = next(iter(cfg.experiments(cfg.validate({})).values()))
+    exp = dataclasses.replace(exp, model=model, generator_iterations=n, n_critic=n_critic, critic_burst=burst)
+    updates = sum(cfg.critic_iterations(i, n_critic, burst) for i in range(n))
+    assert exp.training_cost() == updates * (2 if model == "wgan-gp" else 1) + n

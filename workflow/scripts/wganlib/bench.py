@@ -532,27 +532,30 @@ def run_layout(exp: Experiment, thread_counts: list[int], settings: BenchSetting
     """Start one process per entry of `thread_counts`, let them all warm up, time them together."""
     code = "import sys; from wganlib.bench import layout_worker; layout_worker(*__import__('json').loads(sys.argv[1]))"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(__file__)), os.environ.get("PYTHONPATH", "")])}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, json.dumps([exp.to_json(), threads, settings.n_images, settings.layout_seconds])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        for threads in thread_counts
-    ]
+    processes, logs = [], []
     try:
-        for process in processes:
+        for threads in thread_counts:
+            logs.append(tempfile.TemporaryFile("w+"))  # TensorFlow's start-up lines: shown only on failure
+            processes.append(subprocess.Popen(
+                [sys.executable, "-c", code, json.dumps([exp.to_json(), threads, settings.n_images, settings.layout_seconds])],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=logs[-1], text=True, env=env,
+            ))  # fmt: skip
+        for process, stderr in zip(processes, logs):
             if process.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"a benchmark worker failed to start (exit code {process.wait()})")
+                process.wait()
+                stderr.seek(0)
+                raise RuntimeError(f"a benchmark worker failed (exit code {process.returncode}):\n{stderr.read()[-2000:]}")
         for process in processes:
             process.stdin.write("go\n")
             process.stdin.flush()
-        rates = [json.loads(process.stdout.readline())["generator_iterations_per_s"] for process in processes]
+        return [json.loads(process.stdout.readline())["generator_iterations_per_s"] for process in processes]
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
             process.wait()
-    return rates
+        for stderr in logs:
+            stderr.close()
 
 
 def thread_layouts(settings: BenchSettings, cores: int) -> dict | None:

@@ -93,8 +93,12 @@ class Experiment:
     def training_cost(self) -> int:
         """A rough count of the run's work, in critic updates (a WGAN-GP update counts twice: the
         penalty's double backward) plus generator updates."""
-        updates = sum(critic_iterations(i, self.n_critic, self.critic_burst) for i in range(self.generator_iterations))
-        return updates * (2 if self.model == "wgan-gp" else 1) + self.generator_iterations
+        n, burst = self.generator_iterations, self.critic_burst
+        bursts = 0
+        if burst:  # iterations below `first`, and the multiples of `every` from `first` on
+            bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
+        updates = bursts * (burst["iterations"] if burst else 0) + (n - bursts) * self.n_critic
+        return updates * (2 if self.model == "wgan-gp" else 1) + n
 
 
 def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
