@@ -18,6 +18,10 @@ BENCHMARK_SETTINGS = {
     "layout_width": 32,
     "layout_seconds": 10.0,
     "layout_repetitions": 3,
+    "profile_models": ["dcgan", "wgan", "wgan-gp"],
+    "profile_architecture": "conv",
+    "profile_width": 32,
+    "profile_iterations": 5,
 }
 
 

@@ -1,8 +1,10 @@
 """The training benchmark: how fast `GAN.train_iteration` runs, how close it gets to the machine's
 dense-matmul peak, and how it compares with the same work driven by Keras' `fit()`.
 
-Everything is measured in one process, configuration after configuration, with our loop and
+The table is measured in one process, configuration after configuration, with our loop and
 `fit()` timed in alternating repetitions, so that their ratio holds on a shared, noisy machine.
+Then, in the same process, TensorFlow's profiler says where a step's time goes; last, training
+subprocesses compare one process on all cores with one single-thread process per core.
 
 FLOPs are counted by TensorFlow's FLOP registry (the one `tf.compat.v1.profiler` uses) on the graph
 of one critic step and of one generator step, keeping only the ops the step really runs (those its
@@ -25,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import keras
 import numpy as np
@@ -489,7 +491,7 @@ def conv_kernels(critic, batch: int, peak_gflops: float, repetitions: int = 20) 
 
 
 def where_time_goes(settings: BenchSettings, images: np.ndarray, peak_gflops: float) -> dict:
-    base = BenchSettings(**{**asdict(settings), "models": settings.profile_models})
+    base = replace(settings, models=settings.profile_models)
     profiles, kernels = [], None
     for exp in bench_experiments(base, [settings.profile_architecture], settings.profile_width):
         gan = GAN(exp, images)
@@ -531,7 +533,8 @@ def layout_worker(exp_json: str, threads: int, n_images: int, seconds: float) ->
 def run_layout(exp: Experiment, thread_counts: list[int], settings: BenchSettings) -> list[float]:
     """Start one process per entry of `thread_counts`, let them all warm up, time them together."""
     code = "import sys; from wganlib.bench import layout_worker; layout_worker(*__import__('json').loads(sys.argv[1]))"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(__file__)), os.environ.get("PYTHONPATH", "")])}
+    scripts = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where wganlib lives
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [scripts, os.environ.get("PYTHONPATH")]))}
     processes, logs = [], []
     try:
         for threads in thread_counts:
@@ -563,7 +566,7 @@ def thread_layouts(settings: BenchSettings, cores: int) -> dict | None:
     processes side by side, alternating, for the layout models; None on a single core."""
     if cores < 2 or settings.use_gpu:
         return None
-    base = BenchSettings(**{**asdict(settings), "models": settings.layout_models})
+    base = replace(settings, models=settings.layout_models)
     rows = []
     for exp in bench_experiments(base, [settings.layout_architecture], settings.layout_width):
         one, many = [], []
