@@ -106,3 +106,31 @@ def test_quick_benchmark_says_where_the_time_goes(quick_run):
     section = table.split("## Where the time goes")[1].split("## Thread layouts")[0]
     assert "Conv2D" in section and "filter gradient" in section
     assert sum(line.startswith("| 28x28x1 -> 14x14x") for line in section.splitlines()) == 1
+
+
+def test_settings_have_one_set_of_defaults():
+    """The rule passes only overrides: unknown names fail, and the quick run wins over them."""
+    from wganlib.bench.settings import QUICK, BenchSettings
+
+    assert BenchSettings.from_params({}) == BenchSettings()
+    assert BenchSettings.from_params({"widths": [16]}).widths == [16]
+    assert BenchSettings.from_params({"widths": [16]}, quick=True).widths == QUICK["widths"]
+    with pytest.raises(ValueError, match="widht"):
+        BenchSettings.from_params({"widht": [16]})
+
+
+@pytest.mark.slow
+def test_fit_baseline_trains_with_the_objective_table():
+    """The fit() baseline's step is the model's row of OBJECTIVES: WGAN's critic ends clipped."""
+    import numpy as np
+
+    from wganlib.bench.fit_baseline import keras_example_model
+    from wganlib.bench.settings import BenchSettings
+
+    settings = BenchSettings(batch_size=8, z_dim=4)
+    (exp,) = settings.experiments(["wgan"], ["conv"], width=4)
+    model = keras_example_model(exp)
+    real = np.random.default_rng(0).uniform(-1, 1, (exp.batch_size, 28, 28, 1)).astype(np.float32)
+    history = model.fit(real, epochs=1, batch_size=exp.batch_size, shuffle=False, verbose=0)
+    assert np.isfinite(history.history["critic_loss"]).all()
+    assert max(float(np.abs(w.numpy()).max()) for w in model.critic.trainable_weights) <= exp.clip_value + 1e-7

@@ -1,14 +1,13 @@
-"""The summary table and the claim verdicts, on rows built to give each verdict."""
+"""The claim verdicts, on rows built to give each verdict, and the summary files."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from wganlib import claims
+from wganlib import claims, report, runs
 
 THRESHOLDS = {"min_correlation": 0.6, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8}
 CLAIM_ORDER = ["EM tracks", "JS does not", "conv-nobn", "mlp", "conv-bn-first", "speed"]
@@ -124,65 +123,19 @@ def test_claims_per_dataset():
     assert {c["verdict"] for c in result[6:]} == {"not reproduced"}
 
 
-def synthetic_run(model, seed=0, *, n=500, every=100, diverged_at=None, evaluated=True):
-    """EM / JS estimates that fall with iterations; FID falls too (perfectly correlated)."""
-    stop = diverged_at or n
-    it = np.arange(1, stop + 1)
-    estimate = 1000.0 / it
-    metrics = pd.DataFrame({"generator_iteration": it,
-                            "em_estimate": estimate if model != "dcgan" else np.nan,
-                            "js_estimate": estimate if model == "dcgan" else np.nan})
-    snapshots = range(every, stop + 1, every)
-    over = [{"generator_iteration": s, "fid": 100.0 * every / s, "modes_covered": 10}
-            for s in snapshots]
-    evaluation = {"final": {"fid": over[-1]["fid"], "kid": 0.1, "kid_std": 0.01,
-                            "classifier_score": 8.0, "modes_covered": 10, "class_kl": 0.2,
-                            "n_samples": 100},
-                  "over_training": over}
-    return {"experiment": f"{model}-conv-s{seed}", "dataset": "mnist-5k", "model": model,
-            "architecture": "conv", "seed": seed,
-            "status": "diverged" if diverged_at else "completed", "diverged_at": diverged_at,
-            "generator_iterations": stop, "wall_time_s": 1.0, "metrics": metrics,
-            "evaluation": evaluation if evaluated else None}
-
-
-def test_summary_rows_numbers():
-    runs = [synthetic_run("wgan"), synthetic_run("dcgan"), synthetic_run("wgan-gp", 1,
-            diverged_at=250), synthetic_run("wgan", 2, evaluated=False)]
-    rows = claims.summary_rows(runs, {"fid": 2.0}, good_fid=30.0, median_window=5)
-    assert [r["experiment"] for r in rows] == [r["experiment"] for r in runs]
-    assert set(rows[0]) == set(claims.SUMMARY_COLUMNS)
-    wgan, dcgan, diverged, unevaluated = rows
-    assert wgan["spearman_em_fid"] == pytest.approx(1.0) and math.isnan(wgan["spearman_js_fid"])
-    assert dcgan["spearman_js_fid"] == pytest.approx(1.0) and math.isnan(dcgan["spearman_em_fid"])
-    assert math.isnan(diverged["spearman_em_fid"])  # only 2 snapshots before it stopped
-    assert wgan["iterations_to_threshold"] == 400  # FID 25 at 400 is the first <= 30
-    assert diverged["iterations_to_threshold"] is None
-    assert wgan["fid"] == 20.0 and wgan["fid_above_real"] == 18.0
-    assert diverged["status"] == "diverged" and diverged["diverged_at"] == 250
-    assert math.isnan(unevaluated["fid"]) and unevaluated["iterations_to_threshold"] is None
-
-
-def test_spearman_matches_the_definition():
-    assert claims.spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
-    assert claims.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
-    assert math.isnan(claims.spearman([1, 2], [1, 2]))
-    assert math.isnan(claims.spearman([1, 2, 3], [5, 5, 5]))
-
-
 def test_csv_and_markdown(tmp_path):
     rows = paper_grid()
     rows[0]["experiment"] = "odd|name"
-    claims.write_summary_csv(rows, tmp_path / "summary.csv")
+    report.write_summary_csv(rows, tmp_path / "summary.csv")
     back = pd.read_csv(tmp_path / "summary.csv")
-    assert list(back.columns) == list(claims.SUMMARY_COLUMNS) and len(back) == len(rows)
+    assert list(back.columns) == list(runs.SUMMARY_COLUMNS) and len(back) == len(rows)
     # rows read back from the CSV (NaN for None) give the same verdicts
     assert verdicts(back.to_dict("records")) == verdicts(rows)
 
     result = claims.evaluate_claims(rows, THRESHOLDS)
     floor = {"fid": 1.23, "kid": 0.0, "kid_std": 0.0, "classifier_score": 9.9,
              "modes_covered": 10, "class_kl": 0.01}
-    claims.write_summary_markdown(rows, result, floor, tmp_path / "summary.md",
+    report.write_summary_markdown(rows, result, floor, tmp_path / "summary.md",
                                   thresholds=THRESHOLDS)
     text = (tmp_path / "summary.md").read_text()
     assert text.startswith("# ")

@@ -150,7 +150,7 @@ def test_config_readme_documents_every_key():
     schema = yaml.safe_load(cfg.SCHEMA_PATH.read_text())
     readme = (ROOT / "config" / "README.md").read_text()
     keys = set(schema["properties"])
-    for section in ("training_settings", "model_settings", "network"):
+    for section in ("training_settings", "model_settings", "network_blocks", "generator", "critic"):
         keys |= set(schema["$defs"][section]["properties"])
     for section in ("data", "resources", "evaluation", "figures", "claims"):
         keys |= set(schema["properties"][section]["properties"])
@@ -172,3 +172,32 @@ def test_training_cost_counts_the_schedule(n, n_critic, burst, model):
     exp = dataclasses.replace(exp, model=model, generator_iterations=n, n_critic=n_critic, critic_burst=burst)
     updates = sum(cfg.critic_iterations(i, n_critic, burst) for i in range(n))
     assert exp.training_cost() == updates * (2 if model == "wgan-gp" else 1) + n
+
+
+def test_a_schema_default_is_written_once_and_reaches_the_experiment(tmp_path, monkeypatch):
+    schema = yaml.safe_load(cfg.SCHEMA_PATH.read_text())
+    schema["$defs"]["network_blocks"]["allOf"][1]["then"]["properties"]["depth"]["default"] = 3
+    schema["$defs"]["generator"]["allOf"][0]["then"]["properties"]["batch_norm"]["default"] = "first"
+    schema["properties"]["model_settings"]["properties"]["wgan-gp"]["properties"]["beta_2"]["default"] = 0.8
+    schema["properties"]["training"]["properties"]["z_dim"]["default"] = 17
+    changed = tmp_path / "schema.yaml"
+    changed.write_text(yaml.safe_dump(schema))
+    monkeypatch.setattr(cfg, "SCHEMA_PATH", changed)
+    config = cfg.validate(
+        {
+            "models": ["wgan-gp"],
+            "architectures": ["x"],
+            "architecture_definitions": {"x": {"generator": {"type": "conv"}, "critic": {"type": "mlp"}}},
+        }
+    )
+    (exp,) = cfg.experiments(config).values()
+    assert exp.generator == {"type": "conv", "width": 64, "depth": 0, "constant_width": False, "batch_norm": "first"}
+    assert exp.critic == {"type": "mlp", "width": 512, "depth": 3, "constant_width": False, "normalization": "layer"}
+    assert (exp.beta_2, exp.z_dim) == (0.8, 17)
+
+
+def test_settings_that_do_not_apply_to_a_model_are_none():
+    grid = cfg.experiments(cfg.validate({"models": ["wgan", "dcgan"], "architectures": ["conv"]}))
+    wgan, dcgan = grid[("mnist-5k", "wgan-conv-s0")], grid[("mnist-5k", "dcgan-conv-s0")]
+    assert (wgan.beta_1, wgan.beta_2, wgan.gradient_penalty) == (None, None, None)
+    assert (dcgan.clip_value, dcgan.gradient_penalty, dcgan.critic_burst) == (None, None, None)

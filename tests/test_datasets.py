@@ -402,15 +402,17 @@ def test_script_by_hand_failure_is_one_clear_error(server, tmp_path):
 def test_script_under_snakemake(tmp_path):
     code = f"""
 import runpy, types
+from snakemake.iocontainers import Namedlist
 smk = types.SimpleNamespace(
-    log=[{str(tmp_path / 'log.txt')!r}],
-    wildcards=types.SimpleNamespace(dataset="mnist-5k"),
-    params=types.SimpleNamespace(mirrors=None, local_path=None, timeout=5),
-    output=types.SimpleNamespace(npz={str(tmp_path / 'm.npz')!r}, manifest={str(tmp_path / 'm.json')!r}),
+    input=Namedlist(), threads=1,
+    log=Namedlist(fromdict={{"log": {str(tmp_path / 'log.txt')!r}}}),
+    wildcards=Namedlist(fromdict={{"dataset": "mnist-5k"}}),
+    params=Namedlist(fromdict={{"mirrors": None, "local_path": None, "timeout": 5}}),
+    output=Namedlist(fromdict={{"npz": {str(tmp_path / 'm.npz')!r}, "manifest": {str(tmp_path / 'm.json')!r}}}),
 )
 runpy.run_path({str(SCRIPT)!r}, init_globals={{"snakemake": smk}})
 """
-    env = {"PYTHONPATH": str(SCRIPT.parent)}
+    env = {"PYTHONPATH": str(SCRIPT.parent)}  # Snakemake puts the script's folder on sys.path
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert "wrote" in (tmp_path / "log.txt").read_text()

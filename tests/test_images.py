@@ -117,7 +117,7 @@ def test_contact_sheet_picks_first_and_last(tmp_path):
 
 def test_modules_import_without_tensorflow():
     code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "import wganlib.images, wganlib.plots, wganlib.claims; "
+            "import wganlib.images, wganlib.runs, wganlib.plots, wganlib.claims, wganlib.report; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]; "
             "assert not bad, bad; "
             "assert 'matplotlib.pyplot' not in sys.modules")

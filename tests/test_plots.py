@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pandas as pd
-import pytest
 from PIL import Image
 
-from wganlib import claims, plots
+from wganlib import plots
+from wganlib.runs import summary_rows
 
 SNAPSHOT_EVERY = 50
 
@@ -103,36 +102,10 @@ def test_sample_sheet_with_missing_cell_and_diverged(tmp_path):
 
 
 def test_summary_figure(tmp_path):
-    rows = claims.summary_rows(synthetic_grid(), {"fid": 2.0, "modes_covered": 10},
-                               good_fid=20.0, median_window=15)
+    rows = summary_rows(synthetic_grid(), {"fid": 2.0, "modes_covered": 10},
+                        good_fid=20.0, median_window=15)
     rows.append({**rows[0], "experiment": "wgan-mine-s0", "model": "wgan", "architecture": "mine",
                  "fid": 900.0})  # a user-defined architecture and a large spread -> log axis
     plots.plot_summary(rows, tmp_path / "sum.png", tmp_path / "sum.pdf",
                        real_floor={"fid": 2.0, "modes_covered": 10})
     assert_figure(tmp_path, "sum")
-
-
-def test_load_run_reads_the_files(tmp_path):
-    run = synthetic_run("wgan", "conv", 0)
-    directory = tmp_path / "mnist-5k" / "wgan-conv-s0"
-    directory.mkdir(parents=True)
-    run["metrics"].to_csv(directory / "metrics.csv", index=False)
-    (directory / "status.json").write_text(json.dumps(
-        {"status": "completed", "generator_iterations": 400, "diverged_at": None,
-         "wall_time_s": 4.0}))
-    (directory / "evaluation.json").write_text(json.dumps(run["evaluation"]))
-    loaded = plots.load_run(directory, model="wgan", architecture="conv", seed=0)
-    assert loaded["experiment"] == "wgan-conv-s0" and loaded["dataset"] == "mnist-5k"
-    assert loaded["status"] == "completed" and loaded["model"] == "wgan"
-    assert len(loaded["metrics"]) == 400
-    assert loaded["evaluation"]["over_training"][0]["generator_iteration"] == SNAPSHOT_EVERY
-    (directory / "evaluation.json").unlink()
-    assert plots.load_run(directory)["evaluation"] is None
-
-
-@pytest.mark.parametrize("bad", [np.inf, np.nan])
-def test_filtered_estimate_skips_bad_values(bad):
-    metrics = pd.DataFrame({"generator_iteration": [1, 2, 3, 4, 5],
-                            "em_estimate": [1.0, 1.0, bad, 1.0, 1.0]})
-    _, values = claims.filtered_estimate(metrics, "em_estimate", 3)
-    assert np.all(values == 1.0)

@@ -307,6 +307,7 @@ def test_full_disk_during_training_keeps_the_last_checkpoint(workspace, tmp_path
         "    return real(*a, **k)\n"
         "np.savez = savez\n"
         f"sys.argv = ['train.py', '--config', 'config.yaml', '--experiment', '{EXPERIMENT}', '--out-dir', 'full']\n"
+        f"sys.path.insert(0, {str(TRAIN_SCRIPT.parent)!r})  # as `python train.py` does\n"
         f"runpy.run_path({str(TRAIN_SCRIPT)!r}, run_name='__main__')\n"
     )
     run = subprocess.run([sys.executable, str(script)], cwd=workspace, capture_output=True, text=True)

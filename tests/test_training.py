@@ -112,6 +112,68 @@ def test_clipping_keeps_every_critic_weight_in_range():
     assert all(float(tf.reduce_max(tf.abs(w))) <= 0.01 for w in critic.trainable_weights)
 
 
+# -- the objective table: one row per model, read once by the training step ----------------------
+D_REAL, D_FAKE = tf.constant([[1.0], [3.0]]), tf.constant([[0.0], [-2.0]])
+BY_HAND = {  # (critic loss, generator loss) on D_REAL, D_FAKE, written out from the formulas
+    "dcgan": (
+        (math.log1p(math.exp(-1)) + math.log1p(math.exp(-3)) + math.log(2) + math.log1p(math.exp(-2))) / 2,
+        (math.log(2) + math.log1p(math.exp(2))) / 2,
+    ),
+    "wgan": (-1.0 - 2.0, 1.0),
+    "wgan-gp": (-1.0 - 2.0, 1.0),
+}
+
+
+@pytest.mark.parametrize("model", sorted(losses.OBJECTIVES))
+def test_objective_losses_on_a_tiny_batch(model):
+    objective = losses.OBJECTIVES[model]
+    critic_loss, generator_loss = BY_HAND[model]
+    assert float(objective.critic_loss(D_REAL, D_FAKE)) == pytest.approx(critic_loss, rel=1e-6)
+    assert float(objective.generator_loss(D_FAKE)) == pytest.approx(generator_loss, rel=1e-6)
+    estimate = {"dcgan": math.log(2) - 0.5 * critic_loss, "wgan": -critic_loss, "wgan-gp": -critic_loss}[model]
+    assert objective.distance(critic_loss) == pytest.approx(estimate)
+    assert objective.estimate == ("js_estimate" if model == "dcgan" else "em_estimate")
+
+
+@pytest.mark.parametrize("model", sorted(losses.OBJECTIVES))
+def test_objective_penalty_is_zero_where_the_model_has_none(model):
+    objective = losses.OBJECTIVES[model]
+    real, fake = tf.random.normal([4, 28, 28, 1]), tf.random.normal([4, 28, 28, 1])
+    rng = tf.random.Generator.from_seed(0)
+    penalty = float(objective.penalty(linear_critic(3.0), real, fake, rng))
+    if model == "wgan-gp":
+        assert objective.penalised and penalty == pytest.approx(4.0, rel=1e-4)  # (||grad|| - 1)^2 = 2^2
+    else:
+        assert not objective.penalised and penalty == 0.0
+        assert int(rng.state[0]) == int(tf.random.Generator.from_seed(0).state[0])  # no draw spent
+
+
+@pytest.mark.parametrize("model", sorted(losses.OBJECTIVES))
+def test_objective_constraint_clips_only_wgan(model):
+    critic = build_critic(preset_experiments()[("mnist-5k", f"{model}-conv-s0")].critic)
+    for w in critic.trainable_weights:
+        w.assign(tf.ones_like(w))
+    losses.OBJECTIVES[model].constraint(critic, 0.01)
+    largest = max(float(tf.reduce_max(tf.abs(w))) for w in critic.trainable_weights)
+    assert largest == pytest.approx(0.01 if model == "wgan" else 1.0)
+
+
+def test_the_training_step_has_no_model_branches():
+    import ast
+    import inspect
+    import textwrap
+
+    from wganlib.training import GAN
+
+    for step in (GAN.critic_step, GAN.generator_step, GAN._train_iteration):
+        compared = [
+            node
+            for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(step))))
+            if isinstance(node, ast.Compare) and any(isinstance(c, ast.Constant) and c.value in losses.OBJECTIVES for c in node.comparators)
+        ]
+        assert not compared, f"{step.__name__} compares the model name"
+
+
 def test_schedule_matches_the_paper():
     burst = {"iterations": 100, "first": 25, "every": 500}
     schedule = [critic_iterations(i, 5, burst) for i in range(1001)]

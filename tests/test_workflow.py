@@ -53,6 +53,39 @@ def test_the_check_above_can_fail():
     assert any(m.startswith("tensorflow") for m in imported_modules(SCRIPTS / "train.py"))
 
 
+def test_code_digest_follows_packages_and_relative_imports(tmp_path):
+    """`wganlib.sub` is `wganlib/sub/__init__.py`, and `.x` inside `wganlib/sub/` is `wganlib/sub/x.py`."""
+    files = {
+        "script.py": "from wganlib import sub\n",
+        "wganlib/__init__.py": "",
+        "wganlib/util.py": "import json\n",
+        "wganlib/inner.py": "",  # a decoy: `.inner` inside wganlib/sub/ is not this one
+        "wganlib/sub/__init__.py": "from .inner import thing\n",
+        "wganlib/sub/inner.py": "from ..util import helper\nfrom .deep import leaf\n",
+        "wganlib/sub/deep/__init__.py": "",
+        "wganlib/sub/deep/leaf.py": "from ...util import helper\nfrom .. import inner\n",
+        "wganlib/unused.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = [p.relative_to(tmp_path).as_posix() for p in provenance.source_files(tmp_path / "script.py")]
+    assert found == sorted(set(files) - {"wganlib/inner.py", "wganlib/unused.py"})
+    assert provenance.imported_modules(tmp_path / "wganlib/sub/deep/leaf.py", tmp_path)["json"] is None
+    before = provenance.code_digest(tmp_path / "script.py")
+    (tmp_path / "wganlib/sub/deep/leaf.py").write_text("from ...util import helper\n")
+    after = provenance.code_digest(tmp_path / "script.py")
+    assert after != before
+    (tmp_path / "wganlib/unused.py").write_text("x = 1\n")
+    (tmp_path / "wganlib/inner.py").write_text("x = 1\n")
+    assert provenance.code_digest(tmp_path / "script.py") == after  # files the script does not run
+
+
+def test_benchmark_digest_covers_the_bench_package():
+    found = set(provenance.source_files(SCRIPTS / "benchmark.py"))
+    assert set((SCRIPTS / "wganlib" / "bench").glob("*.py")) <= found
+
+
 # -- a tiny grid, end to end (the tiny_run fixture is in conftest.py) ------------------------------
 
 

@@ -1,28 +1,23 @@
 """Rule `evaluate`: FID, KID, classifier score, modes covered and class KL of one experiment's
 final samples and of every kept snapshot (the same smaller N for each), against the test split."""
 
-import sys
+from wganlib.jobs import Job
+
+job = Job.start(globals(), __doc__)
+
+import json
+import logging
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import keras
+import numpy as np
 
-from wganlib.jobs import Job, start_logging  # noqa: E402
-
-job = Job.current(globals(), __doc__)
-start_logging(job.log)
-
-import json  # noqa: E402
-import logging  # noqa: E402
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from wganlib.config import Experiment  # noqa: E402
-from wganlib.evaluation import Judge, generate, load_reference, sample_noise, score  # noqa: E402
-from wganlib.images import frame_iteration  # noqa: E402
-from wganlib.io import write_json  # noqa: E402
-from wganlib.models import build_generator  # noqa: E402
-from wganlib.runtime import configure_tensorflow  # noqa: E402
+from wganlib.config import Experiment
+from wganlib.evaluation import Judge, generate, load_reference, sample_noise, score
+from wganlib.images import frame_iteration
+from wganlib.io import write_json
+from wganlib.models import build_generator
+from wganlib.runtime import configure_tensorflow
 
 configure_tensorflow(job.threads, use_gpu=False)
 settings = job.params["metrics"]

@@ -2,27 +2,18 @@
 against generator iterations, FID on a second axis), Figure 4 (the DCGAN's JS estimate), Figures
 5-7 (samples, architectures by models) and a summary across the grid. No TensorFlow."""
 
-import sys
-from pathlib import Path
+from wganlib.jobs import Job
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+job = Job.start(globals(), __doc__)
 
-from wganlib.jobs import Job, start_logging  # noqa: E402
+import numpy as np
 
-job = Job.current(globals(), __doc__)
-start_logging(job.log)
+from wganlib import plots
+from wganlib.runs import load_json, load_runs, summary_rows
 
-import json  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from wganlib import plots  # noqa: E402
-from wganlib.claims import load_run, summary_rows  # noqa: E402
-
-grid = job.params["grid"]  # [{experiment, dataset, model, architecture, seed, dir}]
 models, architectures = job.params["models"], job.params["architectures"]
-runs = [load_run(cell["dir"], **{k: v for k, v in cell.items() if k != "dir"}) for cell in grid]
-real_floor = json.loads(Path(job.input["real_floor"]).read_text())
+runs = load_runs(job.params["grid"])  # [{experiment, dataset, model, architecture, seed, dir}]
+real_floor = load_json(job.input["real_floor"])
 window = job.params["median_window"]
 out = job.output
 
@@ -30,7 +21,7 @@ plots.plot_em_estimate(runs, out["em_png"], out["em_pdf"], median_window=window,
 plots.plot_js_estimate(runs, out["js_png"], out["js_pdf"], median_window=window, architectures=architectures)
 sheets = []
 for run in runs:
-    with np.load(Path(run["dir"]) / "samples.npz") as saved:
+    with np.load(run["dir"] / "samples.npz") as saved:
         sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
 plots.plot_sample_sheet(sheets, out["samples_png"], out["samples_pdf"], models=models, architectures=architectures)
 rows = summary_rows(runs, real_floor, good_fid=job.params["good_fid"], median_window=window)

@@ -1,16 +1,14 @@
 """Rule `make_gif`: the training frames of one experiment, in iteration order, as a GIF with the
 iteration on each frame, and a contact sheet PNG that `snakemake --report` can show."""
 
-import sys
+from wganlib.jobs import Job
+
+job = Job.start(globals(), __doc__)
+
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wganlib.images import frame_paths_in_order, make_contact_sheet, make_gif
 
-from wganlib.images import frame_paths_in_order, make_contact_sheet, make_gif  # noqa: E402
-from wganlib.jobs import Job, start_logging  # noqa: E402
-
-job = Job.current(globals(), __doc__)
-start_logging(job.log)
 frames = frame_paths_in_order(sorted(Path(job.input["frames"]).glob("iter_*.png")))
 make_gif(
     frames,

@@ -1,26 +1,20 @@
 """Rule `real_floor`: every sample-quality metric for real training images against the test split,
 the value a perfect generator would get, so each number of the experiments has a reference."""
 
-import sys
-from pathlib import Path
+from wganlib.jobs import Job
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+job = Job.start(globals(), __doc__)
 
-from wganlib.jobs import Job, start_logging  # noqa: E402
+import json
+import logging
 
-job = Job.current(globals(), __doc__)
-start_logging(job.log)
+import keras
+import numpy as np
 
-import json  # noqa: E402
-import logging  # noqa: E402
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from wganlib import datasets  # noqa: E402
-from wganlib.evaluation import Judge, load_reference, score  # noqa: E402
-from wganlib.io import write_json  # noqa: E402
-from wganlib.runtime import configure_tensorflow  # noqa: E402
+from wganlib import datasets
+from wganlib.evaluation import Judge, load_reference, score
+from wganlib.io import write_json
+from wganlib.runtime import configure_tensorflow
 
 configure_tensorflow(job.threads, use_gpu=False)
 judge = Judge(keras.models.load_model(job.input["classifier"], compile=False))

@@ -1,23 +1,17 @@
 """Rule `render_samples`: the final sample sheet of one experiment and N generated images (.npz),
 from a noise batch shared by every experiment of the dataset, so the sheets compare like for like."""
 
-import sys
-from pathlib import Path
+from wganlib.jobs import Job
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+job = Job.start(globals(), __doc__)
 
-from wganlib.jobs import Job, start_logging  # noqa: E402
+import keras
+import numpy as np
 
-job = Job.current(globals(), __doc__)
-start_logging(job.log)
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from wganlib.evaluation import generate, sample_noise  # noqa: E402
-from wganlib.images import image_grid, save_png  # noqa: E402
-from wganlib.io import atomic_path  # noqa: E402
-from wganlib.runtime import configure_tensorflow  # noqa: E402
+from wganlib.evaluation import generate, sample_noise
+from wganlib.images import image_grid, save_png
+from wganlib.io import atomic_path
+from wganlib.runtime import configure_tensorflow
 
 configure_tensorflow(job.threads, use_gpu=False)
 generator = keras.models.load_model(job.input["generator"], compile=False)

@@ -2,24 +2,18 @@
 split with a fixed seed), its test accuracy, and the test split's features and labels: the
 reference that every sample-quality metric compares against."""
 
-import sys
-from pathlib import Path
+from wganlib.jobs import Job
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+job = Job.start(globals(), __doc__)
 
-from wganlib.jobs import Job, start_logging  # noqa: E402
+import logging
 
-job = Job.current(globals(), __doc__)
-start_logging(job.log)
+import numpy as np
 
-import logging  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from wganlib import datasets  # noqa: E402
-from wganlib.evaluation import Judge, train_classifier  # noqa: E402
-from wganlib.io import atomic_path, write_json  # noqa: E402
-from wganlib.runtime import configure_tensorflow  # noqa: E402
+from wganlib import datasets
+from wganlib.evaluation import Judge, train_classifier
+from wganlib.io import atomic_path, write_json
+from wganlib.runtime import configure_tensorflow
 
 configure_tensorflow(job.threads, use_gpu=False)
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])

@@ -42,10 +42,6 @@ MODEL_KEYS = (
 )
 # Settings that mean something for one model only; setting them for another is a mistake.
 MODEL_ONLY = {"clip_value": "wgan", "gradient_penalty": "wgan-gp"}
-NETWORK_DEFAULTS = {
-    "conv": {"width": 64, "depth": 0, "constant_width": False},
-    "mlp": {"width": 512, "depth": 4, "constant_width": False},
-}
 
 
 class ConfigError(ValueError):
@@ -54,7 +50,11 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Experiment:
-    """One cell of the grid: what a training job needs, fully resolved."""
+    """One cell of the grid: what a training job needs, fully resolved.
+
+    No field has a default: every default is the schema's (workflow/schemas/config.schema.yaml),
+    and a setting that does not apply to the model (Adam's betas for RMSProp) is None.
+    """
 
     name: str
     dataset: str
@@ -73,11 +73,11 @@ class Experiment:
     checkpoint_every: int
     keep_checkpoints: int
     log_every: int
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    clip_value: float | None = None
-    gradient_penalty: float | None = None
-    critic_burst: dict | None = None
+    beta_1: float | None
+    beta_2: float | None
+    clip_value: float | None
+    gradient_penalty: float | None
+    critic_burst: dict | None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -151,7 +151,7 @@ def _validator_with_defaults():
     def properties_with_defaults(validator, properties, instance, schema):
         if isinstance(instance, dict):
             for key, subschema in properties.items():
-                if "default" in subschema and key not in instance:
+                if isinstance(subschema, dict) and "default" in subschema and key not in instance:
                     instance[key] = copy.deepcopy(subschema["default"])
         yield from check_properties(validator, properties, instance, schema)
 
@@ -262,20 +262,6 @@ def _check_semantics(config: dict, source: str) -> None:
                 "an architecture name must not start with a model name "
                 f"({', '.join(MODELS)}), or experiment names become ambiguous",
             )
-        gen_bn = arch["generator"].get("batch_norm", "all" if arch["generator"]["type"] == "conv" else "none")
-        if gen_bn not in ("all", "none", "first"):
-            _fail(
-                source,
-                f"architecture_definitions.{name}.generator.batch_norm",
-                f"{json.dumps(gen_bn)} is not allowed; choose one of: all, none, first",
-            )
-        critic_bn = arch["critic"].get("batch_norm", True)
-        if not isinstance(critic_bn, bool):
-            _fail(
-                source,
-                f"architecture_definitions.{name}.critic.batch_norm",
-                f"{json.dumps(critic_bn)} is not allowed; choose true or false",
-            )
     names = [e.name for e in _grid(config)]
     for pattern, settings in config["overrides"].items():
         matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
@@ -317,15 +303,13 @@ def _grid(config: dict) -> list[_Cell]:
     ]
 
 
-def _network(spec: dict, role: str, model: str) -> dict:
-    net = {**NETWORK_DEFAULTS[spec["type"]], **spec}
-    if role == "generator":
-        net.setdefault("batch_norm", "all" if net["type"] == "conv" else "none")
-    else:
-        # WGAN-GP penalises each sample's gradient, which batch norm would mix across the batch:
-        # Gulrajani et al. (Sec. 4) use layer norm in its critic instead.
-        batch_norm = net.pop("batch_norm", True)
-        net["normalization"] = ("layer" if model == "wgan-gp" else "batch") if batch_norm else "none"
+def _critic(spec: dict, model: str) -> dict:
+    """The critic's blocks (defaults filled by the schema), with its normalisation resolved."""
+    net = dict(spec)
+    # WGAN-GP penalises each sample's gradient, which batch norm would mix across the batch:
+    # Gulrajani et al. (Sec. 4) use layer norm in its critic instead.
+    batch_norm = net.pop("batch_norm")
+    net["normalization"] = ("layer" if model == "wgan-gp" else "batch") if batch_norm else "none"
     return net
 
 
@@ -344,9 +328,9 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
             model=cell.model,
             architecture=cell.architecture,
             seed=cell.seed,
-            generator=_network(arch["generator"], "generator", cell.model),
-            critic=_network(arch["critic"], "critic", cell.model),
-            **{k: settings[k] for k in TRAINING_KEYS + MODEL_KEYS if k in settings},
+            generator=dict(arch["generator"]),
+            critic=_critic(arch["critic"], cell.model),
+            **{k: settings.get(k) for k in TRAINING_KEYS + MODEL_KEYS},
         )
         key = (cell.dataset, cell.name)
         if key in result:

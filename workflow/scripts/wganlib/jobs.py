@@ -1,10 +1,13 @@
-"""What every script does first: send its log (and stray stderr) to the rule's log file."""
+"""What every script does first: ``job = Job.start(globals(), __doc__)`` finds its job (the rule's,
+or the command line's when run by hand) and sends its log (and stray stderr) to the rule's log file."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -43,35 +46,53 @@ def start_logging(log_file: str | os.PathLike | None = None) -> None:
     )
 
 
+@dataclass
 class Job:
-    """What a script needs of its rule: named inputs, outputs and params, threads, log.
+    """What a script needs of its rule: named inputs, outputs and params, wildcards, threads, log.
 
-    Built from Snakemake's ``snakemake`` object, or, to debug one step by hand, from the
-    command line: ``--input NAME=PATH``, ``--output NAME=PATH``, ``--param NAME=JSON``.
+    ``Job.start`` builds it from Snakemake's ``snakemake`` object or, to debug one step by hand,
+    from the command line: ``--input NAME=PATH``, ``--output NAME=PATH``, ``--param NAME=JSON``,
+    or a script's own options (its ``by_hand`` function).
     """
 
-    def __init__(self, input: dict, output: dict, params: dict, threads: int = 1, log: str | None = None):
-        self.input, self.output, self.params = input, output, params
-        self.threads, self.log = threads, log
+    input: dict
+    output: dict
+    params: dict
+    threads: int = 1
+    log: str | None = None
+    wildcards: dict = field(default_factory=dict)
 
     @classmethod
-    def current(cls, namespace: dict, description: str) -> "Job":
+    def start(cls, namespace: dict, description: str, by_hand: Callable[[str], Job] | None = None) -> Job:
+        """The job that runs this script, its log started: every script's first line.
+
+        ``namespace`` is the script's ``globals()`` (where Snakemake puts ``snakemake``);
+        ``by_hand(description)`` reads a script's own command line, when it has one.
+        """
         smk = namespace.get("snakemake")
         if smk is not None:
-            return cls(dict(smk.input), dict(smk.output), dict(smk.params), smk.threads, smk.log[0] if smk.log else None)
-        return cls._from_command_line(description)
+            job = cls.from_snakemake(smk)
+        else:
+            job = (by_hand or cls.from_command_line)(description)
+        start_logging(job.log)
+        return job
 
     @classmethod
-    def _from_command_line(cls, description: str) -> "Job":
+    def from_snakemake(cls, smk) -> Job:
+        return cls(dict(smk.input), dict(smk.output), dict(smk.params), smk.threads,
+                   smk.log[0] if smk.log else None, dict(smk.wildcards))
+
+    @classmethod
+    def from_command_line(cls, description: str, argv: list[str] | None = None) -> Job:
         import argparse
         import json
 
-        parser = argparse.ArgumentParser(description=description)
+        parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("--input", action="append", default=[], metavar="NAME=PATH")
         parser.add_argument("--output", action="append", default=[], metavar="NAME=PATH")
         parser.add_argument("--param", action="append", default=[], metavar="NAME=JSON")
         parser.add_argument("--threads", type=int, default=1)
-        args = parser.parse_args()
+        args = parser.parse_args(argv)
 
         def pairs(items: list[str], convert=str) -> dict:
             result = {}

@@ -1,11 +1,16 @@
-"""The objectives, written as the formulas of the papers.
+"""The objectives, written as the formulas of the papers, and the table that picks them per model.
 
 D and f below return raw numbers (a logit for the GAN discriminator, a critic value for WGAN).
+As in google/compare_gan's loss_lib and penalty_lib, each model is one row of ``OBJECTIVES``:
+the training step reads the row once and has no model branches; "no penalty" and "no
+constraint" are functions too.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import tensorflow as tf
 
@@ -35,6 +40,11 @@ def wasserstein_generator_loss(f_fake: tf.Tensor) -> tf.Tensor:
     return -tf.reduce_mean(f_fake)
 
 
+def em_estimate(critic_loss: float) -> float:
+    """WGAN's estimate of the EM distance W(P_r, P_g): max_f E[f(x)] - E[f(G(z))] (Sec. 3)."""
+    return -critic_loss
+
+
 def gradient_penalty(critic, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Tensor) -> tf.Tensor:
     """E[(||grad f(x_hat)||_2 - 1)^2] at x_hat = alpha x + (1 - alpha) G(z) (Gulrajani et al., Eq. 3).
 
@@ -49,7 +59,57 @@ def gradient_penalty(critic, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Tensor)
     return tf.reduce_mean(tf.square(norm - 1.0))
 
 
+def interpolate_penalty(critic, real: tf.Tensor, fake: tf.Tensor, rng: tf.random.Generator) -> tf.Tensor:
+    """The gradient penalty at random interpolates: alpha ~ U(0, 1) per sample, as in the paper."""
+    alpha = rng.uniform([tf.shape(real)[0], 1, 1, 1])
+    return gradient_penalty(critic, real, fake, alpha)
+
+
+def no_penalty(critic, real: tf.Tensor, fake: tf.Tensor, rng: tf.random.Generator) -> tf.Tensor:
+    return tf.constant(0.0)
+
+
 def clip_weights(critic, clip_value: float) -> None:
     """WGAN's Lipschitz constraint: every critic parameter into [-c, c] after each update."""
     for weight in critic.trainable_weights:
         weight.assign(tf.clip_by_value(weight, -clip_value, clip_value))
+
+
+def no_constraint(critic, clip_value: float | None) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What one model optimises, and what its run reports."""
+
+    critic_loss: Callable  # (f(x), f(G(z))) -> the loss the critic minimises
+    generator_loss: Callable  # f(G(z)) -> the loss the generator minimises
+    penalty: Callable  # (critic, x, G(z), rng) -> the penalty, weighted by gradient_penalty
+    constraint: Callable  # (critic, clip_value) -> None, applied after every critic update
+    critic_output: Callable  # the critic's raw output as logged (d_real, d_fake)
+    estimate: str  # the metrics column of the distance the run estimates
+    distance: Callable  # critic loss -> that estimate
+
+    @property
+    def penalised(self) -> bool:
+        return self.penalty is not no_penalty
+
+
+OBJECTIVES = {
+    "dcgan": Objective(
+        gan_discriminator_loss, gan_generator_loss, no_penalty, no_constraint, tf.sigmoid, "js_estimate", js_estimate
+    ),
+    "wgan": Objective(
+        wasserstein_critic_loss, wasserstein_generator_loss, no_penalty, clip_weights, tf.identity, "em_estimate", em_estimate
+    ),
+    "wgan-gp": Objective(
+        wasserstein_critic_loss,
+        wasserstein_generator_loss,
+        interpolate_penalty,
+        no_constraint,
+        tf.identity,
+        "em_estimate",
+        em_estimate,
+    ),
+}

@@ -6,7 +6,7 @@
 - ``plot_summary``: final FID and modes covered per architecture and model, every seed a dot
   (in the style of Lucic et al. 2018, "Are GANs Created Equal?").
 
-Inputs are plain structures (run dicts as made by ``load_run`` plus the grid's metadata), so
+Inputs are plain structures (run dicts as made by ``runs.load_run`` with the grid's metadata), so
 the figures can be tested on synthetic runs. Matplotlib is used through ``Figure`` objects and
 the Agg canvas only: no pyplot, no global state.
 """
@@ -27,13 +27,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .claims import (as_float, estimate_fid_correlation, fid_over_training, filtered_estimate,
-                     load_run, metrics_frame)
 from .images import image_grid, to_uint8
 from .io import atomic_path
+from .runs import (as_float, estimate_fid_correlation, fid_over_training, filtered_estimate,
+                   metrics_frame)
 
-__all__ = ["load_run", "plot_em_estimate", "plot_js_estimate", "plot_sample_sheet",
-           "plot_summary", "model_colour"]
+__all__ = ["plot_em_estimate", "plot_js_estimate", "plot_sample_sheet", "plot_summary",
+           "model_colour"]
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +351,7 @@ def plot_summary(rows: Sequence[Mapping], out_png: PathLike, out_pdf: PathLike, 
                  architectures: Sequence[str] | None = None, title: str | None = None) -> None:
     """Final FID and modes covered per architecture, grouped by model, every seed a dot.
 
-    ``rows`` are ``claims.summary_rows``' rows; ``real_floor`` the real data's metrics
+    ``rows`` are ``runs.summary_rows``' rows; ``real_floor`` the real data's metrics
     (train vs test), drawn as a dashed line. Diverged runs appear as red crosses at the top.
     """
     models = list(models or _ordered((r.get("model") for r in rows), MODEL_ORDER)) or ["(none)"]

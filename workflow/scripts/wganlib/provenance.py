@@ -12,8 +12,34 @@ from pathlib import Path
 PACKAGE = "wganlib"
 
 
+def module_file(name: str, scripts_dir: Path) -> Path | None:
+    """The file that defines module `name`: `a/b.py`, or `a/b/__init__.py` for a package."""
+    base = scripts_dir.joinpath(*name.split("."))
+    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _absolute(node: ast.ImportFrom, path: Path, scripts_dir: Path) -> str | None:
+    """The module a `from ... import` names; a relative one counts from the package of `path`."""
+    if not node.level:
+        return node.module
+    try:
+        package = list(path.relative_to(scripts_dir).parent.parts)  # a package's __init__ is its own
+    except ValueError:
+        return None
+    if node.level > len(package):
+        return None  # above the top package (or in a script): Python refuses it too
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
 def imported_modules(path: Path, scripts_dir: Path, _seen: set[Path] | None = None) -> dict[str, Path | None]:
-    """Every module `path` imports -> its file in the package, or None for outside modules."""
+    """Every module `path` imports -> its file in the package, or None for outside modules.
+
+    Importing `wganlib.a.b` runs `wganlib/__init__.py` and `wganlib/a/__init__.py` first: they count too.
+    """
     seen = _seen if _seen is not None else set()
     seen.add(path)
     found: dict[str, Path | None] = {}
@@ -21,20 +47,24 @@ def imported_modules(path: Path, scripts_dir: Path, _seen: set[Path] | None = No
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level:  # a relative import inside the package
-                module = f"{PACKAGE}.{module}" if module else PACKAGE
+            module = _absolute(node, path, scripts_dir)
+            if module is None:
+                continue
             names = [module] + [f"{module}.{alias.name}" for alias in node.names]
         else:
             continue
         for name in names:
-            local = scripts_dir / (name.replace(".", "/") + ".py")
-            if name.split(".")[0] == PACKAGE and local.exists():
-                found[name] = local
-                if local not in seen:
-                    found.update(imported_modules(local, scripts_dir, seen))
-            elif name.split(".")[0] != PACKAGE:
+            parts = name.split(".")
+            if parts[0] != PACKAGE:
                 found.setdefault(name, None)
+                continue
+            for depth in range(1, len(parts) + 1):  # the package, its subpackages, then the module
+                prefix = ".".join(parts[:depth])
+                local = module_file(prefix, scripts_dir)
+                if local is not None:
+                    found[prefix] = local
+                    if local not in seen:
+                        found.update(imported_modules(local, scripts_dir, seen))
     return found
 
 

@@ -27,7 +27,7 @@ import yaml
 
 from wganlib import losses
 from wganlib.config import Experiment, critic_iterations
-from wganlib.images import image_grid, save_png, to_unit_range
+from wganlib.images import frame_iteration, image_grid, save_png, to_unit_range
 from wganlib.io import atomic_path, write_json, write_text
 from wganlib.models import build_critic, build_generator
 
@@ -46,6 +46,8 @@ METRIC_COLUMNS = (
     "wall_time_s",
     "iterations_per_s",
 )
+# The columns that describe the two networks (not the bookkeeping): TensorBoard's scalars.
+TRAINING_SCALARS = METRIC_COLUMNS[METRIC_COLUMNS.index("critic_loss") : METRIC_COLUMNS.index("wall_time_s")]
 FRAME_SAMPLES = 64
 FRAME_NOISE_SEED = 20170126  # the WGAN paper's arXiv date: the same frame noise for every run
 
@@ -85,6 +87,7 @@ class GAN:
 
     def __init__(self, exp: Experiment, images: np.ndarray):
         self.exp = exp
+        self.objective = losses.OBJECTIVES[exp.model]
         keras.utils.set_random_seed(exp.seed)  # the networks' initial weights
         self.generator = build_generator(exp.generator, exp.z_dim)
         self.critic = build_critic(exp.critic)
@@ -99,44 +102,32 @@ class GAN:
             input_signature=[tf.TensorSpec([None, exp.batch_size], tf.int32)],
         )
 
-    def _critic_step(self, real: tf.Tensor) -> dict:
-        exp, batch = self.exp, tf.shape(real)[0]
-        z = self.rng.normal([batch, exp.z_dim])
+    def critic_step(self, real: tf.Tensor) -> dict:
+        """One critic update (Algorithm 1, lines 3-7): ascend the estimate, then the constraint."""
+        exp, objective = self.exp, self.objective
+        z = self.rng.normal([tf.shape(real)[0], exp.z_dim])
         with tf.GradientTape() as tape:
             fake = self.generator(z, training=True)
             d_real = self.critic(real, training=True)
             d_fake = self.critic(fake, training=True)
-            if exp.model == "dcgan":
-                loss = losses.gan_discriminator_loss(d_real, d_fake)
-                penalty = tf.constant(0.0)
-            else:
-                loss = losses.wasserstein_critic_loss(d_real, d_fake)
-                penalty = tf.constant(0.0)
-                if exp.model == "wgan-gp":
-                    alpha = self.rng.uniform([batch, 1, 1, 1])  # uniform per sample, as the paper
-                    penalty = losses.gradient_penalty(self.critic, real, fake, alpha)
+            loss = objective.critic_loss(d_real, d_fake)
+            penalty = objective.penalty(self.critic, real, fake, self.rng)
             total = loss + (exp.gradient_penalty or 0.0) * penalty
         grads = tape.gradient(total, self.critic.trainable_variables)
         self.critic_optimizer.apply(grads, self.critic.trainable_variables)
-        if exp.model == "wgan":
-            losses.clip_weights(self.critic, exp.clip_value)
-        if exp.model == "dcgan":
-            d_real, d_fake = tf.sigmoid(d_real), tf.sigmoid(d_fake)
+        objective.constraint(self.critic, exp.clip_value)
         return {
             "critic_loss": loss,
             "gradient_penalty": penalty,
-            "d_real": tf.reduce_mean(d_real),
-            "d_fake": tf.reduce_mean(d_fake),
+            "d_real": tf.reduce_mean(objective.critic_output(d_real)),
+            "d_fake": tf.reduce_mean(objective.critic_output(d_fake)),
         }
 
-    def _generator_step(self) -> tf.Tensor:
+    def generator_step(self) -> tf.Tensor:
+        """One generator update (Algorithm 1, lines 9-11)."""
         z = self.rng.normal([self.exp.batch_size, self.exp.z_dim])
         with tf.GradientTape() as tape:
-            d_fake = self.critic(self.generator(z, training=True), training=True)
-            if self.exp.model == "dcgan":
-                loss = losses.gan_generator_loss(d_fake)
-            else:
-                loss = losses.wasserstein_generator_loss(d_fake)
+            loss = self.objective.generator_loss(self.critic(self.generator(z, training=True), training=True))
         grads = tape.gradient(loss, self.generator.trainable_variables)
         self.generator_optimizer.apply(grads, self.generator.trainable_variables)
         return loss
@@ -145,8 +136,8 @@ class GAN:
         """One generator iteration: len(batches) critic updates, then one generator update."""
         stats = {k: tf.constant(0.0) for k in ("critic_loss", "gradient_penalty", "d_real", "d_fake")}
         for indices in batches:  # a tf.while_loop: the critic steps run without leaving the graph
-            stats = self._critic_step(tf.gather(self.data, indices))
-        stats["generator_loss"] = self._generator_step()
+            stats = self.critic_step(tf.gather(self.data, indices))
+        stats["generator_loss"] = self.generator_step()
         return stats
 
     # -- state for checkpoints ---------------------------------------------------------------
@@ -293,7 +284,7 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
         stats = {k: float(v) for k, v in gan.train_iteration(order.next(n_critic)).items()}
         iteration += 1
         now = time.perf_counter()
-        row = _metrics_row(exp, iteration, n_critic, stats, wall_before + now - started, 1.0 / max(now - last, 1e-9))
+        row = _metrics_row(gan.objective, iteration, n_critic, stats, wall_before + now - started, 1.0 / max(now - last, 1e-9))
         last = now
         rows.append(row)
         _write_summaries(writer, row)
@@ -319,27 +310,28 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
     return result
 
 
-def _metrics_row(exp: Experiment, iteration: int, n_critic: int, stats: dict, wall: float, speed: float) -> dict:
-    nan = float("nan")
-    wasserstein = exp.model != "dcgan"
-    return {
-        "generator_iteration": iteration,
-        "critic_iterations": n_critic,
-        "critic_loss": stats["critic_loss"],
-        "generator_loss": stats["generator_loss"],
-        "em_estimate": -stats["critic_loss"] if wasserstein else nan,
-        "js_estimate": nan if wasserstein else float(losses.js_estimate(stats["critic_loss"])),
-        "gradient_penalty": stats["gradient_penalty"] if exp.model == "wgan-gp" else nan,
-        "d_real": stats["d_real"],
-        "d_fake": stats["d_fake"],
-        "wall_time_s": wall,
-        "iterations_per_s": speed,
-    }
+def _metrics_row(objective: losses.Objective, iteration: int, n_critic: int, stats: dict, wall: float, speed: float) -> dict:
+    """One row of metrics.csv: columns a model does not have (the other estimate, a penalty) are NaN."""
+    row = dict.fromkeys(METRIC_COLUMNS, float("nan"))
+    row.update(
+        generator_iteration=iteration,
+        critic_iterations=n_critic,
+        critic_loss=stats["critic_loss"],
+        generator_loss=stats["generator_loss"],
+        d_real=stats["d_real"],
+        d_fake=stats["d_fake"],
+        wall_time_s=wall,
+        iterations_per_s=speed,
+    )
+    row[objective.estimate] = float(objective.distance(stats["critic_loss"]))
+    if objective.penalised:
+        row["gradient_penalty"] = stats["gradient_penalty"]
+    return row
 
 
 def _write_summaries(writer, row: dict) -> None:
     with writer.as_default(step=int(row["generator_iteration"])):
-        for key in METRIC_COLUMNS[2:9]:
+        for key in TRAINING_SCALARS:
             if math.isfinite(row[key]):
                 tf.summary.scalar(key, row[key])
 
@@ -359,7 +351,8 @@ def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
     recent = rows[-min(len(rows), exp.log_every) :]
     speed = len(recent) / max(recent[-1]["wall_time_s"] - recent[0]["wall_time_s"], 1e-9) if len(recent) > 1 else row["iterations_per_s"]
     eta = (exp.generator_iterations - row["generator_iteration"]) / max(speed, 1e-9)
-    estimate = f"EM {row['em_estimate']:.4f}" if exp.model != "dcgan" else f"JS {row['js_estimate']:.4f}"
+    column = losses.OBJECTIVES[exp.model].estimate
+    estimate = f"{column.split('_')[0].upper()} {row[column]:.4f}"
     log.info(
         "%s iter %d/%d  critic %.4f  generator %.4f  %s  %.2f it/s  ETA %s",
         exp.name,
@@ -379,7 +372,7 @@ def _publish(exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, re
     for source_dir, target_dir in ((work.frames, out.frames), (work.snapshots, out.snapshots)):
         target_dir.mkdir(parents=True, exist_ok=True)
         for source in sorted(source_dir.iterdir()):
-            if int(source.name.split("_")[1].split(".")[0]) <= last:  # later files are a killed run's
+            if frame_iteration(source) <= last:  # later files are a killed run's
                 with atomic_path(target_dir / source.name) as tmp:
                     shutil.copyfile(source, tmp)
     with atomic_path(out.metrics) as tmp:

@@ -1,0 +1,126 @@
+"""A run read from its files and the numbers that describe it, which the figures, the summary and
+the claims all read; and the modules' layering (the figures never import the claims)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wganlib import runs
+
+PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "wganlib"
+
+
+def synthetic_run(model, seed=0, *, n=500, every=100, diverged_at=None, evaluated=True):
+    """EM / JS estimates that fall with iterations; FID falls too (perfectly correlated)."""
+    stop = diverged_at or n
+    it = np.arange(1, stop + 1)
+    estimate = 1000.0 / it
+    metrics = pd.DataFrame({"generator_iteration": it,
+                            "em_estimate": estimate if model != "dcgan" else np.nan,
+                            "js_estimate": estimate if model == "dcgan" else np.nan})
+    snapshots = range(every, stop + 1, every)
+    over = [{"generator_iteration": s, "fid": 100.0 * every / s, "modes_covered": 10}
+            for s in snapshots]
+    evaluation = {"final": {"fid": over[-1]["fid"], "kid": 0.1, "kid_std": 0.01,
+                            "classifier_score": 8.0, "modes_covered": 10, "class_kl": 0.2,
+                            "n_samples": 100},
+                  "over_training": over}
+    return {"experiment": f"{model}-conv-s{seed}", "dataset": "mnist-5k", "model": model,
+            "architecture": "conv", "seed": seed,
+            "status": "diverged" if diverged_at else "completed", "diverged_at": diverged_at,
+            "generator_iterations": stop, "wall_time_s": 1.0, "metrics": metrics,
+            "evaluation": evaluation if evaluated else None}
+
+
+def write_run(run: dict, directory: Path) -> Path:
+    """The files the workflow writes for one experiment."""
+    directory.mkdir(parents=True)
+    run["metrics"].to_csv(directory / "metrics.csv", index=False)
+    status = {key: run[key] for key in ("status", "generator_iterations", "diverged_at", "wall_time_s")}
+    (directory / "status.json").write_text(json.dumps(status))
+    (directory / "evaluation.json").write_text(json.dumps(run["evaluation"]))
+    return directory
+
+
+def test_load_run_reads_the_files(tmp_path):
+    directory = write_run(synthetic_run("wgan"), tmp_path / "mnist-5k" / "wgan-conv-s0")
+    loaded = runs.load_run(directory, model="wgan", architecture="conv", seed=0)
+    assert loaded["experiment"] == "wgan-conv-s0" and loaded["dataset"] == "mnist-5k"
+    assert loaded["status"] == "completed" and loaded["model"] == "wgan"
+    assert len(loaded["metrics"]) == 500 and loaded["dir"] == directory
+    assert loaded["evaluation"]["over_training"][0]["generator_iteration"] == 100
+    (directory / "evaluation.json").unlink()
+    assert runs.load_run(directory)["evaluation"] is None
+
+
+def test_load_runs_takes_the_grid_as_the_workflow_lists_it(tmp_path):
+    directory = write_run(synthetic_run("dcgan", 3), tmp_path / "mnist-5k" / "dcgan-conv-s3")
+    cell = {"dir": str(directory), "experiment": "dcgan-conv-s3", "dataset": "mnist-5k",
+            "model": "dcgan", "architecture": "conv", "seed": 3}
+    [loaded] = runs.load_runs([cell])
+    assert loaded["dir"] == directory and loaded["seed"] == 3 and loaded["model"] == "dcgan"
+
+
+def test_summary_rows_numbers():
+    grid = [synthetic_run("wgan"), synthetic_run("dcgan"), synthetic_run("wgan-gp", 1,
+            diverged_at=250), synthetic_run("wgan", 2, evaluated=False)]
+    rows = runs.summary_rows(grid, {"fid": 2.0}, good_fid=30.0, median_window=5)
+    assert [r["experiment"] for r in rows] == [r["experiment"] for r in grid]
+    assert set(rows[0]) == set(runs.SUMMARY_COLUMNS)
+    wgan, dcgan, diverged, unevaluated = rows
+    assert wgan["spearman_em_fid"] == pytest.approx(1.0) and math.isnan(wgan["spearman_js_fid"])
+    assert dcgan["spearman_js_fid"] == pytest.approx(1.0) and math.isnan(dcgan["spearman_em_fid"])
+    assert math.isnan(diverged["spearman_em_fid"])  # only 2 snapshots before it stopped
+    assert wgan["iterations_to_threshold"] == 400  # FID 25 at 400 is the first <= 30
+    assert diverged["iterations_to_threshold"] is None
+    assert wgan["fid"] == 20.0 and wgan["fid_above_real"] == 18.0
+    assert diverged["status"] == "diverged" and diverged["diverged_at"] == 250
+    assert runs.diverged(diverged) and not runs.diverged(wgan)
+    assert math.isnan(unevaluated["fid"]) and unevaluated["iterations_to_threshold"] is None
+
+
+def test_spearman_matches_the_definition():
+    assert runs.spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
+    assert runs.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert math.isnan(runs.spearman([1, 2], [1, 2]))
+    assert math.isnan(runs.spearman([1, 2, 3], [5, 5, 5]))
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_filtered_estimate_skips_bad_values(bad):
+    metrics = pd.DataFrame({"generator_iteration": [1, 2, 3, 4, 5],
+                            "em_estimate": [1.0, 1.0, bad, 1.0, 1.0]})
+    _, values = runs.filtered_estimate(metrics, "em_estimate", 3)
+    assert np.all(values == 1.0)
+
+
+def package_imports(module: str) -> set[str]:
+    """The wganlib modules that ``module`` imports directly, read from its source."""
+    found = set()
+    for node in ast.walk(ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:  # from .x import y
+            found.add(node.module or "")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wganlib"):
+            found.add(node.module.removeprefix("wganlib").lstrip("."))
+            found.update(alias.name for alias in node.names if node.module == "wganlib")
+        elif isinstance(node, ast.Import):
+            found.update(a.name.removeprefix("wganlib.") for a in node.names if a.name.startswith("wganlib."))
+    return found
+
+
+def test_figures_and_run_numbers_do_not_import_the_claims():
+    """Figures read runs; claims judge them: editing a verdict must not touch the figures."""
+    assert "runs" in package_imports("plots")
+    for module in ("plots", "runs"):
+        assert not {"claims", "report"} & package_imports(module), module
+
+
+def test_the_check_above_can_fail():
+    assert {"runs", "report"} <= package_imports("claims")

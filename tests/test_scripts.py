@@ -1,0 +1,166 @@
+"""The scripts' one convention, ``job = Job.start(globals(), __doc__)``: a script finds its job under
+Snakemake and, run by hand, on the command line the README shows (its own options for train.py and
+download_dataset.py). The library calls are stubbed here, so no test trains or downloads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from snakemake.iocontainers import Namedlist
+
+from wganlib.config import find_experiment, load
+from wganlib.jobs import Job
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "workflow" / "scripts"
+CONFIG = ROOT / "config" / "config.yaml"
+
+# Runs a script as Snakemake or `python script.py` would, with the named wganlib functions replaced
+# by stubs that record their arguments; prints what they got. TensorFlow's modules are fakes.
+DRIVER = """
+import json, runpy, sys, types
+sys.path.insert(0, {scripts!r})  # what `python workflow/scripts/x.py` and Snakemake's script: do
+calls = {{}}
+
+def record(name, result=None):
+    def stub(*args, **kwargs):
+        calls[name] = [str(a) for a in args] + [f"{{k}}={{v}}" for k, v in sorted(kwargs.items())]
+        return result
+    return stub
+
+import wganlib.datasets
+wganlib.datasets.verify_existing = record("verify_existing")
+wganlib.datasets.load = record("load", {{"x_train": "images"}})
+wganlib.datasets.materialise = record("materialise")
+runtime, training = types.ModuleType("wganlib.runtime"), types.ModuleType("wganlib.training")
+runtime.configure_tensorflow = record("configure_tensorflow", "CPU")
+training.Outputs = lambda **paths: sorted(f"{{k}}={{v}}" for k, v in paths.items())
+training.train = record("train", {{"status": "completed", "generator_iterations": 0}})
+sys.modules.update({{"wganlib.runtime": runtime, "wganlib.training": training}})
+{smk}
+sys.argv = [{script!r}, *{argv!r}]
+runpy.run_path({script!r}, init_globals=init_globals, run_name="__main__")
+assert not [m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")]
+print(json.dumps(calls))
+"""
+
+SNAKEMAKE = """
+from snakemake.iocontainers import Namedlist
+smk = types.SimpleNamespace(threads={threads}, **{{k: Namedlist(fromdict=v) for k, v in {named!r}.items()}})
+init_globals = {{"snakemake": smk}}
+"""
+
+
+def run_script(script: str, cwd: Path, argv=(), snakemake: dict | None = None):
+    smk = "init_globals = {}"
+    if snakemake is not None:
+        named = {k: v for k, v in snakemake.items() if k != "threads"}
+        smk = SNAKEMAKE.format(threads=snakemake.get("threads", 1), named=named)
+    code = DRIVER.format(scripts=str(SCRIPTS), script=str(SCRIPTS / script), argv=list(argv), smk=smk)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def calls_of(result) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def debug_dir(tmp_path):
+    """A folder laid out as train.py expects when run by hand (the dataset itself is stubbed)."""
+    (tmp_path / "resources/datasets").mkdir(parents=True)
+    (tmp_path / "resources/datasets/mnist-5k.npz").touch()
+    return tmp_path
+
+
+def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
+    argv = ["--config", str(CONFIG), "--experiment", "wgan-conv-s0", "--threads", "2", "--out-dir", "dbg"]
+    by_hand = calls_of(run_script("train.py", debug_dir, argv))
+    base = "dbg/mnist-5k/wgan-conv-s0"
+    assert by_hand["configure_tensorflow"] == ["2", "False"]
+    assert by_hand["verify_existing"] == ["resources/datasets/mnist-5k.npz", "resources/datasets/mnist-5k.manifest.json"]
+    exp, images, work_root, outputs, device, threads = by_hand["train"]
+    assert exp.startswith("Experiment(") and "wgan-conv-s0" in exp
+    assert images == "images" and work_root == f"{base}/train_state" and device == "device=CPU" and threads == "threads=2"
+    names = ("config.yaml", "frames", "generator.keras", "metrics.csv", "snapshots", "status.json")
+    assert outputs == str(sorted(f"{n.split('.')[0]}={base}/{n}" for n in names))
+
+    # the same experiment run by the rule: the same calls
+    settings = find_experiment(load(CONFIG), "wgan-conv-s0").to_json()
+    out = {n.split(".")[0]: f"{base}/{n}" for n in names}
+    rule = {
+        "input": {"dataset": "resources/datasets/mnist-5k.npz", "manifest": "resources/datasets/mnist-5k.manifest.json"},
+        "output": out, "params": {"settings": settings, "work_dir": f"{base}/train_state", "gpu": False},
+        "log": {"log": str(debug_dir / "train.log")}, "wildcards": {"dataset": "mnist-5k"}, "threads": 2,
+    }
+    assert calls_of(run_script("train.py", debug_dir, snakemake=rule)) == by_hand
+    assert "wgan-conv-s0: completed" in (debug_dir / "train.log").read_text()
+
+
+def test_train_by_hand_user_errors_are_one_line(debug_dir):
+    unknown = run_script("train.py", debug_dir, ["--config", str(CONFIG), "--experiment", "wgan-conv-s9"])
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: No experiment 'wgan-conv-s9'")
+    (debug_dir / "resources/datasets/mnist-5k.npz").unlink()
+    missing = run_script("train.py", debug_dir, ["--config", str(CONFIG), "--experiment", "wgan-conv-s0"])
+    assert missing.returncode == 1 and "mnist-5k.npz is missing; make it first with: snakemake" in missing.stderr
+    assert "Traceback" not in unknown.stderr + missing.stderr
+    usage = run_script("train.py", debug_dir, [])
+    assert usage.returncode == 2 and "--experiment" in usage.stderr
+
+
+def test_download_dataset_by_hand_passes_every_option(tmp_path):
+    argv = ["--dataset", "mnist", "--out-dir", "d", "--mirror", "http://a/", "--mirror", "file:///b/",
+            "--local-path", "idx", "--timeout", "5", "--cache-dir", "cache"]
+    got = calls_of(run_script("download_dataset.py", tmp_path, argv))["materialise"]
+    assert got == ["mnist", "d/mnist.npz", "d/mnist.manifest.json", "cache_dir=cache", "local_path=idx",
+                   "mirrors=['http://a/', 'file:///b/']", "timeout=5.0"]
+    defaults = calls_of(run_script("download_dataset.py", tmp_path, ["--dataset", "mnist-5k"]))["materialise"]
+    assert defaults == ["mnist-5k", "resources/datasets/mnist-5k.npz", "resources/datasets/mnist-5k.manifest.json",
+                        "cache_dir=None", "local_path=None", "mirrors=None", "timeout=60.0"]
+
+
+def test_download_dataset_under_snakemake_reads_the_wildcard(tmp_path):
+    rule = {"input": {}, "output": {"npz": "r/fashion-mnist.npz", "manifest": "r/fashion-mnist.manifest.json"},
+            "params": {"mirrors": None, "local_path": "/p", "timeout": 60, "code": "abc"},
+            "wildcards": {"dataset": "fashion-mnist"}, "log": {"log": str(tmp_path / "log.txt")}}
+    got = calls_of(run_script("download_dataset.py", tmp_path, snakemake=rule))["materialise"]
+    assert got == ["fashion-mnist", "r/fashion-mnist.npz", "r/fashion-mnist.manifest.json", "cache_dir=None",
+                   "local_path=/p", "mirrors=None", "timeout=60.0"]
+    assert (tmp_path / "log.txt").exists()
+
+
+def test_generic_command_line():
+    job = Job.from_command_line("doc", ["--input", "frames=f", "--output", "gif=g.gif", "--param", "frame_duration=0.4",
+                                        "--param", "name=wgan", "--threads", "3"])
+    assert job == Job({"frames": "f"}, {"gif": "g.gif"}, {"frame_duration": 0.4, "name": "wgan"}, 3)
+    with pytest.raises(SystemExit):
+        Job.from_command_line("doc", ["--input", "no-equals-sign"])
+
+
+def test_job_from_snakemake():
+    smk = type("Snakemake", (), {
+        "input": Namedlist(fromdict={"a": "in.txt"}), "output": Namedlist(fromdict={"b": "out.txt"}),
+        "params": Namedlist(fromdict={"n": 3}), "wildcards": Namedlist(fromdict={"dataset": "mnist"}),
+        "log": Namedlist(["logs/x.log"]), "threads": 2,
+    })
+    assert Job.from_snakemake(smk) == Job({"a": "in.txt"}, {"b": "out.txt"}, {"n": 3}, 2, "logs/x.log", {"dataset": "mnist"})
+
+
+def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
+    """make_gif.py run by hand as the README shows it."""
+    from wganlib.images import save_png
+
+    for iteration in (1, 2):
+        save_png(tmp_path / f"iter_{iteration:06d}.png", np.full((30, 30), 80 * iteration, np.uint8))
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "make_gif.py"), "--input", f"frames={tmp_path}", "--output", f"gif={tmp_path}/w.gif",
+         "--output", f"sheet={tmp_path}/w.png", "--param", "frame_duration=0.4", "--param", "last_frame_hold=2"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "w.gif").stat().st_size > 0 and (tmp_path / "w.png").stat().st_size > 0

@@ -1,0 +1,125 @@
+"""The benchmark's report as Markdown: the speed table, where the time goes, the thread layouts."""
+
+from __future__ import annotations
+
+
+def _rate(s: dict, digits: int = 1) -> str:
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}–{s['max']:.{digits}f})"
+
+
+TABLE_COLUMNS = (
+    "model",
+    "architecture",
+    "width",
+    "n_critic",
+    "critic steps/s",
+    "generator it/s",
+    "images/s",
+    "MFLOP / critic step",
+    "MFLOP / generator step",
+    "GFLOP/s",
+    "% of matmul peak",
+    "fit() it/s",
+    "ours / fit()",
+    "first call s: ours / fit()",
+)
+
+
+def markdown(report: dict) -> str:
+    m, peak = report["machine"], report["matmul_peak"]
+    lines = [
+        "# Training benchmark",
+        "",
+        f"Machine: {m['cpu_model']}, {m['nproc']} CPUs, {m['threads']} TensorFlow threads per training "
+        f"process (the table below; the matmul peak too), {m['cores']} cores for the layouts, "
+        f"device {m['device']} (GPU used: {'yes' if m['gpu_used'] else 'no'}); TensorFlow {m['tensorflow']}, "
+        f"Keras {m['keras']}, NumPy {m['numpy']}, Python {m['python']}.",
+        "",
+        f"Dense matmul peak (float32 {peak['size']}x{peak['size']}, {peak['repetitions']} repetitions): "
+        f"{_rate(peak['gflops'])} GFLOP/s at the start, "
+        f"{_rate(report['matmul_peak_after']['gflops'])} at the end.",
+        "",
+        f"Batch {report['settings']['batch_size']}, median (min–max) of {report['settings']['repetitions']} "
+        "repetitions after warm-up; images/s = real images through the critic. "
+        f"FLOPs: {report['flops_method']}. "
+        "`fit()`: the same networks, losses and optimizers in a keras.Model train_step (the Keras "
+        "WGAN-GP example), timed per epoch in repetitions alternating with ours. First call: the "
+        "trace and graph optimisation plus one iteration.",
+        "",
+        f"Total wall time: {report['wall_time_s']:.0f} s.",
+        "",
+        "| " + " | ".join(TABLE_COLUMNS) + " |",
+        "|" + "|".join("---" if i < 2 else "---:" for i in range(len(TABLE_COLUMNS))) + "|",
+    ]
+    for r in report["results"]:
+        fit = r["fit"]
+        cells = [
+            r["model"],
+            r["architecture"],
+            str(r["width"]),
+            str(r["n_critic"]),
+            _rate(r["critic_steps_per_s"]),
+            _rate(r["generator_iterations_per_s"], 2),
+            f"{r['images_per_s']['median']:.0f}",
+            f"{r['flops_per_critic_step'] / 1e6:.0f}",
+            f"{r['flops_per_generator_step'] / 1e6:.0f}",
+            _rate(r["gflops_per_s"]),
+            f"{100 * r['fraction_of_matmul_peak']:.1f}",
+            _rate(fit["generator_iterations_per_s"], 2) if fit else "–",
+            _rate(fit["ours_over_fit"], 2) if fit else "–",
+            f"{r['first_call_s']:.1f} / {fit['first_call_s']:.1f}" if fit else f"{r['first_call_s']:.1f} / –",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += _profile_lines(report["where_time_goes"], report["machine"]["threads"])
+    return "\n".join(lines + _layout_lines(report["thread_layouts"])) + "\n"
+
+
+def _profile_lines(where: dict, threads: int) -> list[str]:
+    top = 6
+    lines = [
+        "",
+        f"## Where the time goes ({where['architecture']}, width {where['width']}, {threads} thread(s))",
+        "",
+        "Share of op time by op type, from TensorFlow's profiler (`tf.profiler.experimental` trace of "
+        f"{where['profiles'][0]['iterations']} generator iterations; the trace itself slows the step):",
+        "",
+        "| model | op time / iteration ms | " + " | ".join(f"#{i + 1}" for i in range(top)) + " |",
+        "|---|---:|" + "---|" * top,
+    ]
+    for p in where["profiles"]:
+        shares = list(p["share_by_op_type"].items())[:top]
+        cells = [f"{op} {100 * share:.0f}%" for op, share in shares] + [""] * (top - len(shares))
+        lines.append(f"| {p['model']} | {1e3 * p['op_s_per_iteration']:.1f} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The critic's conv layers as kernels timed alone (batch of the step): GFLOP/s (% of the matmul peak).",
+        "",
+        "| layer | MFLOP | forward | input gradient | filter gradient |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for k in where["critic_conv_kernels"]:
+        cells = [f"{k[n]['gflops']:.1f} ({100 * k[n]['fraction_of_matmul_peak']:.0f}%)" for n in ("forward", "input_gradient", "filter_gradient")]
+        lines.append(f"| {k['layer']} | {k['mflop']:.0f} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _layout_lines(layouts: dict | None) -> list[str]:
+    if not layouts:
+        return ["", "Thread layouts: not measured (one core, or a GPU)."]
+    n = layouts["cores"]
+    lines = [
+        "",
+        f"## Thread layouts on {n} cores",
+        "",
+        f"Aggregate generator iterations/s of {n} single-thread training processes running at once "
+        f"against one {n}-thread process, each timed over {layouts['seconds']:g} s after warm-up, "
+        f"alternating, {layouts['repetitions']} repetitions: median (min–max).",
+        "",
+        f"| model | architecture | width | 1 x {n} threads it/s | {n} x 1 thread it/s | {n} x 1 / 1 x {n} |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in layouts["results"]:
+        cells = [r["model"], r["architecture"], str(r["width"]), _rate(r["one_process_all_threads"], 2),
+                 _rate(r["single_thread_processes"], 2), _rate(r["single_over_one"], 2)]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

@@ -1,0 +1,98 @@
+"""What the benchmark measures and for how long: the one place its defaults live.
+
+The rule passes only overrides (`params.settings`, empty by default) and `quick`; editing a default
+here reruns the rule, since this file is part of the rule's code digest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wganlib.config import Experiment, experiments, validate
+
+
+@dataclass
+class BenchSettings:
+    """The benchmark's own settings, not the experiment grid's."""
+
+    models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    architectures: list[str] = field(default_factory=lambda: ["conv", "conv-nobn", "mlp", "conv-bn-first"])
+    # Conv filters: the schema's presets, then the default config's; the MLP generator keeps 512.
+    widths: list[int] = field(default_factory=lambda: [64, 32])
+    # fit() is timed for these (model, architecture, width) combinations only: its trace is slow.
+    fit_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    fit_architectures: list[str] = field(default_factory=lambda: ["conv", "mlp"])
+    fit_widths: list[int] = field(default_factory=lambda: [32])
+    batch_size: int = 64
+    z_dim: int = 64
+    repetitions: int = 5
+    warmup_critic_steps: int = 5  # after the first call; rounded up to whole generator iterations
+    timed_critic_steps: int = 10  # per repetition; rounded up to whole generator iterations
+    matmul_size: int = 2048
+    matmul_repetitions: int = 5
+    n_images: int = 2048  # synthetic uint8 28x28 images: speed does not depend on content
+    use_gpu: bool = False
+    # Thread layouts: with all the job's cores, one training process using them all against one
+    # single-thread process per core, running at once; aggregate generator iterations/s of each.
+    layout_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    layout_architecture: str = "conv"
+    layout_width: int = 32
+    layout_seconds: float = 10.0  # the timed window, after warm-up, all processes at once
+    layout_repetitions: int = 3
+    # Where the time goes: TensorFlow's profiler on these models (profile architecture and width),
+    # and the critic's conv kernels timed alone.
+    profile_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    profile_architecture: str = "conv"
+    profile_width: int = 32
+    profile_iterations: int = 5
+
+    @classmethod
+    def from_params(cls, overrides: dict, quick: bool = False) -> "BenchSettings":
+        """The defaults with the rule's overrides, then the quick run's (when `quick`)."""
+        unknown = set(overrides) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown benchmark settings: {', '.join(sorted(unknown))}")
+        return cls(**{**overrides, **(QUICK if quick else {})})
+
+    def experiments(self, models: list[str], architectures: list[str], width: int) -> list[Experiment]:
+        """The schema's models and presets at `width` (conv networks), batch size and z_dim of the run."""
+        presets = validate({})["architecture_definitions"]
+        definitions = {}
+        for name in architectures:
+            definitions[name] = {
+                role: {**spec, "width": width} if spec["type"] == "conv" else dict(spec)
+                for role, spec in presets[name].items()
+            }
+        config = validate(
+            {
+                "models": models,
+                "architectures": architectures,
+                "training": {"batch_size": self.batch_size, "z_dim": self.z_dim},
+                "architecture_definitions": definitions,
+            }
+        )
+        return list(experiments(config).values())
+
+
+# A smoke run of every code path in well under a minute: tiny networks, few steps, fit() for one model.
+QUICK = {
+    "models": ["dcgan", "wgan-gp"],
+    "architectures": ["conv"],
+    "widths": [8],
+    "fit_models": ["dcgan"],
+    "fit_architectures": ["conv"],
+    "fit_widths": [8],
+    "repetitions": 2,
+    "warmup_critic_steps": 1,
+    "timed_critic_steps": 2,
+    "matmul_size": 256,
+    "matmul_repetitions": 2,
+    "n_images": 256,
+    "layout_models": ["dcgan"],
+    "layout_width": 8,
+    "layout_seconds": 1.0,
+    "layout_repetitions": 1,
+    "profile_models": ["dcgan"],
+    "profile_width": 8,
+    "profile_iterations": 1,
+}

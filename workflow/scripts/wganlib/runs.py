@@ -1,0 +1,192 @@
+"""One experiment's files read into a run dict, and the numbers that describe a run.
+
+A run is a dict: the grid's metadata (experiment, dataset, model, architecture, seed), the
+status (status, diverged_at, generator_iterations, wall_time_s), ``metrics`` (metrics.csv as a
+DataFrame) and ``evaluation`` (evaluation.json, or None before it exists). The figures, the
+summary table and the claims all read these numbers from here, so they agree by construction.
+No TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PathLike = str | os.PathLike
+METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
+SUMMARY_COLUMNS = (
+    "experiment", "dataset", "model", "architecture", "seed", "status", "diverged_at",
+    "generator_iterations", "wall_time_s", *METRIC_KEYS, "fid_above_real",
+    "spearman_em_fid", "spearman_js_fid", "iterations_to_threshold", "fid_threshold",
+)
+WGAN_MODELS = ("wgan", "wgan-gp")
+
+
+# ---------------------------------------------------------------- loading
+
+def load_run(experiment_dir: PathLike, **meta: Any) -> dict:
+    """One experiment's metrics.csv, status.json and (if present) evaluation.json as one dict.
+
+    ``meta`` (experiment, dataset, model, architecture, seed, ...) comes from the workflow,
+    which knows the grid; the directory names only fill in experiment and dataset if absent.
+    """
+    experiment_dir = Path(experiment_dir)
+    status = json.loads((experiment_dir / "status.json").read_text())
+    evaluation_path = experiment_dir / "evaluation.json"
+    run = {
+        "experiment": experiment_dir.name,
+        "dataset": experiment_dir.parent.name,
+        "model": None, "architecture": None, "seed": None,
+        "status": status.get("status"),
+        "diverged_at": status.get("diverged_at"),
+        "generator_iterations": status.get("generator_iterations"),
+        "wall_time_s": status.get("wall_time_s"),
+        "metrics": pd.read_csv(experiment_dir / "metrics.csv"),
+        "evaluation": json.loads(evaluation_path.read_text()) if evaluation_path.exists() else None,
+        "dir": experiment_dir,
+    }
+    run.update(meta)
+    return run
+
+
+def load_runs(grid: Iterable[Mapping]) -> list[dict]:
+    """Every run of the grid, as the workflow lists it: [{dir, experiment, dataset, model, ...}]."""
+    return [load_run(cell["dir"], **{k: v for k, v in cell.items() if k != "dir"}) for cell in grid]
+
+
+def load_json(path: PathLike) -> dict:
+    """A JSON file such as ``real_floor.json`` (NaN allowed)."""
+    return json.loads(Path(path).read_text())
+
+
+# ---------------------------------------------------------------- numbers
+
+def as_float(value: Any) -> float:
+    """A number or NaN (for None, missing or non-numeric values)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def diverged(run: Mapping) -> bool:
+    """A run (or summary row) stopped because its losses blew up."""
+    return run.get("status") == "diverged"
+
+
+def metrics_frame(run: Mapping) -> pd.DataFrame:
+    """The run's metrics.csv as a DataFrame (empty if it has none)."""
+    metrics = run.get("metrics")
+    if metrics is None:
+        return pd.DataFrame({"generator_iteration": []})
+    return metrics if isinstance(metrics, pd.DataFrame) else pd.DataFrame(metrics)
+
+
+def filtered_estimate(metrics: pd.DataFrame | Mapping, column: str,
+                      median_window: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """(generator iterations, rolling median of ``column``); the paper's Fig. 3/4 smoothing.
+
+    A centred rolling median over ``median_window`` generator iterations that skips NaN and
+    infinite values (a diverging run's last losses), so one bad step does not blank the curve.
+    """
+    frame = metrics if isinstance(metrics, pd.DataFrame) else pd.DataFrame(metrics)
+    if column not in frame or "generator_iteration" not in frame or frame.empty:
+        return np.array([], float), np.array([], float)
+    frame = frame.sort_values("generator_iteration")
+    values = pd.to_numeric(frame[column], errors="coerce").replace([np.inf, -np.inf], np.nan)
+    if median_window and median_window > 1:
+        values = values.rolling(int(median_window), center=True, min_periods=1).median()
+    return frame["generator_iteration"].to_numpy(float), values.to_numpy(float)
+
+
+def value_at(iterations: np.ndarray, values: np.ndarray, at: Sequence[float]) -> np.ndarray:
+    """The curve at the given iterations (linear between logged ones; NaN outside the run)."""
+    at = np.asarray(at, float)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.full(at.shape, math.nan)
+    x, y = iterations[finite], values[finite]
+    out = np.interp(at, x, y)
+    out[(at < x[0]) | (at > x[-1])] = math.nan
+    return out
+
+
+def fid_over_training(run: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    """(snapshot generator iterations, FID) from evaluation.json's over_training, sorted."""
+    evaluation = run.get("evaluation") or {}
+    points = sorted(((as_float(p.get("generator_iteration")), as_float(p.get("fid")))
+                     for p in evaluation.get("over_training") or []), key=lambda pair: pair[0])
+    if not points:
+        return np.array([], float), np.array([], float)
+    iterations, fid = map(np.asarray, zip(*points))
+    return iterations.astype(float), fid.astype(float)
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman correlation over the finite pairs; NaN for fewer than 3 or a constant series.
+
+    Pearson correlation of average ranks, as scipy.stats.spearmanr, without importing
+    scipy.stats (seconds; pandas' method="spearman" imports it too).
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return math.nan
+    rank_x, rank_y = pd.Series(x).rank().to_numpy(), pd.Series(y).rank().to_numpy()
+    return float(np.corrcoef(rank_x, rank_y)[0, 1])
+
+
+def estimate_fid_correlation(run: Mapping, column: str, median_window: int | None) -> float:
+    """Spearman between the filtered ``column`` at the FID snapshot iterations and FID, one run."""
+    snapshot_iterations, fid = fid_over_training(run)
+    if len(fid) == 0:
+        return math.nan
+    iterations, values = filtered_estimate(metrics_frame(run), column, median_window)
+    return spearman(value_at(iterations, values, snapshot_iterations), fid)
+
+
+def iterations_to_threshold(run: Mapping, good_fid: float | None) -> int | None:
+    """The first snapshot iteration with FID <= ``good_fid``; None if never or no threshold."""
+    if good_fid is None:
+        return None
+    for iteration, fid in zip(*fid_over_training(run)):
+        if np.isfinite(fid) and fid <= good_fid:
+            return int(iteration)
+    return None
+
+
+# ---------------------------------------------------------------- the summary table
+
+def summary_rows(runs: Iterable[Mapping], real_floor: Mapping | None = None, *,
+                 good_fid: float | None = None, median_window: int | None = None) -> list[dict]:
+    """One row per experiment: identity, status, final metrics, correlations, speed.
+
+    ``fid_above_real`` is final FID minus the real-data floor's FID. Pass the figures'
+    ``median_window`` so the correlations here equal the ones printed in the figures.
+    """
+    floor_fid = as_float((real_floor or {}).get("fid"))
+    rows = []
+    for run in runs:
+        final = (run.get("evaluation") or {}).get("final") or {}
+        row = {key: run.get(key) for key in
+               ("experiment", "dataset", "model", "architecture", "seed", "status",
+                "diverged_at", "generator_iterations", "wall_time_s")}
+        row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
+        row["fid_above_real"] = row["fid"] - floor_fid
+        is_wgan = run.get("model") in WGAN_MODELS
+        row["spearman_em_fid"] = (estimate_fid_correlation(run, "em_estimate", median_window)
+                                  if is_wgan else math.nan)
+        row["spearman_js_fid"] = (estimate_fid_correlation(run, "js_estimate", median_window)
+                                  if run.get("model") == "dcgan" else math.nan)
+        row["iterations_to_threshold"] = iterations_to_threshold(run, good_fid)
+        row["fid_threshold"] = good_fid
+        rows.append(row)
+    return rows
