@@ -24,6 +24,7 @@ from wganlib import io as wio
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SCRIPT = ROOT / "workflow" / "scripts" / "train.py"
 EXPERIMENT = "wgan-gp-tiny-s0"
+BF16_EXPERIMENT = "wgan-gp-tiny-bf16-s0"  # the same network, trained in mixed bfloat16
 LOSS_COLUMNS = ("critic_loss", "generator_loss", "em_estimate", "js_estimate", "gradient_penalty", "d_real", "d_fake")
 
 
@@ -39,16 +40,19 @@ def workspace(tmp_path_factory):
     datasets.materialise("mnist-5k", root / "resources/datasets/mnist-5k.npz", root / "resources/datasets/mnist-5k.manifest.json")
     config = {
         "models": ["wgan-gp"],
-        "architectures": ["tiny"],
-        "architecture_definitions": {"tiny": {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}}},
+        "architectures": ["tiny", "tiny-bf16"],
+        "architecture_definitions": {
+            name: {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}} for name in ("tiny", "tiny-bf16")
+        },
+        "overrides": {BF16_EXPERIMENT: {"precision": "mixed_bfloat16"}},
         "training": {"generator_iterations": 60, "batch_size": 16, "z_dim": 8, "snapshot_every": 10, "checkpoint_every": 5, "keep_checkpoints": 5, "log_every": 10},
     }
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     return root
 
 
-def start_training(root: Path, out: str) -> subprocess.Popen:
-    cmd = [sys.executable, str(TRAIN_SCRIPT), "--config", "config.yaml", "--experiment", EXPERIMENT, "--out-dir", out]
+def start_training(root: Path, out: str, experiment: str = EXPERIMENT) -> subprocess.Popen:
+    cmd = [sys.executable, str(TRAIN_SCRIPT), "--config", "config.yaml", "--experiment", experiment, "--out-dir", out]
     return subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -101,6 +105,30 @@ def test_killed_training_resumes_bit_identical(workspace, uninterrupted, kill_af
     weights, rows = final_state(folder)
     assert rows == uninterrupted[1]
     assert all(np.array_equal(a, b) for a, b in zip(weights, uninterrupted[0], strict=True))
+
+
+@pytest.mark.slow
+def test_killed_bfloat16_training_resumes_bit_identical(workspace):
+    """Mixed precision keeps variables, optimizer state and the random state in float32, so a
+    checkpoint holds all of it and resume is as exact as in float32."""
+    whole = start_training(workspace, "bf16-whole", BF16_EXPERIMENT)
+    assert whole.wait() == 0, whole.stderr.read().decode()
+    assert "precision: mixed_bfloat16" in whole.stderr.read().decode()
+    folder = workspace / "bf16-killed" / "mnist-5k" / BF16_EXPERIMENT
+    job = start_training(workspace, "bf16-killed", BF16_EXPERIMENT)
+    deadline = time.time() + 180
+    while time.time() < deadline and len(checkpoints(folder)) < 2:
+        time.sleep(0.02)
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    assert not (folder / "status.json").exists(), "the job finished before it was killed"
+    resumed = start_training(workspace, "bf16-killed", BF16_EXPERIMENT)
+    assert resumed.wait() == 0
+    assert "resuming" in resumed.stderr.read().decode()
+    weights, rows = final_state(folder)
+    expected_weights, expected_rows = final_state(workspace / "bf16-whole" / "mnist-5k" / BF16_EXPERIMENT)
+    assert rows == expected_rows
+    assert all(np.array_equal(a, b) for a, b in zip(weights, expected_weights, strict=True))
 
 
 # -- 2. kill the whole workflow mid-grid -----------------------------------------------------------

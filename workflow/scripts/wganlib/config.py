@@ -29,6 +29,7 @@ TRAINING_KEYS = (
     "checkpoint_every",
     "keep_checkpoints",
     "log_every",
+    "precision",
 )
 MODEL_KEYS = (
     "optimizer",
@@ -73,6 +74,7 @@ class Experiment:
     checkpoint_every: int
     keep_checkpoints: int
     log_every: int
+    precision: str
     beta_1: float | None
     beta_2: float | None
     clip_value: float | None

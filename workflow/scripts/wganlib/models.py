@@ -7,10 +7,29 @@ A network is a small builder whose options are the config's architecture blocks
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 from keras import layers
 
 IMAGE_SHAPE = (28, 28, 1)
+
+
+@contextlib.contextmanager
+def precision(policy: str):
+    """Networks built inside use Keras' dtype ``policy``: ``mixed_bfloat16`` keeps the variables
+    in float32 and computes in bfloat16; ``float32`` is plain single precision."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _float32_output(x):
+    """A network's output in float32, so the losses never see bfloat16 (a no-op in float32)."""
+    return x if x.dtype == "float32" else layers.Activation("linear", dtype="float32")(x)
 
 
 def _norm_act(x, norm: str, activation: layers.Layer):
@@ -48,7 +67,7 @@ def dcgan_generator(z_dim: int, width: int, depth: int, constant_width: bool, ba
         x = layers.Conv2D(width, 3, padding="same")(x)
         x = _norm_act(x, next(norms), layers.ReLU())
     x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
-    return keras.Model(z, x, name="generator")
+    return keras.Model(z, _float32_output(x), name="generator")
 
 
 def mlp_generator(z_dim: int, width: int, depth: int, batch_norm: str) -> keras.Model:
@@ -60,7 +79,7 @@ def mlp_generator(z_dim: int, width: int, depth: int, batch_norm: str) -> keras.
         x = _norm_act(x, norm, layers.ReLU())
     x = layers.Dense(28 * 28, activation="tanh")(x)
     x = layers.Reshape(IMAGE_SHAPE)(x)
-    return keras.Model(z, x, name="generator")
+    return keras.Model(z, _float32_output(x), name="generator")
 
 
 def dcgan_critic(width: int, depth: int, constant_width: bool, normalization: str) -> keras.Model:
@@ -76,7 +95,7 @@ def dcgan_critic(width: int, depth: int, constant_width: bool, normalization: st
     x = _norm_act(x, normalization, layers.LeakyReLU(0.2))
     x = layers.Flatten()(x)
     x = layers.Dense(1)(x)
-    return keras.Model(image, x, name="critic")
+    return keras.Model(image, _float32_output(x), name="critic")
 
 
 def mlp_critic(width: int, depth: int, normalization: str) -> keras.Model:
@@ -87,7 +106,7 @@ def mlp_critic(width: int, depth: int, normalization: str) -> keras.Model:
         x = layers.Dense(width)(x)
         x = _norm_act(x, normalization, layers.ReLU())
     x = layers.Dense(1)(x)
-    return keras.Model(image, x, name="critic")
+    return keras.Model(image, _float32_output(x), name="critic")
 
 
 def build_generator(spec: dict, z_dim: int) -> keras.Model:

@@ -1,8 +1,15 @@
-"""TensorFlow's set-up for a job: the threads Snakemake gives it, deterministic ops, the device."""
+"""TensorFlow's set-up for a job: the threads Snakemake gives it, deterministic ops, the device,
+and the numeric precision of training."""
 
 import logging
+from pathlib import Path
 
 import tensorflow as tf
+
+# CPU instructions that run bfloat16 matrix products natively; without them TensorFlow emulates
+# bfloat16 and trains slower than in float32 (TensorFlow's mixed-precision guide).
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+BF16_GPU_CAPABILITY = (8, 0)  # NVIDIA Ampere and later
 
 log = logging.getLogger(__name__)
 
@@ -19,3 +26,39 @@ def configure_tensorflow(threads: int, use_gpu: bool) -> str:
     if use_gpu and not gpus:
         log.warning("resources.gpu is true but TensorFlow sees no GPU: training on the CPU")
     return "GPU" if gpus else "CPU"
+
+
+def choose_precision(requested: str, device: str, cpu_flags: set[str], gpu_capability: tuple[int, int] | None) -> tuple[str, str]:
+    """The Keras dtype policy for ``requested`` (float32, mixed_bfloat16 or auto), and why."""
+    if requested != "auto":
+        return requested, "as configured (training.precision)"
+    if device == "GPU":
+        if gpu_capability is not None and gpu_capability >= BF16_GPU_CAPABILITY:
+            return "mixed_bfloat16", f"auto: the GPU's compute capability {gpu_capability[0]}.{gpu_capability[1]} has bfloat16 units"
+        return "float32", "auto: the GPU has no bfloat16 units (compute capability below 8.0)"
+    native = sorted(set(BF16_CPU_FLAGS) & cpu_flags)
+    if native:
+        return "mixed_bfloat16", f"auto: the CPU has {', '.join(native)}"
+    return "float32", f"auto: the CPU has none of {', '.join(BF16_CPU_FLAGS)}, so bfloat16 would be emulated (slower)"
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The CPU's feature flags (Linux); empty where /proc/cpuinfo does not exist."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return set()
+    return {flag for line in text.splitlines() if line.startswith("flags") for flag in line.partition(":")[2].split()}
+
+
+def training_precision(requested: str, device: str) -> str:
+    """Resolve ``requested`` on this machine, and say in the job's log what was chosen and why."""
+    capability = None
+    if device == "GPU":
+        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+        capability = details.get("compute_capability")
+    policy, reason = choose_precision(requested, device, cpu_flags(), capability)
+    log.info("precision: %s (%s)", policy, reason)
+    if requested == "mixed_bfloat16" and choose_precision("auto", device, cpu_flags(), capability)[0] != requested:
+        log.warning("this %s has no native bfloat16: mixed_bfloat16 will train slower than float32", device)
+    return policy

@@ -29,7 +29,8 @@ from wganlib import losses
 from wganlib.config import Experiment, critic_iterations
 from wganlib.images import frame_iteration, image_grid, save_png, to_unit_range
 from wganlib.io import atomic_path, write_json, write_text
-from wganlib.models import build_critic, build_generator
+from wganlib.models import build_critic, build_generator, precision
+from wganlib.runtime import training_precision
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +86,13 @@ class BatchOrder:
 class GAN:
     """A generator, a critic, their optimizers and the training step of one model."""
 
-    def __init__(self, exp: Experiment, images: np.ndarray):
+    def __init__(self, exp: Experiment, images: np.ndarray, policy: str = "float32"):
         self.exp = exp
         self.objective = losses.OBJECTIVES[exp.model]
         keras.utils.set_random_seed(exp.seed)  # the networks' initial weights
-        self.generator = build_generator(exp.generator, exp.z_dim)
-        self.critic = build_critic(exp.critic)
+        with precision(policy):  # variables and optimizer state stay float32 in either policy
+            self.generator = build_generator(exp.generator, exp.z_dim)
+            self.critic = build_critic(exp.critic)
         self.generator_optimizer = make_optimizer(exp)
         self.critic_optimizer = make_optimizer(exp)
         self.generator_optimizer.build(self.generator.trainable_variables)
@@ -259,7 +261,8 @@ def software_versions() -> dict:
 def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *, device: str = "CPU", threads: int = 1) -> dict:
     """Train ``exp`` on ``images`` (uint8, N x 28 x 28), resuming from ``work_root`` when possible."""
     work = WorkFolder(work_root, exp)
-    gan = GAN(exp, images)
+    policy = training_precision(exp.precision, device)
+    gan = GAN(exp, images, policy)
     order = BatchOrder(len(images), exp.batch_size, exp.seed)
     iteration, rows, wall_before = 0, [], 0.0
     restored = work.restore(gan)
@@ -270,7 +273,7 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
         log.info("resuming %s from %s (generator iteration %d)", exp.name, checkpoint.name, iteration)
     else:
         if any(work.checkpoints.glob("ckpt_*.npz")):  # every checkpoint was unreadable
-            gan = GAN(exp, images)  # a failed load may have changed some weights: start clean
+            gan = GAN(exp, images, policy)  # a failed load may have changed some weights: start clean
         others = [p.name for p in Path(work_root).iterdir() if p.is_dir() and p != work.root]
         if others:
             log.info("no checkpoint for these settings (kept for other settings: %s): starting fresh", ", ".join(others))
@@ -306,7 +309,7 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
         "diverged_at": diverged_at,
         "wall_time_s": rows[-1]["wall_time_s"] if rows else 0.0,
     }
-    _publish(exp, gan, work, out, rows, result, device, threads)
+    _publish(exp, gan, work, out, rows, result, device, threads, policy)
     return result
 
 
@@ -366,7 +369,7 @@ def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
     )
 
 
-def _publish(exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, result, device: str, threads: int) -> None:
+def _publish(exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, result, device: str, threads: int, policy: str) -> None:
     """Copy the finished run from the work folder to the declared outputs, each file atomically."""
     last = result["generator_iterations"]
     for source_dir, target_dir in ((work.frames, out.frames), (work.snapshots, out.snapshots)):
@@ -384,6 +387,7 @@ def _publish(exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, re
         "experiment": exp.to_dict(),
         "device": device,
         "threads": threads,
+        "precision": policy,
         "software": software_versions(),
     }
     write_text(out.config, yaml.safe_dump(resolved, sort_keys=False))
