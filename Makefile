@@ -1,5 +1,9 @@
 # The README's two commands: `make run` (the whole default pipeline) and `make test`.
-PYTHON ?= python3.11
+# The Pythons the pins in requirements.txt install on (TensorFlow 2.21 has wheels for 3.10 to 3.13;
+# numpy 2.4, scipy 1.17, pandas 3 and Snakemake 9 need 3.11 or later). The first one that runs and
+# can make a venv is used; `make run PYTHON=/path/to/python3` picks one by hand.
+PYTHONS := python3.11 python3.12 python3.13
+PYTHON ?= $(firstword $(foreach p,$(PYTHONS),$(shell $(p) -c 'import ensurepip, venv' >/dev/null 2>&1 && echo $(p))))
 VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
@@ -16,6 +20,10 @@ bench: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES) benchmark
 
 $(VENV)/.installed: requirements.txt
+	@test -x $(BIN)/python || test -n "$(PYTHON)" || { \
+	    echo "No supported Python found: install one of $(PYTHONS) with its venv module"; \
+	    echo "(Ubuntu 24.04: apt install python3.12-venv; Debian 13: apt install python3.13-venv),"; \
+	    echo "or name one: make run PYTHON=/path/to/python3.12"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt

@@ -10,8 +10,9 @@ min_version("9.0")
 sys.path.insert(0, f"{workflow.basedir}/workflow/scripts")
 from wganlib.config import exit_on_bad_yaml
 
-# Says which line is wrong, where Snakemake's YAML error does not.
-exit_on_bad_yaml("config/config.yaml")
+# Says which line is wrong, where Snakemake's YAML error does not, and refuses a key given twice
+# (in config/config.yaml and in every --configfile), which Snakemake's reader keeps silently.
+exit_on_bad_yaml("config/config.yaml", *workflow.config_settings.configfiles)
 
 
 configfile: "config/config.yaml"

@@ -1,6 +1,7 @@
 """The config: defaults, the grid, and one clear message for each user mistake."""
 
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,15 +126,31 @@ def workflow_copy(tmp_path):
     [
         ("models: [dcgan, wgann]\n", "models[1]: 'wgann' is not allowed (did you mean 'wgan'?)"),
         ("model_settings: {wgan: {learning_rate: -1}}\n", "model_settings.wgan.learning_rate: -1 is out of range"),
-        ("seeds: [\n", "config/config.yaml: not valid YAML at line"),
+        ("model_settings: {wgan: {learning_rate: .nan}}\n", "model_settings.wgan.learning_rate: nan is not a number a run can use"),
+        ("overrides: {wgan-conv-s0: {clip_value: .inf}}\n", "overrides.wgan-conv-s0.clip_value: inf is not a number"),
+        ("models: [wgan]\nseeds: [1]\nmodels: [dcgan]\n", "key 'models' is given twice, at lines"),
+        ("seeds: [\n", "not valid YAML at line"),
     ],
 )
-def test_snakemake_stops_before_any_job_with_one_message(workflow_copy, change, expected):
+@pytest.mark.parametrize("where", ["config.yaml", "--configfile"])
+def test_snakemake_stops_before_any_job_with_one_message(workflow_copy, change, expected, where):
+    """The same mistakes, in config/config.yaml (replacing its lines) or in a --configfile."""
     config = workflow_copy / "config" / "config.yaml"
-    config.write_text(config.read_text() + change if "[\n" not in change else change)
-    run = subprocess.run([str(SNAKEMAKE), "-n", "--cores", "1"], cwd=workflow_copy, capture_output=True, text=True)
+    command = [str(SNAKEMAKE), "-n", "--cores", "1"]
+    if where == "config.yaml":
+        keys = {line.split(":")[0] for line in change.splitlines()}
+        kept = [line for line in config.read_text().splitlines(keepends=True) if line.split(":")[0] not in keys]
+        config.write_text(change if "[\n" in change else "".join(kept) + change)
+    else:
+        (workflow_copy / "mine.yaml").write_text(change)
+        command += ["--configfile", "mine.yaml"]
+    run = subprocess.run(command, cwd=workflow_copy, capture_output=True, text=True)
     output = run.stdout + run.stderr
     assert run.returncode != 0
+    if where == "--configfile" and "[\n" in change:  # Snakemake reads a --configfile before the workflow
+        expected = "Config file is not valid JSON or YAML"
+    else:
+        assert ("mine.yaml" if where == "--configfile" else "config/config.yaml") in output
     assert expected in output, output
     assert "Traceback" not in output and 'File "' not in output
     assert not (workflow_copy / "results").exists()
@@ -201,3 +218,41 @@ def test_settings_that_do_not_apply_to_a_model_are_none():
     wgan, dcgan = grid[("mnist-5k", "wgan-conv-s0")], grid[("mnist-5k", "dcgan-conv-s0")]
     assert (wgan.beta_1, wgan.beta_2, wgan.gradient_penalty) == (None, None, None)
     assert (dcgan.clip_value, dcgan.gradient_penalty, dcgan.critic_burst) == (None, None, None)
+
+
+def test_a_key_given_twice_names_both_lines(tmp_path):
+    (tmp_path / "c.yaml").write_text("models: [wgan]\ntraining:\n  z_dim: 8\n  batch_size: 4\n  z_dim: 16\n")
+    with pytest.raises(cfg.ConfigError, match=r"key 'z_dim' is given twice, at lines 3 and 5"):
+        cfg.load(tmp_path / "c.yaml")
+
+
+def test_an_override_for_a_model_outside_the_grid_is_skipped_a_typo_is_not(caplog):
+    narrowed = {"models": ["wgan"], "overrides": {"dcgan-*": {"generator_iterations": 5}, "wgan-conv-s3": {"n_critic": 2}}}
+    with caplog.at_level("WARNING"):
+        grid = cfg.experiments(cfg.validate(narrowed))
+    assert {e.model for e in grid.values()} == {"wgan"}
+    assert all(e.generator_iterations == 600 and e.n_critic == 5 for e in grid.values())
+    assert sum("skipped" in r.message for r in caplog.records) == 2  # one line per skipped pattern
+    for typo in ("dcgn-*", "wgan-cnv-s0"):
+        with pytest.raises(cfg.ConfigError, match=re.escape(f"overrides.{typo}: matches no experiment") + ".*did you mean"):
+            cfg.validate({"models": ["wgan"], "overrides": {typo: {"n_critic": 2}}})
+
+
+def test_an_override_set_to_null_removes_the_inherited_one():
+    merged = {"overrides": {"dcgan-*": None, "wgan-*": {"n_critic": 3}}}  # a --configfile over config.yaml
+    grid = cfg.experiments(cfg.validate(merged))
+    assert grid[("mnist-5k", "dcgan-conv-s0")].generator_iterations == 600
+    assert grid[("mnist-5k", "wgan-conv-s0")].n_critic == 3
+    assert cfg.validate({"overrides": None})["overrides"] == {}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_no_numeric_key_takes_nan_or_infinity(value):
+    for config, path in (
+        ({"model_settings": {"wgan": {"learning_rate": value}}}, "model_settings.wgan.learning_rate"),
+        ({"evaluation": {"mode_min_share": value}}, "evaluation.mode_min_share"),
+        ({"figures": {"gif_frame_duration": value}}, "figures.gif_frame_duration"),
+        ({"seeds": [0, value]}, "seeds[1]"),
+    ):
+        with pytest.raises(cfg.ConfigError, match=re.escape(path) + r": -?(nan|inf) is not a number a run can use"):
+            cfg.validate(config)

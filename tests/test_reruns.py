@@ -4,6 +4,7 @@ exactly the jobs it affects (asserted as the set of jobs `snakemake -n` plans)."
 import os
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -103,6 +104,37 @@ def test_7_touched_files_as_a_fresh_clone_change_nothing(run):
         if ".snakemake" not in path.parts and not path.is_symlink():
             os.utime(path, (later, later))
     assert planned(run) == set()
+
+
+def test_8a_results_copied_with_their_times_change_nothing(tiny_run, tmp_path):
+    copy = shutil.copytree(tiny_run, tmp_path / "copy", symlinks=True)  # like cp -a or rsync -a
+    assert planned(copy) == set()
+
+
+def test_8b_results_copied_without_their_times_need_one_touch(tiny_run, tmp_path):
+    """`cp -r` gives every file the time it was copied at. Snakemake 9 compares times, whatever the
+    rerun-triggers, for folders and for files over 1 MB (it checksums only smaller ones), so the copy
+    plans jobs again; `snakemake --touch` once makes outputs newer than inputs, changing no content."""
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(tiny_run), str(copy)], check=True)
+    # An order a copy can produce: the frame folders and the evaluation classifier (2.8 MB) last.
+    # (Times in the past: --touch refuses outputs older than their inputs.)
+    copied = time.time() - 60
+    for path in copy.rglob("*"):
+        if ".snakemake" not in path.parts and not path.is_symlink():
+            os.utime(path, (copied, copied))
+    for path in [*copy.glob("results/*/*/frames/.snakemake_timestamp"), copy / "results/mnist-5k/evaluation/classifier.keras"]:
+        os.utime(path, (copied + 30, copied + 30))
+    assert {f"make_gif:{e}" for e in EXPERIMENTS} | {"real_floor:mnist-5k"} | AGGREGATES <= planned(copy)
+    results = sorted(p for p in (copy / "results").rglob("*") if p.is_file())
+    before = [p.read_bytes() for p in results]
+    snakemake("--touch", "--cores", "1", cwd=copy)
+    assert planned(copy) == set()
+    assert [p.read_bytes() for p in results] == before
+    assert sorted(p for p in (copy / "results").rglob("*") if p.is_file()) == results
+    # and reruns stay exact afterwards
+    edit_config(copy, lambda c: c.setdefault("figures", {}).update({"median_window": 5}))
+    assert planned(copy) == AGGREGATES
 
 
 def test_the_assertions_above_can_fail(run):

@@ -2,6 +2,7 @@
 tiny grid run end to end through Snakemake."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,13 +147,24 @@ def test_fashion_mnist_materialises_through_the_rule_from_the_debian_package(tmp
     assert {f["verified_by"] for f in manifest["files"]} == {"content-sha256"}
 
 
+def test_every_rule_names_a_conda_environment_in_the_top_level_envs_folder():
+    assert not (ROOT / "workflow" / "envs").exists()
+    for rules in (ROOT / "workflow" / "rules").glob("*.smk"):
+        text = rules.read_text()
+        envs = re.findall(r"^    conda:\n        \"([^\"]+)\"", text, re.MULTILINE)
+        assert len(envs) == len(re.findall(r"^rule ", text, re.MULTILINE)), rules.name
+        for env in envs:
+            path = (rules.parent / env).resolve()
+            assert path.parent == ROOT / "envs" and path.is_file(), f"{rules.name}: {env}"
+
+
 def test_conda_environments_pin_what_requirements_pin():
     pins = {}
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if "==" in line and not line.startswith("#"):
             name, version = line.split("==")
             pins[name.strip().lower()] = version.strip()
-    envs = sorted((ROOT / "workflow" / "envs").glob("*.yaml"))
+    envs = sorted((ROOT / "envs").glob("*.yaml"))
     assert envs
     for env in envs:
         spec = yaml.safe_load(env.read_text())

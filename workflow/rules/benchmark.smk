@@ -13,7 +13,7 @@ rule benchmark:
     benchmark:
         "benchmarks/benchmark/training.tsv"
     conda:
-        "../envs/tensorflow.yaml"
+        "../../envs/tensorflow.yaml"
     # Every core it is given, for the thread layouts: Snakemake scales this down to --cores (and,
     # unlike workflow.cores, it leaves commands without --cores, such as --unlock, working).
     # The table itself runs at a training job's threads.

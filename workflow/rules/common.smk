@@ -39,6 +39,12 @@ def train_settings(wildcards):
     return experiment(wildcards).to_json()
 
 
+def experiment_labels(wildcards):
+    """The report's columns for one experiment's results: its table sorts and filters by them."""
+    e = experiment(wildcards)
+    return {"model": e.model, "architecture": e.architecture, "seed": e.seed}
+
+
 def longest_first(wildcards):
     """The train rule's priority: the costliest runs start first, so that no long run starts last
     while the other cores sit idle (and evaluation jobs fill the gaps at the end)."""

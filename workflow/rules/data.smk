@@ -7,7 +7,7 @@ rule download_dataset:
     benchmark:
         "benchmarks/download_dataset/{dataset}.tsv"
     conda:
-        "../envs/plot.yaml"
+        "../../envs/plot.yaml"
     threads: 1
     resources:
         mem_mb=2000,

@@ -8,14 +8,14 @@ rule render_samples:
             caption="../report/samples.rst",
             category="{dataset}",
             subcategory="Samples",
-            labels={"experiment": "{experiment}", "view": "final samples"},
+            labels=experiment_labels,
         ),
     log:
         "logs/render_samples/{dataset}/{experiment}.log",
     benchmark:
         "benchmarks/render_samples/{dataset}/{experiment}.tsv"
     conda:
-        "../envs/tensorflow.yaml"
+        "../../envs/tensorflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -38,14 +38,14 @@ rule make_gif:
             caption="../report/training_frames.rst",
             category="{dataset}",
             subcategory="Training",
-            labels={"experiment": "{experiment}", "view": "frames over training"},
+            labels=experiment_labels,
         ),
     log:
         "logs/make_gif/{dataset}/{experiment}.log",
     benchmark:
         "benchmarks/make_gif/{dataset}/{experiment}.tsv"
     conda:
-        "../envs/plot.yaml"
+        "../../envs/plot.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -71,7 +71,7 @@ rule train_classifier:
     benchmark:
         "benchmarks/train_classifier/{dataset}.tsv"
     conda:
-        "../envs/tensorflow.yaml"
+        "../../envs/tensorflow.yaml"
     threads: config["resources"]["train_threads"]
     resources:
         mem_mb=4000,
@@ -96,7 +96,7 @@ rule real_floor:
     benchmark:
         "benchmarks/real_floor/{dataset}.tsv"
     conda:
-        "../envs/tensorflow.yaml"
+        "../../envs/tensorflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -122,7 +122,7 @@ rule evaluate:
     benchmark:
         "benchmarks/evaluate/{dataset}/{experiment}.tsv"
     conda:
-        "../envs/tensorflow.yaml"
+        "../../envs/tensorflow.yaml"
     threads: 1
     resources:
         mem_mb=3000,

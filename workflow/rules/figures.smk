@@ -40,7 +40,7 @@ rule figures:
     benchmark:
         "benchmarks/figures/{dataset}.tsv"
     conda:
-        "../envs/plot.yaml"
+        "../../envs/plot.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -75,7 +75,7 @@ rule summary:
     benchmark:
         "benchmarks/summary/{dataset}.tsv"
     conda:
-        "../envs/plot.yaml"
+        "../../envs/plot.yaml"
     threads: 1
     resources:
         mem_mb=1000,

@@ -15,7 +15,7 @@ rule train:
         "benchmarks/train/{dataset}/{experiment}.tsv"
     priority: longest_first
     conda:
-        "../envs/tensorflow.yaml"
+        "../../envs/tensorflow.yaml"
     threads: config["resources"]["train_threads"]
     resources:
         mem_mb=4000,

@@ -11,6 +11,9 @@ import difflib
 import fnmatch
 import itertools
 import json
+import logging
+import math
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +48,28 @@ MODEL_KEYS = (
 MODEL_ONLY = {"clip_value": "wgan", "gradient_penalty": "wgan-gp"}
 
 
+log = logging.getLogger(__name__)
+
+
 class ConfigError(ValueError):
     """A user mistake in the config: the message names the key path and what is expected."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error (PyYAML keeps
+    the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        first_line: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is given twice, at lines {first_line[key]} and {line}; keep one", key_node.start_mark
+                )
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass(frozen=True)
@@ -123,7 +146,7 @@ def read_yaml(path: str | Path) -> dict:
     except OSError as err:
         raise ConfigError(f"{path}: cannot read the config file ({err.strerror}).") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -136,13 +159,15 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
-def exit_on_bad_yaml(path: str | Path) -> None:
-    """Stop with one message naming the line when ``path`` exists but is not valid YAML."""
-    if Path(path).exists():
-        try:
-            read_yaml(path)
-        except ConfigError as err:
-            raise SystemExit(f"Error: {err}") from None
+def exit_on_bad_yaml(*paths: str | Path) -> None:
+    """Stop with one message naming the line when a file exists but is not valid YAML, or gives
+    a key twice (Snakemake's own reader would keep the last silently)."""
+    for path in paths:
+        if Path(path).exists():
+            try:
+                read_yaml(path)
+            except ConfigError as err:
+                raise SystemExit(f"Error: {err}") from None
 
 
 def _validator_with_defaults():
@@ -221,6 +246,8 @@ def _raise_schema_errors(errors: list[jsonschema.ValidationError], source: str) 
 def validate(config: dict, source: str = "config") -> dict:
     """Validate ``config`` against the schema and return a copy with every default filled in."""
     config = copy.deepcopy(config)
+    _refuse_non_finite(config, source)
+    config["overrides"] = _drop_removed_overrides(config.get("overrides"))
     schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
     user_architectures = config.get("architecture_definitions")
     if isinstance(user_architectures, dict):  # the user's entries join the presets
@@ -230,6 +257,26 @@ def validate(config: dict, source: str = "config") -> dict:
     _raise_schema_errors(list(validator.iter_errors(config)), source)
     _check_semantics(config, source)
     return config
+
+
+def _refuse_non_finite(value: Any, source: str, path: str = "") -> None:
+    """NaN and infinities pass every range check of the schema (NaN compares false): refuse them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        _fail(source, path or "(top level)", f"{value!r} is not a number a run can use; give a finite value")
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        _refuse_non_finite(item, source, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key))
+
+
+def _drop_removed_overrides(overrides: Any) -> Any:
+    """A --configfile is merged over config/config.yaml key by key; an override set to null there
+    removes the one it inherits (``overrides: {dcgan-*: null}``)."""
+    if not isinstance(overrides, dict):
+        return {} if overrides is None else overrides
+    removed = [pattern for pattern, settings in overrides.items() if settings is None]
+    for pattern in removed:
+        log.info("overrides.%s: removed (set to null)", pattern)
+    return {pattern: settings for pattern, settings in overrides.items() if settings is not None}
 
 
 def load(path: str | Path) -> dict:
@@ -267,16 +314,28 @@ def _check_semantics(config: dict, source: str) -> None:
     names = [e.name for e in _grid(config)]
     for pattern, settings in config["overrides"].items():
         matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
-        if not matched:
+        if not matched and _could_match(pattern, config):
+            log.warning("overrides.%s: no experiment of this grid matches it (models: %s; architectures: %s): skipped",
+                        pattern, ", ".join(config["models"]), ", ".join(config["architectures"]))
+        elif not matched:
+            shapes = [f"{m}-*" for m in MODELS] + [f"*-{a}-*" for a in config["architecture_definitions"]]
             _fail(
                 source,
                 f"overrides.{pattern}",
-                f"matches no experiment of the grid{_suggest(pattern, names)}; "
-                f"experiments: {', '.join(names[:12])}{' ...' if len(names) > 12 else ''}",
+                f"matches no experiment of the grid{_suggest(pattern, names + shapes)}, nor of any grid of the defined "
+                f"models and architectures; experiments: {', '.join(names[:12])}{' ...' if len(names) > 12 else ''}",
             )
         for key, model in MODEL_ONLY.items():
             if key in settings and any(_model_of(n) != model for n in matched):
                 _fail(source, f"overrides.{pattern}.{key}", f"{key} applies only to {model} experiments")
+
+
+def _could_match(pattern: str, config: dict) -> bool:
+    """Whether ``pattern`` names an experiment of a wider grid: every model, every defined
+    architecture, the grid's seeds and the seed the pattern names (a narrowed grid, not a typo)."""
+    seeds = set(config["seeds"]) | {int(s) for s in re.findall(r"-s(\d+)$", pattern)}
+    wider = {"datasets": config["datasets"], "models": MODELS, "architectures": list(config["architecture_definitions"]), "seeds": sorted(seeds)}
+    return any(fnmatch.fnmatchcase(cell.name, pattern) for cell in _grid(wider))
 
 
 def _model_of(name: str) -> str:
