@@ -16,7 +16,7 @@ from conftest import TINY, snakemake
 pytestmark = pytest.mark.slow
 
 EXPERIMENTS = [f"{m}-{a}-s0" for m in TINY["models"] for a in TINY["architectures"]]
-PER_EXPERIMENT = ("train", "render_samples", "make_gif", "evaluate")
+PER_EXPERIMENT = ("train", "make_gif", "evaluate")
 AGGREGATES = {"figures:mnist-5k", "summary:mnist-5k"}
 
 

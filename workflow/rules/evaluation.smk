@@ -1,33 +1,3 @@
-rule render_samples:
-    input:
-        generator="results/{dataset}/{experiment}/generator.keras",
-    output:
-        npz="results/{dataset}/{experiment}/samples.npz",
-        sheet=report(
-            "results/{dataset}/{experiment}/samples.png",
-            caption="../report/samples.rst",
-            category="{dataset}",
-            subcategory="Samples",
-            labels=experiment_labels,
-        ),
-    log:
-        "logs/render_samples/{dataset}/{experiment}.log",
-    benchmark:
-        "benchmarks/render_samples/{dataset}/{experiment}.tsv"
-    conda:
-        "../../envs/tensorflow.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        n_samples=config["evaluation"]["final_samples"],
-        sheet_samples=config["figures"]["sheet_samples"],
-        code=code("render_samples.py"),
-    script:
-        "../scripts/render_samples.py"
-
-
 rule make_gif:
     input:
         frames="results/{dataset}/{experiment}/frames",
@@ -109,13 +79,23 @@ rule real_floor:
         "../scripts/real_floor.py"
 
 
+# One TensorFlow start per experiment: the final samples (sheet and .npz) and every metric, of
+# the final generator and of each snapshot.
 rule evaluate:
     input:
+        generator="results/{dataset}/{experiment}/generator.keras",
+        snapshots="results/{dataset}/{experiment}/snapshots",
         classifier="results/{dataset}/evaluation/classifier.keras",
         reference="results/{dataset}/evaluation/reference.npz",
-        samples="results/{dataset}/{experiment}/samples.npz",
-        snapshots="results/{dataset}/{experiment}/snapshots",
     output:
+        samples="results/{dataset}/{experiment}/samples.npz",
+        sheet=report(
+            "results/{dataset}/{experiment}/samples.png",
+            caption="../report/samples.rst",
+            category="{dataset}",
+            subcategory="Samples",
+            labels=experiment_labels,
+        ),
         evaluation="results/{dataset}/{experiment}/evaluation.json",
     log:
         "logs/evaluate/{dataset}/{experiment}.log",
@@ -128,8 +108,10 @@ rule evaluate:
         mem_mb=3000,
         runtime=60,
     params:
-        settings=train_settings,
-        n_samples=config["evaluation"]["snapshot_samples"],
+        experiment=lambda wildcards: wildcards.experiment,
+        final_samples=config["evaluation"]["final_samples"],
+        snapshot_samples=config["evaluation"]["snapshot_samples"],
+        sheet_samples=config["figures"]["sheet_samples"],
         metrics=metric_settings(),
         code=code("evaluate.py"),
     script:

@@ -1,5 +1,10 @@
-"""Rule `evaluate`: FID, KID, classifier score, modes covered and class KL of one experiment's
-final samples and of every kept snapshot (the same smaller N for each), against the test split."""
+"""Rule `evaluate`: one experiment's final samples and their quality, in one TensorFlow start.
+
+- N images from the final generator, from a noise batch shared by every experiment of the
+  dataset (so the sheets compare like for like): saved (.npz) and drawn as a sample sheet;
+- FID, KID, classifier score, modes covered and class KL of those images, and of every kept
+  snapshot's (the same smaller N for each), against the test split.
+"""
 
 from wganlib.jobs import Job
 
@@ -12,27 +17,34 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from wganlib.config import Experiment
-from wganlib.evaluation import Judge, generate, load_reference, sample_noise, score
-from wganlib.images import frame_iteration
-from wganlib.io import write_json
-from wganlib.models import build_generator
+from wganlib.evaluation import Judge, generate, inference, load_reference, sample_noise, score
+from wganlib.images import frame_iteration, image_grid, save_png
+from wganlib.io import atomic_path, write_json
 from wganlib.runtime import configure_tensorflow
 
 configure_tensorflow(job.threads, use_gpu=False)
-settings = job.params["metrics"]
-exp = Experiment.from_json(job.params["settings"])
+settings, name = job.params["metrics"], job.params["experiment"]
+generator = keras.models.load_model(job.input["generator"], compile=False)
+z_dim = generator.inputs[0].shape[-1]
+sample = inference(generator)
+
+images = generate(sample, sample_noise(job.params["final_samples"], z_dim))
+with atomic_path(job.output["samples"]) as tmp:
+    np.savez_compressed(tmp, images=images)
+n_sheet = min(job.params["sheet_samples"], len(images))
+save_png(job.output["sheet"], image_grid(images[:n_sheet], ncols=int(np.ceil(np.sqrt(n_sheet)))))
+
 judge = Judge(keras.models.load_model(job.input["classifier"], compile=False))
 reference = load_reference(job.input["reference"])
-with np.load(job.input["samples"]) as saved:
-    final = score(judge, saved["images"], reference, settings)
-logging.info("%s final: %s", exp.name, json.dumps(final))
-generator = build_generator(exp.generator, exp.z_dim)
-z = sample_noise(job.params["n_samples"], exp.z_dim)
+final = score(judge, images, reference, settings)
+logging.info("%s final: %s", name, json.dumps(final))
+# The snapshots are weights of this same network (and dtype policy): loaded into it in turn,
+# they are what ``sample`` computes with.
+z = sample_noise(job.params["snapshot_samples"], z_dim)
 over_training = []
 for path in sorted(Path(job.input["snapshots"]).glob("iter_*.weights.h5"), key=frame_iteration):
     generator.load_weights(path)
-    row = {"generator_iteration": frame_iteration(path), **score(judge, generate(generator, z), reference, settings)}
-    logging.info("%s iteration %d: FID %.2f", exp.name, row["generator_iteration"], row["fid"])
+    row = {"generator_iteration": frame_iteration(path), **score(judge, generate(sample, z), reference, settings)}
+    logging.info("%s iteration %d: FID %.2f", name, row["generator_iteration"], row["fid"])
     over_training.append(row)
 write_json(job.output["evaluation"], {"final": final, "over_training": over_training})
