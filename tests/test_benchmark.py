@@ -1,5 +1,6 @@
 """The training benchmark: its quick mode run through Snakemake writes every field of the JSON and
-the Markdown table (speeds are never checked: they belong to the machine), and the FLOP counts."""
+the Markdown table, in both precisions and their ratio (speeds are never checked: they belong to
+the machine), and the FLOP counts."""
 
 import json
 import os
@@ -11,16 +12,19 @@ from conftest import copy_workflow, snakemake
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 RESULT_FIELDS = {
-    "experiment", "model", "architecture", "width", "generator_width", "n_critic", "batch_size",
+    "experiment", "model", "architecture", "width", "generator_width", "precision", "n_critic", "batch_size",
     "timed_generator_iterations", "first_call_s", "generator_iterations_per_s", "critic_steps_per_s",
     "images_per_s", "flops_method", "flops_per_critic_step", "flops_per_generator_step",
     "flops_per_generator_iteration", "flops_analytic", "flops_counted", "gflops_per_s",
-    "fraction_of_matmul_peak", "fit",
+    "fraction_of_matmul_peak", "fraction_of_bfloat16_matmul_peak", "fit",
 }  # fmt: skip
 SPREAD = {"median", "min", "max", "values"}
-# Words of the table's columns, in order (model, architecture, width, n_critic, then the measures).
-COLUMNS = ("model", "architecture", "width", "n_critic", "critic steps/s", "generator it/s", "images/s",
-           "critic step", "generator step", "GFLOP/s", "matmul peak", "fit() it/s", "ours / fit()", "first call")  # fmt: skip
+# Words of the table's columns, in order (model, architecture, width, precision, n_critic, then the measures).
+COLUMNS = ("model", "architecture", "width", "precision", "n_critic", "critic steps/s", "generator it/s", "images/s",
+           "critic step", "generator step", "GFLOP/s", "float32 matmul peak", "bfloat16 matmul peak", "fit() it/s",
+           "ours / fit()", "first call")  # fmt: skip
+PRECISIONS = ["float32", "mixed_bfloat16"]
+RATIO = {"experiment", "model", "architecture", "width", "precision", "over", "critic_steps_per_s_ratio"}
 MACHINE = {"cpu_model", "nproc", "threads", "cores", "device", "gpu_used", "python", "tensorflow", "keras", "numpy", "platform"}
 LAYOUT = {"experiment", "model", "architecture", "width", "one_process_all_threads", "single_thread_processes", "single_over_one"}
 
@@ -42,16 +46,24 @@ def test_quick_benchmark_writes_every_field(quick_run):
     assert settings["repetitions"] == len(report["results"][0]["generator_iterations_per_s"]["values"])
     assert SPREAD <= set(report["matmul_peak"]["gflops"]) and report["matmul_peak"]["gflops"]["median"] > 0
     assert {r["model"] for r in report["results"]} == set(settings["models"]) == {"dcgan", "wgan-gp"}
+    # a row per (model, architecture, width, precision), the precisions of one experiment side by side
+    assert report["precisions"] == settings["precisions"] == PRECISIONS
+    assert [r["precision"] for r in report["results"]] == PRECISIONS * len(settings["models"])
     for row in report["results"]:
         assert RESULT_FIELDS <= set(row), RESULT_FIELDS - set(row)
         for key in ("generator_iterations_per_s", "critic_steps_per_s", "images_per_s", "gflops_per_s"):
             assert SPREAD <= set(row[key]) and row[key]["median"] > 0
         assert row["flops_method"] == "counted" and row["flops_per_critic_step"] > 0
         assert row["flops_per_generator_step"] > 0 and row["fraction_of_matmul_peak"] > 0
+        # bfloat16 rows also against the bfloat16 peak; float32 rows against the float32 one only
+        if row["precision"] == "mixed_bfloat16":
+            assert row["fraction_of_bfloat16_matmul_peak"] > 0
+        else:
+            assert row["fraction_of_bfloat16_matmul_peak"] is None
         # the two ways of counting agree: the analytic model of the steps is the graph's
         for step in ("critic_step", "generator_step"):
             assert row["flops_analytic"][step] == pytest.approx(row["flops_counted"][step]["flops"], rel=0.1)
-        if row["model"] in settings["fit_models"]:
+        if row["model"] in settings["fit_models"] and row["precision"] == "float32":  # fit() is the float32 baseline
             assert {"jit_compile", "first_call_s", "generator_iterations_per_s", "ours_over_fit"} <= set(row["fit"])
             assert row["fit"]["ours_over_fit"]["median"] > 0
         else:
@@ -63,13 +75,38 @@ def test_quick_benchmark_writes_every_field(quick_run):
     main_table = table.split("\n## ")[0]  # then: where the time goes, thread layouts
     header, rule, *rows = [line for line in main_table.splitlines() if line.startswith("|")]
     columns = [c.strip() for c in header.strip("|").split("|")]
-    assert columns[:4] == ["model", "architecture", "width", "n_critic"] and len(columns) == len(COLUMNS)
+    assert columns[:5] == ["model", "architecture", "width", "precision", "n_critic"] and len(columns) == len(COLUMNS)
     assert all(any(word in column for column in columns) for word in COLUMNS)
     assert len(rows) == len(report["results"])
-    for line in rows:
+    for line, row in zip(rows, report["results"]):
         cells = [c.strip() for c in line.strip("|").split("|")]
-        assert len(cells) == len(columns) and all(cells)
+        assert len(cells) == len(columns) and all(cells) and cells[3] == row["precision"]
     assert "matmul peak" in table and report["machine"]["cpu_model"] in table
+
+
+@pytest.mark.slow
+def test_quick_benchmark_compares_the_precisions(quick_run):
+    """bfloat16 over float32 per experiment (per-repetition ratios), both matmul peaks, and what
+    `auto` picks here and why."""
+    report, table = quick_run
+    assert [(q["model"], q["precision"], q["over"]) for q in report["precision_ratios"]] == [
+        (model, "mixed_bfloat16", "float32") for model in report["settings"]["models"]
+    ]
+    for ratio in report["precision_ratios"]:
+        assert RATIO <= set(ratio) and SPREAD <= set(ratio["critic_steps_per_s_ratio"])
+        assert ratio["critic_steps_per_s_ratio"]["median"] > 0 and ratio["critic_steps_per_s_ratio"]["min"] > 0
+        assert len(ratio["critic_steps_per_s_ratio"]["values"]) == report["settings"]["repetitions"]
+    for key, dtype in (("matmul_peak", "float32"), ("matmul_peak_bfloat16", "bfloat16")):
+        assert report[key]["dtype"] == dtype and report[key]["gflops"]["median"] > 0
+    auto = report["auto_precision"]
+    assert auto["policy"] in PRECISIONS and auto["reason"].startswith("auto:")
+    assert set(auto["cpu_bf16_flags"]) == {"avx512_bf16", "amx_bf16"}
+
+    section = table.split("## Precision")[1].split("\n## ")[0]
+    assert f"picks **{auto['policy']}**" in section and auto["reason"] in section and "avx512_bf16" in section
+    header, rule, *rows = [line for line in section.splitlines() if line.startswith("|")]
+    assert "precision" in header and "over float32" in header and len(rows) == len(report["precision_ratios"])
+    assert all("mixed_bfloat16" in line for line in rows)
 
 
 @pytest.mark.slow
@@ -115,6 +152,7 @@ def test_settings_have_one_set_of_defaults():
     assert BenchSettings.from_params({}) == BenchSettings()
     assert BenchSettings.from_params({"widths": [16]}).widths == [16]
     assert BenchSettings.from_params({"widths": [16]}, quick=True).widths == QUICK["widths"]
+    assert BenchSettings().precisions == QUICK["precisions"] == ["float32", "mixed_bfloat16"]
     with pytest.raises(ValueError, match="widht"):
         BenchSettings.from_params({"widht": [16]})
 

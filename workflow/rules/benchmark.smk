@@ -1,6 +1,7 @@
 # Not part of `rule all`: run with `snakemake --cores all benchmark` (a few minutes on 2 cores).
 # The settings are the benchmark's own, not the experiment grid's: see wganlib/bench/settings.py.
-# Overrides of the defaults there (e.g. {"widths": [32]}); the defaults themselves live only there.
+# Overrides of the defaults there (e.g. {"widths": [32]} or {"precisions": ["float32"]}); the
+# defaults themselves live only there.
 BENCHMARK_OVERRIDES = {}
 
 
@@ -30,7 +31,7 @@ rule benchmark:
         "../scripts/benchmark.py"
 
 
-# The same in seconds (tiny networks, few steps): what the tests run.
+# The same in seconds (tiny networks, few steps, both precisions): what the tests run.
 use rule benchmark as benchmark_quick with:
     output:
         json="results/benchmarks/training-quick.json",

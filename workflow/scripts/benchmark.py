@@ -1,6 +1,7 @@
-"""Rule `benchmark`: steady-state training speed of every model and preset, its FLOP rate against
-the machine's matmul peak, and the same work driven by Keras' fit(), in one process at a training
-job's threads; then one training process on all the job's cores against one per core.
+"""Rule `benchmark`: steady-state training speed of every model and preset in each precision
+(float32, mixed_bfloat16, and their ratio), its FLOP rate against the machine's matmul peaks, and
+the same work driven by Keras' fit(), in one process at a training job's threads; then one training
+process on all the job's cores against one per core.
 
 By hand (a smoke run of a few seconds' work):
     python workflow/scripts/benchmark.py --threads 2 --param quick=true --param settings={} --param train_threads=1 \\

@@ -19,6 +19,9 @@ class BenchSettings:
     architectures: list[str] = field(default_factory=lambda: ["conv", "conv-nobn", "mlp", "conv-bn-first"])
     # Conv filters: the schema's presets, then the default config's; the MLP generator keeps 512.
     widths: list[int] = field(default_factory=lambda: [64, 32])
+    # Keras dtype policies (training.precision's values; `auto` is resolved on the machine): a row
+    # each, timed in interleaved repetitions, so each one's critic steps/s over float32's holds.
+    precisions: list[str] = field(default_factory=lambda: ["float32", "mixed_bfloat16"])
     # fit() is timed for these (model, architecture, width) combinations only: its trace is slow.
     fit_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
     fit_architectures: list[str] = field(default_factory=lambda: ["conv", "mlp"])
@@ -29,7 +32,7 @@ class BenchSettings:
     warmup_critic_steps: int = 5  # after the first call; rounded up to whole generator iterations
     timed_critic_steps: int = 10  # per repetition; rounded up to whole generator iterations
     matmul_size: int = 2048
-    matmul_repetitions: int = 5
+    matmul_repetitions: int = 5  # each peak: float32, and bfloat16 when a precision uses it
     n_images: int = 2048  # synthetic uint8 28x28 images: speed does not depend on content
     use_gpu: bool = False
     # Thread layouts: with all the job's cores, one training process using them all against one
@@ -74,11 +77,13 @@ class BenchSettings:
         return list(experiments(config).values())
 
 
-# A smoke run of every code path in well under a minute: tiny networks, few steps, fit() for one model.
+# A smoke run of every code path in well under a minute: tiny networks, few steps, fit() for one
+# model, both precisions.
 QUICK = {
     "models": ["dcgan", "wgan-gp"],
     "architectures": ["conv"],
     "widths": [8],
+    "precisions": ["float32", "mixed_bfloat16"],
     "fit_models": ["dcgan"],
     "fit_architectures": ["conv"],
     "fit_widths": [8],

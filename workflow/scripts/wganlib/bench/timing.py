@@ -1,6 +1,6 @@
-"""How fast: the machine's dense-matmul peak, and one configuration's steady-state speed with our
-loop and with `fit()`, timed in alternating repetitions so that their ratio holds on a shared,
-noisy machine."""
+"""How fast: the machine's dense-matmul peaks, and one configuration's steady-state speed in each
+precision with our loop, and in float32 with `fit()`, timed in interleaved repetitions so that
+their ratios hold on a shared, noisy machine."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from wganlib.config import Experiment
+from wganlib.runtime import BF16_CPU_FLAGS, choose_precision, cpu_flags
 from wganlib.training import GAN, BatchOrder, software_versions
 
 from .fit_baseline import EpochTimer, keras_example_model
@@ -46,41 +47,66 @@ def machine_info(threads: int, device: str) -> dict:
     }
 
 
-def matmul_peak(size: int, repetitions: int) -> dict:
-    """Dense float32 matmul GFLOP/s: the roofline every configuration is compared with."""
+def auto_precision(device: str) -> dict:
+    """What `training.precision: auto` picks on this machine, why, and the facts that decide it."""
+    flags, capability = cpu_flags(), None
+    if device == "GPU":
+        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+        capability = details.get("compute_capability")
+    policy, reason = choose_precision("auto", device, flags, capability)
+    return {
+        "policy": policy,
+        "reason": reason,
+        "device": device,
+        "cpu_bf16_flags": {flag: flag in flags for flag in BF16_CPU_FLAGS},
+        "gpu_compute_capability": list(capability) if capability else None,
+    }
+
+
+def matmul_peak(size: int, repetitions: int, dtype: str = "float32") -> dict:
+    """Dense matmul GFLOP/s in `dtype` (float32 or bfloat16): the roofline every configuration is
+    compared with."""
     rng = np.random.default_rng(0)
-    a = tf.constant(rng.standard_normal((size, size), dtype=np.float32))
-    b = tf.constant(rng.standard_normal((size, size), dtype=np.float32))
-    matmul = tf.function(lambda a, b: tf.linalg.matmul(a, b)[0, 0])
+    a = tf.cast(rng.standard_normal((size, size), dtype=np.float32), dtype)
+    b = tf.cast(rng.standard_normal((size, size), dtype=np.float32), dtype)
+    matmul = tf.function(lambda a, b: tf.cast(tf.linalg.matmul(a, b)[0, 0], tf.float32))
     float(matmul(a, b))  # trace and warm up
     rates = []
     for _ in range(repetitions):
         start = time.perf_counter()
         float(matmul(a, b))
         rates.append(2.0 * size**3 / (time.perf_counter() - start) / 1e9)
-    return {"size": size, "repetitions": repetitions, "gflops": spread(rates)}
+    return {"dtype": dtype, "size": size, "repetitions": repetitions, "gflops": spread(rates)}
 
 
 def _iterations(critic_steps: int, n_critic: int) -> int:
     return max(1, math.ceil(critic_steps / n_critic))
 
 
-def measure(exp: Experiment, images: np.ndarray, settings: BenchSettings, peak_gflops: float, with_fit: bool) -> dict:
-    """Steady-state speed of `GAN.train_iteration` (and of `fit()` when `with_fit`), alternating."""
-    gan = GAN(exp, images)
+def measure(
+    exp: Experiment, images: np.ndarray, settings: BenchSettings, peaks: dict[str, float], policies: list[str], with_fit: bool
+) -> tuple[list[dict], list[dict]]:
+    """Steady-state speed of `GAN.train_iteration` in each precision of `policies` (and of `fit()`
+    in float32 when `with_fit`): one GAN built per precision, all timed in interleaved repetitions
+    so that machine drift hits each alike. Returns a row per precision, and per precision other
+    than float32 its critic steps/s over float32's, repetition by repetition. `peaks` holds the
+    matmul GFLOP/s by dtype (float32; bfloat16 where measured)."""
+    gans = {policy: GAN(exp, images, policy) for policy in policies}
     indices = BatchOrder(len(images), exp.batch_size, seed=0).next(exp.n_critic)
-    flops = step_flops(gan)
+    flops = {policy: step_flops(gan) for policy, gan in gans.items()}
     warmup, timed = (_iterations(s, exp.n_critic) for s in (settings.warmup_critic_steps, settings.timed_critic_steps))
 
-    def run_ours(n: int) -> float:
+    def run_ours(gan: GAN, n: int) -> float:
         start = time.perf_counter()
         for _ in range(n):
             float(gan.train_iteration(indices)["generator_loss"])  # sync once per call
         return time.perf_counter() - start
 
-    first_call_s = run_ours(1)  # the trace and graph optimisation
-    run_ours(warmup)
+    first_call_s = {policy: run_ours(gan, 1) for policy, gan in gans.items()}  # the trace and graph optimisation
+    for gan in gans.values():
+        run_ours(gan, warmup)
 
+    with_fit = with_fit and "float32" in gans  # the baseline is the float32 loop's
     fit_model = timer = dataset = None
     if with_fit:
         fit_model, timer = keras_example_model(exp), EpochTimer()
@@ -95,46 +121,66 @@ def measure(exp: Experiment, images: np.ndarray, settings: BenchSettings, peak_g
         fit_first_call_s = run_fit(1)
         run_fit(warmup)
 
-    ours, fitted = [], []
+    ours, fitted = {policy: [] for policy in gans}, []
     for _ in range(settings.repetitions):
-        ours.append(timed / run_ours(timed))
+        for policy, gan in gans.items():
+            ours[policy].append(timed / run_ours(gan, timed))
         if with_fit:
             fitted.append(timed / run_fit(timed))
 
-    iteration_flops = exp.n_critic * flops["critic_step"] + flops["generator_step"]
-    gflops = [rate * iteration_flops / 1e9 for rate in ours]
-    result = {
-        "experiment": exp.name,
-        "model": exp.model,
-        "architecture": exp.architecture,
-        "width": exp.critic["width"],
-        "generator_width": exp.generator["width"],
-        "n_critic": exp.n_critic,
-        "batch_size": exp.batch_size,
-        "timed_generator_iterations": timed,
-        "first_call_s": first_call_s,
-        "generator_iterations_per_s": spread(ours),
-        "critic_steps_per_s": spread([exp.n_critic * r for r in ours]),
-        "images_per_s": spread([exp.n_critic * exp.batch_size * r for r in ours]),
-        "flops_method": flops["method"],
-        "flops_per_critic_step": flops["critic_step"],
-        "flops_per_generator_step": flops["generator_step"],
-        "flops_per_generator_iteration": iteration_flops,
-        "flops_analytic": flops["analytic"],
-        "flops_counted": flops["counted"],
-        "gflops_per_s": spread(gflops),
-        "fraction_of_matmul_peak": statistics.median(gflops) / peak_gflops,
-        "fit": None,
-    }
-    if with_fit:
-        ratios = [a / b for a, b in zip(ours, fitted)]
-        result["fit"] = {
-            "jit_compile": bool(fit_model.jit_compile),
-            "first_call_s": fit_first_call_s,
-            "generator_iterations_per_s": spread(fitted),
-            "ours_over_fit": spread(ratios),
+    rows = []
+    for policy in gans:
+        iteration_flops = exp.n_critic * flops[policy]["critic_step"] + flops[policy]["generator_step"]
+        gflops = [rate * iteration_flops / 1e9 for rate in ours[policy]]
+        bf16_peak = peaks.get("bfloat16") if policy == "mixed_bfloat16" else None
+        rows.append({
+            "experiment": exp.name,
+            "model": exp.model,
+            "architecture": exp.architecture,
+            "width": exp.critic["width"],
+            "generator_width": exp.generator["width"],
+            "precision": policy,
+            "n_critic": exp.n_critic,
+            "batch_size": exp.batch_size,
+            "timed_generator_iterations": timed,
+            "first_call_s": first_call_s[policy],
+            "generator_iterations_per_s": spread(ours[policy]),
+            "critic_steps_per_s": spread([exp.n_critic * r for r in ours[policy]]),
+            "images_per_s": spread([exp.n_critic * exp.batch_size * r for r in ours[policy]]),
+            "flops_method": flops[policy]["method"],
+            "flops_per_critic_step": flops[policy]["critic_step"],
+            "flops_per_generator_step": flops[policy]["generator_step"],
+            "flops_per_generator_iteration": iteration_flops,
+            "flops_analytic": flops[policy]["analytic"],
+            "flops_counted": flops[policy]["counted"],
+            "gflops_per_s": spread(gflops),
+            # of the float32 peak in every precision: above 1 means faster than float32 can go
+            "fraction_of_matmul_peak": statistics.median(gflops) / peaks["float32"],
+            "fraction_of_bfloat16_matmul_peak": statistics.median(gflops) / bf16_peak if bf16_peak else None,
+            "fit": None,
+        })  # fmt: skip
+        if with_fit and policy == "float32":
+            rows[-1]["fit"] = {
+                "jit_compile": bool(fit_model.jit_compile),
+                "first_call_s": fit_first_call_s,
+                "generator_iterations_per_s": spread(fitted),
+                "ours_over_fit": spread([a / b for a, b in zip(ours[policy], fitted)]),
+            }
+    ratios = [
+        {
+            "experiment": exp.name,
+            "model": exp.model,
+            "architecture": exp.architecture,
+            "width": exp.critic["width"],
+            "precision": policy,
+            "over": "float32",
+            # the same n_critic on both sides: the ratio of generator iterations/s too
+            "critic_steps_per_s_ratio": spread([a / b for a, b in zip(ours[policy], ours["float32"])]),
         }
-    del gan, fit_model, dataset
+        for policy in gans
+        if policy != "float32" and "float32" in gans
+    ]
+    del gans, fit_model, dataset
     keras.backend.clear_session()
     gc.collect()
-    return result
+    return rows, ratios
