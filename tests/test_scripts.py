@@ -82,7 +82,7 @@ def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
     argv = ["--config", str(CONFIG), "--experiment", "wgan-conv-s0", "--threads", "2", "--out-dir", "dbg"]
     by_hand = calls_of(run_script("train.py", debug_dir, argv))
     base = "dbg/mnist-5k/wgan-conv-s0"
-    assert by_hand["configure_tensorflow"] == ["2", "False"]
+    assert by_hand["configure_tensorflow"] == ["2", "auto"]
     assert by_hand["verify_existing"] == ["resources/datasets/mnist-5k.npz", "resources/datasets/mnist-5k.manifest.json"]
     exp, images, work_root, outputs, device, threads = by_hand["train"]
     assert exp.startswith("Experiment(") and "wgan-conv-s0" in exp
@@ -95,7 +95,7 @@ def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
     out = {n.split(".")[0]: f"{base}/{n}" for n in names}
     rule = {
         "input": {"dataset": "resources/datasets/mnist-5k.npz", "manifest": "resources/datasets/mnist-5k.manifest.json"},
-        "output": out, "params": {"settings": settings, "work_dir": f"{base}/train_state", "gpu": False},
+        "output": out, "params": {"settings": settings, "work_dir": f"{base}/train_state", "gpu": "auto"},
         "log": {"log": str(debug_dir / "train.log")}, "wildcards": {"dataset": "mnist-5k"}, "threads": 2,
     }
     assert calls_of(run_script("train.py", debug_dir, snakemake=rule)) == by_hand

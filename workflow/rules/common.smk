@@ -2,6 +2,7 @@ import re
 import sys
 
 from wganlib.config import ConfigError, experiments, validate
+from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
 
 try:

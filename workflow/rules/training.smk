@@ -20,7 +20,8 @@ rule train:
     resources:
         mem_mb=4000,
         runtime=24 * 60,
-        gpu=1 if config["resources"]["gpu"] else 0,
+        # auto: a GPU is declared only where this machine has one (see wganlib/devices.py)
+        gpu=1 if declares_gpu(config["resources"]["gpu"], nvidia_gpus()) else 0,
     params:
         settings=train_settings,
         # Checkpoints live outside the outputs: Snakemake deletes a failed job's outputs.

@@ -22,7 +22,7 @@ from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json
 from wganlib.runtime import configure_tensorflow
 
-configure_tensorflow(job.threads, use_gpu=False)
+configure_tensorflow(job.threads, gpu=False)
 settings, name = job.params["metrics"], job.params["experiment"]
 generator = keras.models.load_model(job.input["generator"], compile=False)
 z_dim = generator.inputs[0].shape[-1]

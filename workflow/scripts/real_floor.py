@@ -16,7 +16,7 @@ from wganlib.evaluation import Judge, load_reference, score
 from wganlib.io import write_json
 from wganlib.runtime import configure_tensorflow
 
-configure_tensorflow(job.threads, use_gpu=False)
+configure_tensorflow(job.threads, gpu=False)
 judge = Judge(keras.models.load_model(job.input["classifier"], compile=False))
 x_train = datasets.load(job.input["dataset"])["x_train"]
 n = min(job.params["n_samples"], len(x_train))

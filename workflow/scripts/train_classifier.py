@@ -15,7 +15,7 @@ from wganlib.evaluation import Judge, train_classifier
 from wganlib.io import atomic_path, write_json
 from wganlib.runtime import configure_tensorflow
 
-configure_tensorflow(job.threads, use_gpu=False)
+configure_tensorflow(job.threads, gpu=False)
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 data = datasets.load(job.input["dataset"])
 classifier, accuracy = train_classifier(data, job.params["epochs"], job.params["seed"])

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from wganlib.devices import use_gpu
+
 # CPU instructions that run bfloat16 matrix products natively; without them TensorFlow emulates
 # bfloat16 and trains slower than in float32 (TensorFlow's mixed-precision guide).
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -14,18 +16,18 @@ BF16_GPU_CAPABILITY = (8, 0)  # NVIDIA Ampere and later
 log = logging.getLogger(__name__)
 
 
-def configure_tensorflow(threads: int, use_gpu: bool) -> str:
-    """Threads from Snakemake, deterministic ops, and the device. Call before building anything."""
+def configure_tensorflow(threads: int, gpu: str | bool) -> str:
+    """Threads from Snakemake, deterministic ops, and the device (``gpu``: auto, true or false,
+    as resources.gpu). Call before building anything. Returns "GPU" or "CPU"."""
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     tf.config.experimental.enable_op_determinism()
     gpus = tf.config.list_physical_devices("GPU")
-    if not use_gpu and gpus:
+    on_gpu, reason = use_gpu(gpu, [d.name for d in gpus])
+    if not on_gpu and gpus:
         tf.config.set_visible_devices([], "GPU")
-        gpus = []
-    if use_gpu and not gpus:
-        log.warning("resources.gpu is true but TensorFlow sees no GPU: training on the CPU")
-    return "GPU" if gpus else "CPU"
+    (log.warning if gpu is True and not on_gpu else log.info)("device: %s (%s)", "GPU" if on_gpu else "CPU", reason)
+    return "GPU" if on_gpu else "CPU"
 
 
 def choose_precision(requested: str, device: str, cpu_flags: set[str], gpu_capability: tuple[int, int] | None) -> tuple[str, str]:

@@ -33,7 +33,7 @@ def layout_worker(exp_json: str, threads: int, n_images: int, seconds: float) ->
     `seconds`, print the rate."""
     from wganlib.runtime import configure_tensorflow
 
-    configure_tensorflow(threads, use_gpu=False)
+    configure_tensorflow(threads, gpu=False)
     exp = Experiment.from_json(exp_json)
     images = np.random.default_rng(0).integers(0, 256, (n_images, 28, 28), dtype=np.uint8)
     gan = GAN(exp, images)
