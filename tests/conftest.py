@@ -17,13 +17,26 @@ TINY = {
     "models": ["dcgan", "wgan", "wgan-gp"],
     "architectures": ["conv"],
     "seeds": [0],
-    "training": {"generator_iterations": 20, "batch_size": 32, "z_dim": 8, "snapshot_every": 5, "checkpoint_every": 10, "log_every": 10},
+    "training": {
+        "generator_iterations": 20,
+        "batch_size": 32,
+        "z_dim": 8,
+        "snapshot_every": 5,
+        "checkpoint_every": 10,
+        "log_every": 10,
+    },
     "model_settings": {"wgan": {"critic_burst": {"iterations": 10, "first": 2, "every": 500}}},
     "architecture_definitions": {
         "conv": {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}},
     },
     "overrides": {"dcgan-conv-s0": {"optimizer": "rmsprop", "learning_rate": 1.0e10}},
-    "evaluation": {"final_samples": 200, "snapshot_samples": 100, "kid_subsets": 5, "kid_subset_size": 50, "classifier_epochs": 1},
+    "evaluation": {
+        "final_samples": 200,
+        "snapshot_samples": 100,
+        "kid_subsets": 5,
+        "kid_subset_size": 50,
+        "classifier_epochs": 1,
+    },
 }
 
 

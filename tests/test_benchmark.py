@@ -6,7 +6,6 @@ import json
 import os
 
 import pytest
-
 from conftest import copy_workflow, snakemake
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -25,8 +24,28 @@ COLUMNS = ("model", "architecture", "width", "precision", "n_critic", "critic st
            "ours / fit()", "first call")  # fmt: skip
 PRECISIONS = ["float32", "mixed_bfloat16"]
 RATIO = {"experiment", "model", "architecture", "width", "precision", "over", "critic_steps_per_s_ratio"}
-MACHINE = {"cpu_model", "nproc", "threads", "cores", "device", "gpu_used", "python", "tensorflow", "keras", "numpy", "platform"}
-LAYOUT = {"experiment", "model", "architecture", "width", "one_process_all_threads", "single_thread_processes", "single_over_one"}
+MACHINE = {
+    "cpu_model",
+    "nproc",
+    "threads",
+    "cores",
+    "device",
+    "gpu_used",
+    "python",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "platform",
+}
+LAYOUT = {
+    "experiment",
+    "model",
+    "architecture",
+    "width",
+    "one_process_all_threads",
+    "single_thread_processes",
+    "single_over_one",
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +97,7 @@ def test_quick_benchmark_writes_every_field(quick_run):
     assert columns[:5] == ["model", "architecture", "width", "precision", "n_critic"] and len(columns) == len(COLUMNS)
     assert all(any(word in column for column in columns) for word in COLUMNS)
     assert len(rows) == len(report["results"])
-    for line, row in zip(rows, report["results"]):
+    for line, row in zip(rows, report["results"], strict=True):
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert len(cells) == len(columns) and all(cells) and cells[3] == row["precision"]
     assert "matmul peak" in table and report["machine"]["cpu_model"] in table
@@ -139,7 +158,9 @@ def test_quick_benchmark_says_where_the_time_goes(quick_run):
     assert len(where["critic_conv_kernels"]) == 2  # the DCGAN critic: 28 -> 14 -> 7
     for kernel in where["critic_conv_kernels"]:
         assert kernel["mflop"] > 0
-        assert all(kernel[k]["gflops"] > 0 and kernel[k]["ms"] > 0 for k in ("forward", "input_gradient", "filter_gradient"))
+        assert all(
+            kernel[k]["gflops"] > 0 and kernel[k]["ms"] > 0 for k in ("forward", "input_gradient", "filter_gradient")
+        )
     section = table.split("## Where the time goes")[1].split("## Thread layouts")[0]
     assert "Conv2D" in section and "filter gradient" in section
     assert sum(line.startswith("| 28x28x1 -> 14x14x") for line in section.splitlines()) == 1
@@ -161,7 +182,6 @@ def test_settings_have_one_set_of_defaults():
 def test_fit_baseline_trains_with_the_objective_table():
     """The fit() baseline's step is the model's row of OBJECTIVES: WGAN's critic ends clipped."""
     import numpy as np
-
     from wganlib.bench.fit_baseline import keras_example_model
     from wganlib.bench.settings import BenchSettings
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import copy_workflow
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import copy_workflow
 from wganlib import config as cfg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +49,12 @@ def test_schema_defaults_are_the_papers():
 
 
 def test_overrides_apply_to_matching_experiments_only():
-    config = cfg.validate({"architectures": ["conv", "mlp"], "overrides": {"wgan-conv-s0": {"learning_rate": 1e-3}, "dcgan-*": {"generator_iterations": 7}}})
+    config = cfg.validate(
+        {
+            "architectures": ["conv", "mlp"],
+            "overrides": {"wgan-conv-s0": {"learning_rate": 1e-3}, "dcgan-*": {"generator_iterations": 7}},
+        }
+    )
     grid = cfg.experiments(config)
     assert grid[("mnist-5k", "wgan-conv-s0")].learning_rate == 1e-3
     assert grid[("mnist-5k", "wgan-mlp-s0")].learning_rate == 5e-5
@@ -59,7 +63,12 @@ def test_overrides_apply_to_matching_experiments_only():
 
 def test_user_architecture_joins_the_presets():
     config = cfg.validate(
-        {"architectures": ["conv", "wide"], "architecture_definitions": {"wide": {"generator": {"type": "mlp", "width": 1024}, "critic": {"type": "mlp"}}}}
+        {
+            "architectures": ["conv", "wide"],
+            "architecture_definitions": {
+                "wide": {"generator": {"type": "mlp", "width": 1024}, "critic": {"type": "mlp"}}
+            },
+        }
     )
     wide = cfg.experiments(config)[("mnist-5k", "wgan-wide-s0")]
     assert wide.generator["width"] == 1024 and wide.critic["type"] == "mlp"
@@ -75,16 +84,32 @@ def test_settings_json_ignores_key_order():
 BAD = {
     "unknown model": ("models: [dcgan, wgann]", "models[1]", "did you mean 'wgan'"),
     "unknown architecture": ("architectures: [convv]", "architectures[0]", "did you mean 'conv'"),
-    "typo'd key": ("model_settings: {wgan: {learning_rat: 0.1}}", "model_settings.wgan", "did you mean 'learning_rate'"),
+    "typo'd key": (
+        "model_settings: {wgan: {learning_rat: 0.1}}",
+        "model_settings.wgan",
+        "did you mean 'learning_rate'",
+    ),
     "typo'd top-level key": ("sedes: [0]", "(top level)", "did you mean 'seeds'"),
-    "negative learning rate": ("model_settings: {wgan-gp: {learning_rate: -0.001}}", "model_settings.wgan-gp.learning_rate", "greater than 0"),
+    "negative learning rate": (
+        "model_settings: {wgan-gp: {learning_rate: -0.001}}",
+        "model_settings.wgan-gp.learning_rate",
+        "greater than 0",
+    ),
     "seed not an integer": ("seeds: [0, one]", "seeds[1]", "expected an integer"),
     "fractional seed": ("seeds: [1.5]", "seeds[0]", "expected an integer"),
     "empty grid": ("models: []", "models", "empty"),
     "duplicate seed": ("seeds: [0, 0]", "seeds", "twice"),
     "zero budget": ("training: {generator_iterations: 0}", "training.generator_iterations", "at least 1"),
-    "override matching nothing": ("overrides: {wgan-cnv-s0: {n_critic: 2}}", "overrides.wgan-cnv-s0", "matches no experiment"),
-    "setting of another model": ("overrides: {dcgan-*: {clip_value: 0.1}}", "overrides.dcgan-*.clip_value", "only to wgan"),
+    "override matching nothing": (
+        "overrides: {wgan-cnv-s0: {n_critic: 2}}",
+        "overrides.wgan-cnv-s0",
+        "matches no experiment",
+    ),
+    "setting of another model": (
+        "overrides: {dcgan-*: {clip_value: 0.1}}",
+        "overrides.dcgan-*.clip_value",
+        "only to wgan",
+    ),
     "architecture named like a model": (
         "architecture_definitions: {wgan: {generator: {type: conv}, critic: {type: conv}}}",
         "architecture_definitions.wgan",
@@ -126,7 +151,10 @@ def workflow_copy(tmp_path):
     [
         ("models: [dcgan, wgann]\n", "models[1]: 'wgann' is not allowed (did you mean 'wgan'?)"),
         ("model_settings: {wgan: {learning_rate: -1}}\n", "model_settings.wgan.learning_rate: -1 is out of range"),
-        ("model_settings: {wgan: {learning_rate: .nan}}\n", "model_settings.wgan.learning_rate: nan is not a number a run can use"),
+        (
+            "model_settings: {wgan: {learning_rate: .nan}}\n",
+            "model_settings.wgan.learning_rate: nan is not a number a run can use",
+        ),
         ("overrides: {wgan-conv-s0: {clip_value: .inf}}\n", "overrides.wgan-conv-s0.clip_value: inf is not a number"),
         ("models: [wgan]\nseeds: [1]\nmodels: [dcgan]\n", "key 'models' is given twice, at lines"),
         ("seeds: [\n", "not valid YAML at line"),
@@ -157,9 +185,15 @@ def test_snakemake_stops_before_any_job_with_one_message(workflow_copy, change, 
 
 
 def test_a_valid_config_plans_every_experiment(workflow_copy):
-    run = subprocess.run([str(SNAKEMAKE), "-n", "--cores", "1", "--quiet", "rules"], cwd=workflow_copy, capture_output=True, text=True)
+    run = subprocess.run(
+        [str(SNAKEMAKE), "-n", "--cores", "1", "--quiet", "rules"], cwd=workflow_copy, capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
-    counts = {line.split()[0]: int(line.split()[1]) for line in run.stdout.splitlines() if line[:1].isalpha() and line.split()[-1].isdigit()}
+    counts = {
+        line.split()[0]: int(line.split()[1])
+        for line in run.stdout.splitlines()
+        if line[:1].isalpha() and line.split()[-1].isdigit()
+    }
     assert counts["train"] == 9 and counts["evaluate"] == 9 and counts["figures"] == 1
 
 
@@ -227,14 +261,19 @@ def test_a_key_given_twice_names_both_lines(tmp_path):
 
 
 def test_an_override_for_a_model_outside_the_grid_is_skipped_a_typo_is_not(caplog):
-    narrowed = {"models": ["wgan"], "overrides": {"dcgan-*": {"generator_iterations": 5}, "wgan-conv-s3": {"n_critic": 2}}}
+    narrowed = {
+        "models": ["wgan"],
+        "overrides": {"dcgan-*": {"generator_iterations": 5}, "wgan-conv-s3": {"n_critic": 2}},
+    }
     with caplog.at_level("WARNING"):
         grid = cfg.experiments(cfg.validate(narrowed))
     assert {e.model for e in grid.values()} == {"wgan"}
     assert all(e.generator_iterations == 600 and e.n_critic == 5 for e in grid.values())
     assert sum("skipped" in r.message for r in caplog.records) == 2  # one line per skipped pattern
     for typo in ("dcgn-*", "wgan-cnv-s0"):
-        with pytest.raises(cfg.ConfigError, match=re.escape(f"overrides.{typo}: matches no experiment") + ".*did you mean"):
+        with pytest.raises(
+            cfg.ConfigError, match=re.escape(f"overrides.{typo}: matches no experiment") + ".*did you mean"
+        ):
             cfg.validate({"models": ["wgan"], "overrides": {typo: {"n_critic": 2}}})
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from wganlib import datasets
 from wganlib.datasets import DatasetError, DatasetSpec, IdxFile, materialise
 
@@ -191,6 +190,7 @@ def test_all_sources_fail(fake, server, tmp_path):
     for location, reason in zip(
         [str(tmp_path / "nowhere")] + mirrors,
         ["not a folder", "HTTP 404", "checksum mismatch", "truncated", "timed out", "cannot reach"],
+        strict=True,
     ):
         line = next(line for line in message.splitlines() if location in line)
         assert reason in line, line
@@ -377,7 +377,9 @@ def test_verify_existing_detects_flipped_byte(fake, server, tmp_path):
 def test_script_by_hand(tmp_path):
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--dataset", "mnist-5k", "--out-dir", str(tmp_path / "d")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "d" / "mnist-5k.manifest.json").read_text())
@@ -387,9 +389,21 @@ def test_script_by_hand(tmp_path):
 
 def test_script_by_hand_failure_is_one_clear_error(server, tmp_path):
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--dataset", "mnist", "--out-dir", str(tmp_path / "d"),
-         "--mirror", f"{server}/missing/", "--timeout", "1"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--dataset",
+            "mnist",
+            "--out-dir",
+            str(tmp_path / "d"),
+            "--mirror",
+            f"{server}/missing/",
+            "--timeout",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
@@ -405,10 +419,10 @@ import runpy, types
 from snakemake.iocontainers import Namedlist
 smk = types.SimpleNamespace(
     input=Namedlist(), threads=1,
-    log=Namedlist(fromdict={{"log": {str(tmp_path / 'log.txt')!r}}}),
+    log=Namedlist(fromdict={{"log": {str(tmp_path / "log.txt")!r}}}),
     wildcards=Namedlist(fromdict={{"dataset": "mnist-5k"}}),
     params=Namedlist(fromdict={{"mirrors": None, "local_path": None, "timeout": 5}}),
-    output=Namedlist(fromdict={{"npz": {str(tmp_path / 'm.npz')!r}, "manifest": {str(tmp_path / 'm.json')!r}}}),
+    output=Namedlist(fromdict={{"npz": {str(tmp_path / "m.npz")!r}, "manifest": {str(tmp_path / "m.json")!r}}}),
 )
 runpy.run_path({str(SCRIPT)!r}, init_globals={{"snakemake": smk}})
 """

@@ -1,11 +1,15 @@
 """resources.gpu (auto, true, false): what a training job declares and where it trains, decided
 from the devices a machine shows (faked here: this machine has no GPU)."""
 
-import pytest
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from wganlib import config as cfg
 from wganlib.devices import declares_gpu, nvidia_gpus, use_gpu
 
+SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 H100 = ["/physical_device:GPU:0"]
 
 
@@ -45,10 +49,14 @@ def test_gpu_defaults_to_auto_and_takes_only_auto_true_false():
         cfg.validate({"resources": {"gpu": "yes"}})
 
 
-def test_this_machine_trains_on_the_cpu_and_says_why(caplog):
+def test_this_machine_trains_on_the_cpu_and_says_why():
+    """In a fresh process: TensorFlow's threads can be set only before it starts."""
     pytest.importorskip("tensorflow")
-    from wganlib.runtime import configure_tensorflow
-
-    with caplog.at_level("INFO"):
-        assert configure_tensorflow(1, "auto") == "CPU"
-    assert "device: CPU (resources.gpu is auto and TensorFlow sees no GPU)" in caplog.text
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout);"
+        "from wganlib.runtime import configure_tensorflow; print(configure_tensorflow(1, 'auto'))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=SCRIPTS, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "device: CPU (resources.gpu is auto and TensorFlow sees no GPU)" in run.stdout
+    assert run.stdout.strip().endswith("CPU")

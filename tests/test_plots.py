@@ -7,15 +7,15 @@ import math
 import numpy as np
 import pandas as pd
 from PIL import Image
-
 from wganlib import plots
 from wganlib.runs import summary_rows
 
 SNAPSHOT_EVERY = 50
 
 
-def synthetic_run(model: str, architecture: str, seed: int, *, n: int = 400,
-                  diverged_at: int | None = None, dataset: str = "mnist-5k") -> dict:
+def synthetic_run(
+    model: str, architecture: str, seed: int, *, n: int = 400, diverged_at: int | None = None, dataset: str = "mnist-5k"
+) -> dict:
     """A run whose estimate and FID both fall over training (so they correlate)."""
     rng = np.random.default_rng(seed + 7 * len(architecture) + len(model))
     stop = diverged_at or n
@@ -26,31 +26,58 @@ def synthetic_run(model: str, architecture: str, seed: int, *, n: int = 400,
     js = (math.log(2) - 0.3 + 0.1 * rng.standard_normal(stop)) if model == "dcgan" else np.nan * it
     if diverged_at:
         em = np.where(it > stop - 20, em * 50, em)  # blows up just before stopping
-    metrics = pd.DataFrame({
-        "generator_iteration": it, "critic_iterations": 1 if model == "dcgan" else 5,
-        "critic_loss": -np.nan_to_num(em), "generator_loss": 0.0, "em_estimate": em,
-        "js_estimate": js, "gradient_penalty": np.nan, "d_real": 0.0, "d_fake": 0.0,
-        "wall_time_s": it * 0.01, "iterations_per_s": 100.0,
-    })
+    metrics = pd.DataFrame(
+        {
+            "generator_iteration": it,
+            "critic_iterations": 1 if model == "dcgan" else 5,
+            "critic_loss": -np.nan_to_num(em),
+            "generator_loss": 0.0,
+            "em_estimate": em,
+            "js_estimate": js,
+            "gradient_penalty": np.nan,
+            "d_real": 0.0,
+            "d_fake": 0.0,
+            "wall_time_s": it * 0.01,
+            "iterations_per_s": 100.0,
+        }
+    )
     snapshots = np.arange(SNAPSHOT_EVERY, stop + 1, SNAPSHOT_EVERY)
     fid_at = lambda i: 5 + 150 * math.exp(-i / (n / 3)) + rng.uniform(-2, 2)  # noqa: E731
-    over = [{"generator_iteration": int(i), "fid": fid_at(i), "kid": 0.01, "kid_std": 0.001,
-             "classifier_score": 8.0, "modes_covered": 10, "class_kl": 0.1, "n_samples": 500}
-            for i in snapshots]
+    over = [
+        {
+            "generator_iteration": int(i),
+            "fid": fid_at(i),
+            "kid": 0.01,
+            "kid_std": 0.001,
+            "classifier_score": 8.0,
+            "modes_covered": 10,
+            "class_kl": 0.1,
+            "n_samples": 500,
+        }
+        for i in snapshots
+    ]
     final = dict(over[-1]) if over else {}
     final.pop("generator_iteration", None)
     if model == "dcgan" and architecture == "mlp":
         final["modes_covered"] = 3
     status = "diverged" if diverged_at else "completed"
-    return {"experiment": f"{model}-{architecture}-s{seed}", "dataset": dataset, "model": model,
-            "architecture": architecture, "seed": seed, "status": status,
-            "diverged_at": diverged_at, "generator_iterations": stop, "wall_time_s": stop * 0.01,
-            "metrics": metrics, "evaluation": {"final": final, "over_training": over}}
+    return {
+        "experiment": f"{model}-{architecture}-s{seed}",
+        "dataset": dataset,
+        "model": model,
+        "architecture": architecture,
+        "seed": seed,
+        "status": status,
+        "diverged_at": diverged_at,
+        "generator_iterations": stop,
+        "wall_time_s": stop * 0.01,
+        "metrics": metrics,
+        "evaluation": {"final": final, "over_training": over},
+    }
 
 
 def synthetic_grid() -> list[dict]:
-    runs = [synthetic_run(m, a, s) for m in ("dcgan", "wgan", "wgan-gp")
-            for a in ("conv", "mlp") for s in (0, 1)]
+    runs = [synthetic_run(m, a, s) for m in ("dcgan", "wgan", "wgan-gp") for a in ("conv", "mlp") for s in (0, 1)]
     runs.append(synthetic_run("dcgan", "conv-nobn", 0, diverged_at=180))
     runs.append(synthetic_run("wgan", "conv-nobn", 0))
     return runs
@@ -71,14 +98,12 @@ def assert_figure(tmp_path, name, min_w=600, min_h=400):
 
 
 def test_em_estimate_figure(tmp_path):
-    plots.plot_em_estimate(synthetic_grid(), tmp_path / "em.png", tmp_path / "em.pdf",
-                           median_window=15)
+    plots.plot_em_estimate(synthetic_grid(), tmp_path / "em.png", tmp_path / "em.pdf", median_window=15)
     assert_figure(tmp_path, "em")
 
 
 def test_js_estimate_figure(tmp_path):
-    plots.plot_js_estimate(synthetic_grid(), tmp_path / "js.png", tmp_path / "js.pdf",
-                           median_window=15)
+    plots.plot_js_estimate(synthetic_grid(), tmp_path / "js.png", tmp_path / "js.pdf", median_window=15)
     assert_figure(tmp_path, "js")
 
 
@@ -91,21 +116,35 @@ def test_estimate_figure_without_evaluation(tmp_path):
 
 def test_sample_sheet_with_missing_cell_and_diverged(tmp_path):
     rng = np.random.default_rng(0)
-    sheets = [{"model": m, "architecture": a, "experiment": f"{m}-{a}-s0", "seed": 0,
-               "images": rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)}
-              for m in ("dcgan", "wgan") for a in ("conv", "mlp")]
-    sheets.append({"model": "wgan-gp", "architecture": "conv", "experiment": "wgan-gp-conv-s0",
-                   "status": "diverged", "diverged_at": 1234,
-                   "images": rng.uniform(-1, 1, (16, 28, 28))})  # wgan-gp mlp is missing
+    sheets = [
+        {
+            "model": m,
+            "architecture": a,
+            "experiment": f"{m}-{a}-s0",
+            "seed": 0,
+            "images": rng.integers(0, 256, (64, 28, 28), dtype=np.uint8),
+        }
+        for m in ("dcgan", "wgan")
+        for a in ("conv", "mlp")
+    ]
+    sheets.append(
+        {
+            "model": "wgan-gp",
+            "architecture": "conv",
+            "experiment": "wgan-gp-conv-s0",
+            "status": "diverged",
+            "diverged_at": 1234,
+            "images": rng.uniform(-1, 1, (16, 28, 28)),
+        }
+    )  # wgan-gp mlp is missing
     plots.plot_sample_sheet(sheets, tmp_path / "s.png", tmp_path / "s.pdf")
     assert_figure(tmp_path, "s", min_w=500, min_h=500)
 
 
 def test_summary_figure(tmp_path):
-    rows = summary_rows(synthetic_grid(), {"fid": 2.0, "modes_covered": 10},
-                        good_fid=20.0, median_window=15)
-    rows.append({**rows[0], "experiment": "wgan-mine-s0", "model": "wgan", "architecture": "mine",
-                 "fid": 900.0})  # a user-defined architecture and a large spread -> log axis
-    plots.plot_summary(rows, tmp_path / "sum.png", tmp_path / "sum.pdf",
-                       real_floor={"fid": 2.0, "modes_covered": 10})
+    rows = summary_rows(synthetic_grid(), {"fid": 2.0, "modes_covered": 10}, good_fid=20.0, median_window=15)
+    rows.append(
+        {**rows[0], "experiment": "wgan-mine-s0", "model": "wgan", "architecture": "mine", "fid": 900.0}
+    )  # a user-defined architecture and a large spread -> log axis
+    plots.plot_summary(rows, tmp_path / "sum.png", tmp_path / "sum.pdf", real_floor={"fid": 2.0, "modes_covered": 10})
     assert_figure(tmp_path, "sum")

@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import TINY, copy_workflow, snakemake
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import TINY, copy_workflow, snakemake
 from wganlib import config as cfg
 from wganlib import io as wio
 
@@ -37,15 +36,26 @@ def workspace(tmp_path_factory):
     from wganlib import datasets
 
     root = tmp_path_factory.mktemp("ws")
-    datasets.materialise("mnist-5k", root / "resources/datasets/mnist-5k.npz", root / "resources/datasets/mnist-5k.manifest.json")
+    datasets.materialise(
+        "mnist-5k", root / "resources/datasets/mnist-5k.npz", root / "resources/datasets/mnist-5k.manifest.json"
+    )
     config = {
         "models": ["wgan-gp"],
         "architectures": ["tiny", "tiny-bf16"],
         "architecture_definitions": {
-            name: {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}} for name in ("tiny", "tiny-bf16")
+            name: {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}}
+            for name in ("tiny", "tiny-bf16")
         },
         "overrides": {BF16_EXPERIMENT: {"precision": "mixed_bfloat16"}},
-        "training": {"generator_iterations": 60, "batch_size": 16, "z_dim": 8, "snapshot_every": 10, "checkpoint_every": 5, "keep_checkpoints": 5, "log_every": 10},
+        "training": {
+            "generator_iterations": 60,
+            "batch_size": 16,
+            "z_dim": 8,
+            "snapshot_every": 10,
+            "checkpoint_every": 5,
+            "keep_checkpoints": 5,
+            "log_every": 10,
+        },
     }
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     return root
@@ -140,8 +150,12 @@ def test_killed_workflow_loses_nothing_and_ends_like_an_uninterrupted_run(tmp_pa
     root = copy_workflow(tmp_path, TINY)
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "snakemake"), "--cores", "2"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
+
     def finished() -> list[Path]:
         """Training runs Snakemake has recorded as done: a job after them has started."""
         started_after = {p.stem for p in root.glob("logs/evaluate/mnist-5k/*.log")}
@@ -166,7 +180,9 @@ def test_killed_workflow_loses_nothing_and_ends_like_an_uninterrupted_run(tmp_pa
         for name in ("metrics.csv", "evaluation.json"):
             here, there = (r / "results/mnist-5k" / experiment / name for r in (root, tiny_run))
             if name == "metrics.csv":
-                here, there = ([[row[c] for c in LOSS_COLUMNS] for row in csv.DictReader(open(p))] for p in (here, there))
+                here, there = (
+                    [[row[c] for c in LOSS_COLUMNS] for row in csv.DictReader(open(p))] for p in (here, there)
+                )
             else:
                 here, there = (json.loads(p.read_text())["final"] for p in (here, there))
             assert here == there, f"{experiment}/{name} differs from an uninterrupted run"
@@ -176,8 +192,13 @@ def test_killed_workflow_loses_nothing_and_ends_like_an_uninterrupted_run(tmp_pa
 
 VALID = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 GARBAGE = st.one_of(
-    st.none(), st.booleans(), st.integers(-10, 10), st.floats(allow_nan=True), st.text(max_size=8),
-    st.lists(st.integers(-2, 3), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10),
+    st.floats(allow_nan=True),
+    st.text(max_size=8),
+    st.lists(st.integers(-2, 3), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
 
 
@@ -256,7 +277,9 @@ def test_corrupt_dataset_in_resources_stops_training_with_a_clear_message(worksp
     (tmp_path / "config.yaml").write_text((workspace / "config.yaml").read_text())
     run = subprocess.run(
         [sys.executable, str(TRAIN_SCRIPT), "--config", "config.yaml", "--experiment", EXPERIMENT, "--out-dir", "out"],
-        cwd=tmp_path, capture_output=True, text=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 1
     assert "mnist-5k.npz" in run.stderr and "Traceback" not in run.stderr
@@ -288,7 +311,9 @@ def test_parallel_jobs_match_sequential_ones(tmp_path, tiny_run):
         for name in ("metrics.csv", "evaluation.json"):
             here, there = (r / Path(target).parent / name for r in (root, tiny_run))
             if name == "metrics.csv":
-                here, there = ([[row[c] for c in LOSS_COLUMNS] for row in csv.DictReader(open(p))] for p in (here, there))
+                here, there = (
+                    [[row[c] for c in LOSS_COLUMNS] for row in csv.DictReader(open(p))] for p in (here, there)
+                )
                 assert here == there
             else:
                 assert json.loads(here.read_text())["final"] == json.loads(there.read_text())["final"]
@@ -300,7 +325,9 @@ def test_parallel_jobs_match_sequential_ones(tmp_path, tiny_run):
 def test_failed_write_leaves_no_file_and_says_what_to_do(tmp_path, monkeypatch):
     target = tmp_path / "ckpt_00000010.npz"
     target.write_bytes(b"the previous, complete file")
-    with pytest.raises(wio.WriteError, match=r"cannot write .*ckpt_00000010.npz: No space left on device\. Free some disk space"):
+    with pytest.raises(
+        wio.WriteError, match=r"cannot write .*ckpt_00000010.npz: No space left on device\. Free some disk space"
+    ):
         with wio.atomic_path(target) as tmp:
             tmp.write_bytes(b"half")
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -313,7 +340,9 @@ def test_read_only_folder_is_a_clear_error(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
     monkeypatch.setattr(wio.tempfile, "mkstemp", refuse)
-    with pytest.raises(wio.WriteError, match=r"cannot write .*status.json: Permission denied\. .*make the folder writable"):
+    with pytest.raises(
+        wio.WriteError, match=r"cannot write .*status.json: Permission denied\. .*make the folder writable"
+    ):
         wio.write_json(tmp_path / "status.json", {"status": "completed"})
     assert not list(tmp_path.iterdir())
 

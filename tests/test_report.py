@@ -6,7 +6,6 @@ import re
 import zipfile
 
 import pytest
-
 from conftest import TINY, snakemake
 
 pytestmark = pytest.mark.slow
@@ -40,7 +39,11 @@ def test_the_zip_holds_the_page_and_every_reported_file(report):
 
 def test_experiment_items_are_labelled_by_model_architecture_and_seed(report):
     results = report_data(report[1], "results")
-    sheets = {path: item for path, item in results.items() if path.endswith(("/samples.png", "/training_frames.png")) and "/figures/" not in path}
+    sheets = {
+        path: item
+        for path, item in results.items()
+        if path.endswith(("/samples.png", "/training_frames.png")) and "/figures/" not in path
+    }
     assert len(sheets) == 2 * len(TINY["models"]) * len(TINY["architectures"])
     for path, item in sheets.items():
         model, architecture, seed = re.match(r"results/[^/]+/(.+)-([^-]+)-s(\d+)/", path).groups()

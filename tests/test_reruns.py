@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import TINY, snakemake
 
 pytestmark = pytest.mark.slow
@@ -123,7 +122,10 @@ def test_8b_results_copied_without_their_times_need_one_touch(tiny_run, tmp_path
     for path in copy.rglob("*"):
         if ".snakemake" not in path.parts and not path.is_symlink():
             os.utime(path, (copied, copied))
-    for path in [*copy.glob("results/*/*/frames/.snakemake_timestamp"), copy / "results/mnist-5k/evaluation/classifier.keras"]:
+    for path in [
+        *copy.glob("results/*/*/frames/.snakemake_timestamp"),
+        copy / "results/mnist-5k/evaluation/classifier.keras",
+    ]:
         os.utime(path, (copied + 30, copied + 30))
     assert {f"make_gif:{e}" for e in EXPERIMENTS} | {"real_floor:mnist-5k"} | AGGREGATES <= planned(copy)
     results = sorted(p for p in (copy / "results").rglob("*") if p.is_file())

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from wganlib import runs
 
 PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "wganlib"
@@ -22,21 +21,40 @@ def synthetic_run(model, seed=0, *, n=500, every=100, diverged_at=None, evaluate
     stop = diverged_at or n
     it = np.arange(1, stop + 1)
     estimate = 1000.0 / it
-    metrics = pd.DataFrame({"generator_iteration": it,
-                            "em_estimate": estimate if model != "dcgan" else np.nan,
-                            "js_estimate": estimate if model == "dcgan" else np.nan})
+    metrics = pd.DataFrame(
+        {
+            "generator_iteration": it,
+            "em_estimate": estimate if model != "dcgan" else np.nan,
+            "js_estimate": estimate if model == "dcgan" else np.nan,
+        }
+    )
     snapshots = range(every, stop + 1, every)
-    over = [{"generator_iteration": s, "fid": 100.0 * every / s, "modes_covered": 10}
-            for s in snapshots]
-    evaluation = {"final": {"fid": over[-1]["fid"], "kid": 0.1, "kid_std": 0.01,
-                            "classifier_score": 8.0, "modes_covered": 10, "class_kl": 0.2,
-                            "n_samples": 100},
-                  "over_training": over}
-    return {"experiment": f"{model}-conv-s{seed}", "dataset": "mnist-5k", "model": model,
-            "architecture": "conv", "seed": seed,
-            "status": "diverged" if diverged_at else "completed", "diverged_at": diverged_at,
-            "generator_iterations": stop, "wall_time_s": 1.0, "metrics": metrics,
-            "evaluation": evaluation if evaluated else None}
+    over = [{"generator_iteration": s, "fid": 100.0 * every / s, "modes_covered": 10} for s in snapshots]
+    evaluation = {
+        "final": {
+            "fid": over[-1]["fid"],
+            "kid": 0.1,
+            "kid_std": 0.01,
+            "classifier_score": 8.0,
+            "modes_covered": 10,
+            "class_kl": 0.2,
+            "n_samples": 100,
+        },
+        "over_training": over,
+    }
+    return {
+        "experiment": f"{model}-conv-s{seed}",
+        "dataset": "mnist-5k",
+        "model": model,
+        "architecture": "conv",
+        "seed": seed,
+        "status": "diverged" if diverged_at else "completed",
+        "diverged_at": diverged_at,
+        "generator_iterations": stop,
+        "wall_time_s": 1.0,
+        "metrics": metrics,
+        "evaluation": evaluation if evaluated else None,
+    }
 
 
 def write_run(run: dict, directory: Path) -> Path:
@@ -62,15 +80,25 @@ def test_load_run_reads_the_files(tmp_path):
 
 def test_load_runs_takes_the_grid_as_the_workflow_lists_it(tmp_path):
     directory = write_run(synthetic_run("dcgan", 3), tmp_path / "mnist-5k" / "dcgan-conv-s3")
-    cell = {"dir": str(directory), "experiment": "dcgan-conv-s3", "dataset": "mnist-5k",
-            "model": "dcgan", "architecture": "conv", "seed": 3}
+    cell = {
+        "dir": str(directory),
+        "experiment": "dcgan-conv-s3",
+        "dataset": "mnist-5k",
+        "model": "dcgan",
+        "architecture": "conv",
+        "seed": 3,
+    }
     [loaded] = runs.load_runs([cell])
     assert loaded["dir"] == directory and loaded["seed"] == 3 and loaded["model"] == "dcgan"
 
 
 def test_summary_rows_numbers():
-    grid = [synthetic_run("wgan"), synthetic_run("dcgan"), synthetic_run("wgan-gp", 1,
-            diverged_at=250), synthetic_run("wgan", 2, evaluated=False)]
+    grid = [
+        synthetic_run("wgan"),
+        synthetic_run("dcgan"),
+        synthetic_run("wgan-gp", 1, diverged_at=250),
+        synthetic_run("wgan", 2, evaluated=False),
+    ]
     rows = runs.summary_rows(grid, {"fid": 2.0}, good_fid=30.0, median_window=5)
     assert [r["experiment"] for r in rows] == [r["experiment"] for r in grid]
     assert set(rows[0]) == set(runs.SUMMARY_COLUMNS)
@@ -95,8 +123,7 @@ def test_spearman_matches_the_definition():
 
 @pytest.mark.parametrize("bad", [np.inf, np.nan])
 def test_filtered_estimate_skips_bad_values(bad):
-    metrics = pd.DataFrame({"generator_iteration": [1, 2, 3, 4, 5],
-                            "em_estimate": [1.0, 1.0, bad, 1.0, 1.0]})
+    metrics = pd.DataFrame({"generator_iteration": [1, 2, 3, 4, 5], "em_estimate": [1.0, 1.0, bad, 1.0, 1.0]})
     _, values = runs.filtered_estimate(metrics, "em_estimate", 3)
     assert np.all(values == 1.0)
 

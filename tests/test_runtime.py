@@ -33,11 +33,16 @@ def test_auto_picks_bfloat16_only_where_it_is_native(device, flags, capability, 
 @pytest.mark.parametrize("requested", ["float32", "mixed_bfloat16"])
 def test_an_explicit_precision_is_kept_on_any_machine(requested):
     for device, flags, capability in (("CPU", OLDER, None), ("CPU", ZEN4, None), ("GPU", set(), (7, 5))):
-        assert choose_precision(requested, device, flags, capability) == (requested, "as configured (training.precision)")
+        assert choose_precision(requested, device, flags, capability) == (
+            requested,
+            "as configured (training.precision)",
+        )
 
 
 def test_cpu_flags_from_cpuinfo(tmp_path):
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512_bf16\n\nprocessor\t: 1\nflags\t\t: fpu avx2 avx512_bf16\n")
+    cpuinfo.write_text(
+        "processor\t: 0\nflags\t\t: fpu avx2 avx512_bf16\n\nprocessor\t: 1\nflags\t\t: fpu avx2 avx512_bf16\n"
+    )
     assert cpu_flags(cpuinfo) == {"fpu", "avx2", "avx512_bf16"}
     assert cpu_flags(tmp_path / "missing") == set()

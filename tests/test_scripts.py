@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from snakemake.iocontainers import Namedlist
-
 from wganlib.config import find_experiment, load
 from wganlib.jobs import Job
 
@@ -83,10 +82,15 @@ def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
     by_hand = calls_of(run_script("train.py", debug_dir, argv))
     base = "dbg/mnist-5k/wgan-conv-s0"
     assert by_hand["configure_tensorflow"] == ["2", "auto"]
-    assert by_hand["verify_existing"] == ["resources/datasets/mnist-5k.npz", "resources/datasets/mnist-5k.manifest.json"]
+    assert by_hand["verify_existing"] == [
+        "resources/datasets/mnist-5k.npz",
+        "resources/datasets/mnist-5k.manifest.json",
+    ]
     exp, images, work_root, outputs, device, threads = by_hand["train"]
     assert exp.startswith("Experiment(") and "wgan-conv-s0" in exp
-    assert images == "images" and work_root == f"{base}/train_state" and device == "device=CPU" and threads == "threads=2"
+    assert (
+        images == "images" and work_root == f"{base}/train_state" and device == "device=CPU" and threads == "threads=2"
+    )
     names = ("config.yaml", "frames", "generator.keras", "metrics.csv", "snapshots", "status.json")
     assert outputs == str(sorted(f"{n.split('.')[0]}={base}/{n}" for n in names))
 
@@ -94,9 +98,15 @@ def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
     settings = find_experiment(load(CONFIG), "wgan-conv-s0").to_json()
     out = {n.split(".")[0]: f"{base}/{n}" for n in names}
     rule = {
-        "input": {"dataset": "resources/datasets/mnist-5k.npz", "manifest": "resources/datasets/mnist-5k.manifest.json"},
-        "output": out, "params": {"settings": settings, "work_dir": f"{base}/train_state", "gpu": "auto"},
-        "log": {"log": str(debug_dir / "train.log")}, "wildcards": {"dataset": "mnist-5k"}, "threads": 2,
+        "input": {
+            "dataset": "resources/datasets/mnist-5k.npz",
+            "manifest": "resources/datasets/mnist-5k.manifest.json",
+        },
+        "output": out,
+        "params": {"settings": settings, "work_dir": f"{base}/train_state", "gpu": "auto"},
+        "log": {"log": str(debug_dir / "train.log")},
+        "wildcards": {"dataset": "mnist-5k"},
+        "threads": 2,
     }
     assert calls_of(run_script("train.py", debug_dir, snakemake=rule)) == by_hand
     assert "wgan-conv-s0: completed" in (debug_dir / "train.log").read_text()
@@ -114,41 +124,102 @@ def test_train_by_hand_user_errors_are_one_line(debug_dir):
 
 
 def test_download_dataset_by_hand_passes_every_option(tmp_path):
-    argv = ["--dataset", "mnist", "--out-dir", "d", "--mirror", "http://a/", "--mirror", "file:///b/",
-            "--local-path", "idx", "--timeout", "5", "--cache-dir", "cache"]
+    argv = [
+        "--dataset",
+        "mnist",
+        "--out-dir",
+        "d",
+        "--mirror",
+        "http://a/",
+        "--mirror",
+        "file:///b/",
+        "--local-path",
+        "idx",
+        "--timeout",
+        "5",
+        "--cache-dir",
+        "cache",
+    ]
     got = calls_of(run_script("download_dataset.py", tmp_path, argv))["materialise"]
-    assert got == ["mnist", "d/mnist.npz", "d/mnist.manifest.json", "cache_dir=cache", "local_path=idx",
-                   "mirrors=['http://a/', 'file:///b/']", "timeout=5.0"]
+    assert got == [
+        "mnist",
+        "d/mnist.npz",
+        "d/mnist.manifest.json",
+        "cache_dir=cache",
+        "local_path=idx",
+        "mirrors=['http://a/', 'file:///b/']",
+        "timeout=5.0",
+    ]
     defaults = calls_of(run_script("download_dataset.py", tmp_path, ["--dataset", "mnist-5k"]))["materialise"]
-    assert defaults == ["mnist-5k", "resources/datasets/mnist-5k.npz", "resources/datasets/mnist-5k.manifest.json",
-                        "cache_dir=None", "local_path=None", "mirrors=None", "timeout=60.0"]
+    assert defaults == [
+        "mnist-5k",
+        "resources/datasets/mnist-5k.npz",
+        "resources/datasets/mnist-5k.manifest.json",
+        "cache_dir=None",
+        "local_path=None",
+        "mirrors=None",
+        "timeout=60.0",
+    ]
 
 
 def test_download_dataset_under_snakemake_reads_the_wildcard(tmp_path):
-    rule = {"input": {}, "output": {"npz": "r/fashion-mnist.npz", "manifest": "r/fashion-mnist.manifest.json"},
-            "params": {"mirrors": None, "local_path": "/p", "timeout": 60, "code": "abc"},
-            "wildcards": {"dataset": "fashion-mnist"}, "log": {"log": str(tmp_path / "log.txt")}}
+    rule = {
+        "input": {},
+        "output": {"npz": "r/fashion-mnist.npz", "manifest": "r/fashion-mnist.manifest.json"},
+        "params": {"mirrors": None, "local_path": "/p", "timeout": 60, "code": "abc"},
+        "wildcards": {"dataset": "fashion-mnist"},
+        "log": {"log": str(tmp_path / "log.txt")},
+    }
     got = calls_of(run_script("download_dataset.py", tmp_path, snakemake=rule))["materialise"]
-    assert got == ["fashion-mnist", "r/fashion-mnist.npz", "r/fashion-mnist.manifest.json", "cache_dir=None",
-                   "local_path=/p", "mirrors=None", "timeout=60.0"]
+    assert got == [
+        "fashion-mnist",
+        "r/fashion-mnist.npz",
+        "r/fashion-mnist.manifest.json",
+        "cache_dir=None",
+        "local_path=/p",
+        "mirrors=None",
+        "timeout=60.0",
+    ]
     assert (tmp_path / "log.txt").exists()
 
 
 def test_generic_command_line():
-    job = Job.from_command_line("doc", ["--input", "frames=f", "--output", "gif=g.gif", "--param", "frame_duration=0.4",
-                                        "--param", "name=wgan", "--threads", "3"])
+    job = Job.from_command_line(
+        "doc",
+        [
+            "--input",
+            "frames=f",
+            "--output",
+            "gif=g.gif",
+            "--param",
+            "frame_duration=0.4",
+            "--param",
+            "name=wgan",
+            "--threads",
+            "3",
+        ],
+    )
     assert job == Job({"frames": "f"}, {"gif": "g.gif"}, {"frame_duration": 0.4, "name": "wgan"}, 3)
     with pytest.raises(SystemExit):
         Job.from_command_line("doc", ["--input", "no-equals-sign"])
 
 
 def test_job_from_snakemake():
-    smk = type("Snakemake", (), {
-        "input": Namedlist(fromdict={"a": "in.txt"}), "output": Namedlist(fromdict={"b": "out.txt"}),
-        "params": Namedlist(fromdict={"n": 3}), "wildcards": Namedlist(fromdict={"dataset": "mnist"}),
-        "log": Namedlist(["logs/x.log"]), "threads": 2,
-    })
-    assert Job.from_snakemake(smk) == Job({"a": "in.txt"}, {"b": "out.txt"}, {"n": 3}, 2, "logs/x.log", {"dataset": "mnist"})
+    smk = type(
+        "Snakemake",
+        (),
+        {
+            "input": Namedlist(fromdict={"a": "in.txt"}),
+            "output": Namedlist(fromdict={"b": "out.txt"}),
+            "params": Namedlist(fromdict={"n": 3}),
+            "wildcards": Namedlist(fromdict={"dataset": "mnist"}),
+            "log": Namedlist(["logs/x.log"]),
+            "threads": 2,
+        },
+    )
+    assert Job.from_snakemake(smk) == Job(
+        {"a": "in.txt"}, {"b": "out.txt"}, {"n": 3}, 2, "logs/x.log", {"dataset": "mnist"}
+    )
 
 
 def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
@@ -158,9 +229,23 @@ def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
     for iteration in (1, 2):
         save_png(tmp_path / f"iter_{iteration:06d}.png", np.full((30, 30), 80 * iteration, np.uint8))
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "make_gif.py"), "--input", f"frames={tmp_path}", "--output", f"gif={tmp_path}/w.gif",
-         "--output", f"sheet={tmp_path}/w.png", "--param", "frame_duration=0.4", "--param", "last_frame_hold=2"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            str(SCRIPTS / "make_gif.py"),
+            "--input",
+            f"frames={tmp_path}",
+            "--output",
+            f"gif={tmp_path}/w.gif",
+            "--output",
+            f"sheet={tmp_path}/w.png",
+            "--param",
+            "frame_duration=0.4",
+            "--param",
+            "last_frame_hold=2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "w.gif").stat().st_size > 0 and (tmp_path / "w.png").stat().st_size > 0

@@ -21,14 +21,23 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import BIN, ROOT, TINY, copy_workflow, snakemake
 
 PARTITION = os.environ.get("WGAN_SLURM_PARTITION", "ci")
 TIMEOUT_S = int(os.environ.get("WGAN_SLURM_TIMEOUT", "1800"))  # the tiny grid takes ~3-6 minutes
 EXPERIMENTS = [f"{m}-{a}-s0" for m in TINY["models"] for a in TINY["architectures"]]
 # metrics.csv columns that must not depend on where a job ran (the time columns do)
-COMPARED = ("generator_iteration", "critic_iterations", "critic_loss", "generator_loss", "em_estimate", "js_estimate", "gradient_penalty", "d_real", "d_fake")
+COMPARED = (
+    "generator_iteration",
+    "critic_iterations",
+    "critic_loss",
+    "generator_loss",
+    "em_estimate",
+    "js_estimate",
+    "gradient_penalty",
+    "d_real",
+    "d_fake",
+)
 
 
 def why_no_slurm() -> str | None:
@@ -37,7 +46,9 @@ def why_no_slurm() -> str | None:
     if shutil.which("sinfo") is None:
         return "WGAN_TEST_SLURM=1 but `sinfo` is not on PATH (bash .ci/slurm.sh up installs SLURM)"
     try:
-        run = subprocess.run(["sinfo", "-h", "-p", PARTITION, "-o", "%a %T"], capture_output=True, text=True, timeout=30)
+        run = subprocess.run(
+            ["sinfo", "-h", "-p", PARTITION, "-o", "%a %T"], capture_output=True, text=True, timeout=30
+        )
     except subprocess.TimeoutExpired:
         return "`sinfo` timed out: is slurmctld running? (bash .ci/slurm.sh up)"
     if run.returncode != 0 or not run.stdout.strip():
@@ -53,15 +64,23 @@ def slurm_args() -> list[str]:
     """What a cluster without accounting (no sacct) and with no accounts needs beside the profile."""
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     # --default-resources on the command line replaces the profile's list: keep its entries.
-    defaults = [f"{key}={value}" for key, value in (profile.get("default-resources") or {}).items() if key != "slurm_partition"]
+    defaults = [
+        f"{key}={value}" for key, value in (profile.get("default-resources") or {}).items() if key != "slurm_partition"
+    ]
     return [
-        "--profile", "profiles/slurm",
-        "--slurm-status-command", "squeue",
+        "--profile",
+        "profiles/slurm",
+        "--slurm-status-command",
+        "squeue",
         "--slurm-no-account",
-        "--default-resources", *defaults, f"slurm_partition={PARTITION}",
+        "--default-resources",
+        *defaults,
+        f"slurm_partition={PARTITION}",
         "--slurm-keep-successful-logs",
-        "--slurm-init-seconds-before-status-checks", "5",
-        "--jobs", "2",
+        "--slurm-init-seconds-before-status-checks",
+        "5",
+        "--jobs",
+        "2",
     ]
 
 
@@ -69,7 +88,9 @@ def planned_jobs(root: Path) -> Counter:
     """Jobs per rule in the plan (`Job stats:` of a dry run), without the target rule `all`."""
     output = snakemake(*slurm_args(), "-n", cwd=root).stdout
     table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    counts = Counter({rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)\s*$", table, re.M) if rule not in ("total", "all")})
+    counts = Counter(
+        {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)\s*$", table, re.M) if rule not in ("total", "all")}
+    )
     assert counts["train"] == len(EXPERIMENTS), output[-3000:]
     return counts
 
@@ -84,7 +105,9 @@ def run_bounded(args: list[str], cwd: Path) -> tuple[int, str, float]:
     then kill it and cancel whatever of its jobs is left."""
     start = time.monotonic()
     with open(cwd / "snakemake-slurm.log", "w+") as log:
-        proc = subprocess.Popen([str(BIN / "snakemake"), *args], cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(BIN / "snakemake"), *args], cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             returncode = proc.wait(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:

@@ -18,9 +18,10 @@ from wganlib.models import build_critic, build_generator  # noqa: E402
 from wganlib.training import Outputs, critic_iterations, train  # noqa: E402
 
 
-
 def preset_experiments(z_dim=64):
-    config = cfg.validate({"architectures": ["conv", "conv-nobn", "mlp", "conv-bn-first"], "training": {"z_dim": z_dim}})
+    config = cfg.validate(
+        {"architectures": ["conv", "conv-nobn", "mlp", "conv-bn-first"], "training": {"z_dim": z_dim}}
+    )
     return cfg.experiments(config)
 
 
@@ -79,7 +80,9 @@ def test_gan_losses_by_hand():
     assert float(losses.gan_discriminator_loss(d_real, d_fake)) == pytest.approx(expected, rel=1e-6)
     assert float(losses.gan_generator_loss(d_fake)) == pytest.approx((math.log1p(math.e) + math.log(2)) / 2, rel=1e-6)
     # D = 1/2 everywhere: L(D, g) = 2 log(1/2), so the JS estimate is 0
-    assert float(losses.js_estimate(losses.gan_discriminator_loss(tf.zeros([3, 1]), tf.zeros([3, 1])))) == pytest.approx(0, abs=1e-6)
+    assert float(
+        losses.js_estimate(losses.gan_discriminator_loss(tf.zeros([3, 1]), tf.zeros([3, 1])))
+    ) == pytest.approx(0, abs=1e-6)
 
 
 def test_wasserstein_losses_by_hand():
@@ -169,7 +172,8 @@ def test_the_training_step_has_no_model_branches():
         compared = [
             node
             for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(step))))
-            if isinstance(node, ast.Compare) and any(isinstance(c, ast.Constant) and c.value in losses.OBJECTIVES for c in node.comparators)
+            if isinstance(node, ast.Compare)
+            and any(isinstance(c, ast.Constant) and c.value in losses.OBJECTIVES for c in node.comparators)
         ]
         assert not compared, f"{step.__name__} compares the model name"
 
@@ -194,7 +198,13 @@ def tiny_experiment(model="wgan", **changes):
             "architecture_definitions": {
                 "tiny": {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}}
             },
-            "training": {"generator_iterations": 12, "batch_size": 16, "z_dim": 8, "snapshot_every": 4, "checkpoint_every": 4},
+            "training": {
+                "generator_iterations": 12,
+                "batch_size": 16,
+                "z_dim": 8,
+                "snapshot_every": 4,
+                "checkpoint_every": 4,
+            },
         }
     )
     exp = cfg.experiments(config)[("mnist-5k", f"{model}-tiny-s0")]
@@ -202,7 +212,14 @@ def tiny_experiment(model="wgan", **changes):
 
 
 def outputs(base: Path) -> Outputs:
-    return Outputs(base / "generator.keras", base / "metrics.csv", base / "status.json", base / "config.yaml", base / "frames", base / "snapshots")
+    return Outputs(
+        base / "generator.keras",
+        base / "metrics.csv",
+        base / "status.json",
+        base / "config.yaml",
+        base / "frames",
+        base / "snapshots",
+    )
 
 
 def fake_images(n=200):

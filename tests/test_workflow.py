@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from wganlib import provenance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +30,13 @@ def test_lint_is_clean():
 def test_snakefmt_is_clean():
     files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
     run = subprocess.run([str(BIN / "snakefmt"), "--check", *map(str, files)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("command", [["format", "--check"], ["check"]], ids=["format", "lint"])
+def test_ruff_is_clean(command):
+    """One style for the Python code (ruff.toml), as snakefmt for the rules."""
+    run = subprocess.run([str(BIN / "ruff"), *command, str(ROOT)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -96,14 +102,26 @@ def test_tiny_grid_produces_every_output(tiny_run):
     experiments = [f"{m}-{a}-s0" for m in TINY["models"] for a in TINY["architectures"]]
     for name in experiments:
         folder = results / name
-        for output in ("generator.keras", "metrics.csv", "status.json", "config.yaml", "samples.png", "samples.npz", "training.gif", "training_frames.png", "evaluation.json"):
+        for output in (
+            "generator.keras",
+            "metrics.csv",
+            "status.json",
+            "config.yaml",
+            "samples.png",
+            "samples.npz",
+            "training.gif",
+            "training_frames.png",
+            "evaluation.json",
+        ):
             assert (folder / output).stat().st_size > 0, folder / output
         status = json.loads((folder / "status.json").read_text())
         if name in TINY["overrides"]:  # made to diverge: its frames end where it stopped
             assert status["status"] == "diverged"
             continue
         assert status["status"] == "completed"
-        assert sorted(p.name for p in (folder / "frames").glob("iter_*.png")) == [f"iter_{i:06d}.png" for i in (5, 10, 15, 20)]
+        assert sorted(p.name for p in (folder / "frames").glob("iter_*.png")) == [
+            f"iter_{i:06d}.png" for i in (5, 10, 15, 20)
+        ]
         assert len(list((folder / "snapshots").glob("*.weights.h5"))) == 4
         evaluation = json.loads((folder / "evaluation.json").read_text())
         assert [row["generator_iteration"] for row in evaluation["over_training"]] == [5, 10, 15, 20]
@@ -139,7 +157,9 @@ def test_fashion_mnist_materialises_through_the_rule_from_the_debian_package(tmp
     if not Path("/usr/share/datasets/fashion-mnist").is_dir():
         pytest.skip("Debian's dataset-fashion-mnist is not installed (.ci/run installs it)")
     # A dead loopback mirror: the data must come from the offline Debian copy.
-    copy_workflow(tmp_path, {"datasets": ["fashion-mnist"], "data": {"mirrors": {"fashion-mnist": ["http://127.0.0.1:9/"]}}})
+    copy_workflow(
+        tmp_path, {"datasets": ["fashion-mnist"], "data": {"mirrors": {"fashion-mnist": ["http://127.0.0.1:9/"]}}}
+    )
     snakemake("--cores", "1", "resources/datasets/fashion-mnist.npz", cwd=tmp_path)
     manifest = json.loads((tmp_path / "resources/datasets/fashion-mnist.manifest.json").read_text())
     assert manifest["source"]["kind"] == "offline-dir"
@@ -172,5 +192,7 @@ def test_conda_environments_pin_what_requirements_pin():
         assert pip, env
         for requirement in pip:
             name, version = requirement.split("==")
-            assert pins.get(name.lower()) == version, f"{env.name}: {requirement} but requirements.txt pins {pins.get(name.lower())}"
+            assert pins.get(name.lower()) == version, (
+                f"{env.name}: {requirement} but requirements.txt pins {pins.get(name.lower())}"
+            )
         assert "python=3.11" in spec["dependencies"]

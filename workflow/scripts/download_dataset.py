@@ -16,15 +16,29 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", required=True, help="mnist, fashion-mnist or mnist-5k")
     parser.add_argument("--out-dir", type=Path, default=Path("resources/datasets"))
-    parser.add_argument("--mirror", action="append", dest="mirrors", metavar="URL", help="replaces the registry's mirrors; repeat for several")
+    parser.add_argument(
+        "--mirror",
+        action="append",
+        dest="mirrors",
+        metavar="URL",
+        help="replaces the registry's mirrors; repeat for several",
+    )
     parser.add_argument("--local-path", help="folder with the four IDX files, or a .npz")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds without data before giving up")
     parser.add_argument("--cache-dir", type=Path, help="keep verified downloads here")
     args = parser.parse_args(argv)
     return Job(
         input={},
-        output={"npz": args.out_dir / f"{args.dataset}.npz", "manifest": args.out_dir / f"{args.dataset}.manifest.json"},
-        params={"mirrors": args.mirrors, "local_path": args.local_path, "timeout": args.timeout, "cache_dir": args.cache_dir},
+        output={
+            "npz": args.out_dir / f"{args.dataset}.npz",
+            "manifest": args.out_dir / f"{args.dataset}.manifest.json",
+        },
+        params={
+            "mirrors": args.mirrors,
+            "local_path": args.local_path,
+            "timeout": args.timeout,
+            "cache_dir": args.cache_dir,
+        },
         wildcards={"dataset": args.dataset},
     )
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-
 from wganlib.evaluation import Judge, generate, inference, load_reference, sample_noise, score
 from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json

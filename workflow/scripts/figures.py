@@ -7,7 +7,6 @@ from wganlib.jobs import Job
 job = Job.start(globals(), __doc__)
 
 import numpy as np
-
 from wganlib import plots
 from wganlib.runs import load_json, load_runs, summary_rows
 
@@ -25,4 +24,6 @@ for run in runs:
         sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
 plots.plot_sample_sheet(sheets, out["samples_png"], out["samples_pdf"], models=models, architectures=architectures)
 rows = summary_rows(runs, real_floor, good_fid=job.params["good_fid"], median_window=window)
-plots.plot_summary(rows, out["summary_png"], out["summary_pdf"], real_floor=real_floor, models=models, architectures=architectures)
+plots.plot_summary(
+    rows, out["summary_png"], out["summary_pdf"], real_floor=real_floor, models=models, architectures=architectures
+)

@@ -10,7 +10,6 @@ import logging
 
 import keras
 import numpy as np
-
 from wganlib import datasets
 from wganlib.evaluation import Judge, load_reference, score
 from wganlib.io import write_json

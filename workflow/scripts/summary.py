@@ -15,4 +15,6 @@ runs = load_runs(job.params["grid"])
 real_floor = load_json(job.input["real_floor"])
 rows = summary_rows(runs, real_floor, good_fid=thresholds["good_fid"], median_window=job.params["median_window"])
 write_summary_csv(rows, job.output["csv"])
-write_summary_markdown(rows, evaluate_claims(rows, thresholds), real_floor, job.output["markdown"], thresholds=thresholds)
+write_summary_markdown(
+    rows, evaluate_claims(rows, thresholds), real_floor, job.output["markdown"], thresholds=thresholds
+)

@@ -62,4 +62,6 @@ datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 images = datasets.load(job.input["dataset"])["x_train"]
 outputs = Outputs(**{name: Path(path) for name, path in job.output.items()})
 result = train(exp, images, Path(job.params["work_dir"]), outputs, device=device, threads=job.threads)
-logging.getLogger("train").info("%s: %s after %d generator iterations", exp.name, result["status"], result["generator_iterations"])
+logging.getLogger("train").info(
+    "%s: %s after %d generator iterations", exp.name, result["status"], result["generator_iterations"]
+)

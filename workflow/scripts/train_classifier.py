@@ -9,7 +9,6 @@ job = Job.start(globals(), __doc__)
 import logging
 
 import numpy as np
-
 from wganlib import datasets
 from wganlib.evaluation import Judge, train_classifier
 from wganlib.io import atomic_path, write_json
@@ -27,5 +26,11 @@ with atomic_path(job.output["reference"]) as tmp:
     np.savez(tmp, features=features, labels=data["y_test"].astype(np.int64))
 write_json(
     job.output["accuracy"],
-    {"test_accuracy": accuracy, "n_train": len(data["x_train"]), "n_test": len(data["x_test"]), "epochs": job.params["epochs"], "seed": job.params["seed"]},
+    {
+        "test_accuracy": accuracy,
+        "n_train": len(data["x_train"]),
+        "n_test": len(data["x_test"]),
+        "epochs": job.params["epochs"],
+        "seed": job.params["seed"],
+    },
 )

@@ -35,8 +35,9 @@ REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inco
 
 def _pick(rows: Sequence[Mapping], model: str | Sequence[str], architecture: str | None = None):
     models = (model,) if isinstance(model, str) else tuple(model)
-    return [r for r in rows if r.get("model") in models
-            and (architecture is None or r.get("architecture") == architecture)]
+    return [
+        r for r in rows if r.get("model") in models and (architecture is None or r.get("architecture") == architecture)
+    ]
 
 
 def _effective(rows: Sequence[Mapping], key: str, if_diverged: float) -> list[float]:
@@ -49,11 +50,9 @@ def _median(values: Sequence[float]) -> float:
     return float(np.median(values)) if values else math.nan
 
 
-def _group(label: str, values: Sequence[float], rows: Sequence[Mapping],
-           infinite: str = "inf") -> str:
+def _group(label: str, values: Sequence[float], rows: Sequence[Mapping], infinite: str = "inf") -> str:
     n_diverged = sum(diverged(r) for r in rows)
-    return (f"{label} median {fmt(_median(values), infinite)} "
-            f"(n={len(values)}, {n_diverged} diverged)")
+    return f"{label} median {fmt(_median(values), infinite)} (n={len(values)}, {n_diverged} diverged)"
 
 
 def _too_few(groups: Mapping[str, Sequence], min_runs: int) -> str | None:
@@ -66,27 +65,30 @@ def _too_few(groups: Mapping[str, Sequence], min_runs: int) -> str | None:
 
 def _tracks_quality(rows, t, min_runs, *, models, column, label, expect_tracking):
     """Claims 1 and 2: does the median per-run Spearman reach ``min_correlation``?"""
-    values = [v for v in (as_float(r.get(column)) for r in _pick(rows, models))
-              if not math.isnan(v)]
+    values = [v for v in (as_float(r.get(column)) for r in _pick(rows, models)) if not math.isnan(v)]
     few = _too_few({"/".join(models): values}, min_runs)
     if few:
         return few, INCONCLUSIVE
     median = _median(values)
-    evidence = (f"median Spearman rho({label}, FID) = {median:.2f} over {len(values)} "
-                f"{'/'.join(models)} runs (range {min(values):.2f} to {max(values):.2f}); "
-                f"tracking means rho >= {t['min_correlation']}")
+    evidence = (
+        f"median Spearman rho({label}, FID) = {median:.2f} over {len(values)} "
+        f"{'/'.join(models)} runs (range {min(values):.2f} to {max(values):.2f}); "
+        f"tracking means rho >= {t['min_correlation']}"
+    )
     tracks = median >= t["min_correlation"]
     return evidence, REPRODUCED if tracks == expect_tracking else NOT_REPRODUCED
 
 
 def _em_tracks_quality(rows, t, min_runs):
-    return _tracks_quality(rows, t, min_runs, models=WGAN_MODELS, column="spearman_em_fid",
-                           label="EM", expect_tracking=True)
+    return _tracks_quality(
+        rows, t, min_runs, models=WGAN_MODELS, column="spearman_em_fid", label="EM", expect_tracking=True
+    )
 
 
 def _js_does_not_track(rows, t, min_runs):
-    return _tracks_quality(rows, t, min_runs, models=("dcgan",), column="spearman_js_fid",
-                           label="JS", expect_tracking=False)
+    return _tracks_quality(
+        rows, t, min_runs, models=("dcgan",), column="spearman_js_fid", label="JS", expect_tracking=False
+    )
 
 
 def _nobn_wgan_trains(rows, t, min_runs):
@@ -97,8 +99,10 @@ def _nobn_wgan_trains(rows, t, min_runs):
     if few:
         return few, INCONCLUSIVE
     w, d = _median(wgan_fid), _median(dcgan_fid)
-    evidence = (f"FID: {_group('wgan', wgan_fid, wgan)}; {_group('dcgan', dcgan_fid, dcgan)}; "
-                f"needs dcgan >= {t['fid_margin']} x wgan (diverged = failed, FID inf)")
+    evidence = (
+        f"FID: {_group('wgan', wgan_fid, wgan)}; {_group('dcgan', dcgan_fid, dcgan)}; "
+        f"needs dcgan >= {t['fid_margin']} x wgan (diverged = failed, FID inf)"
+    )
     return evidence, REPRODUCED if math.isfinite(w) and d >= t["fid_margin"] * w else NOT_REPRODUCED
 
 
@@ -111,9 +115,11 @@ def _mlp_dcgan_collapses(rows, t, min_runs):
     if few:
         return few, INCONCLUSIVE
     w, d = _median(wgan_modes), _median(dcgan_modes)
-    evidence = (f"modes covered: {_group('dcgan', dcgan_modes, dcgan)}; "
-                f"{_group('wgan', wgan_modes, wgan)}; collapse means < {t['min_modes']} "
-                f"(diverged = 0)")
+    evidence = (
+        f"modes covered: {_group('dcgan', dcgan_modes, dcgan)}; "
+        f"{_group('wgan', wgan_modes, wgan)}; collapse means < {t['min_modes']} "
+        f"(diverged = 0)"
+    )
     return evidence, REPRODUCED if d < t["min_modes"] <= w else NOT_REPRODUCED
 
 
@@ -125,8 +131,10 @@ def _bn_first_hurts(rows, t, min_runs):
     if few:
         return few, INCONCLUSIVE
     b, c = _median(first_fid), _median(full_fid)
-    evidence = (f"FID: {_group('conv-bn-first', first_fid, first)}; "
-                f"{_group('conv', full_fid, full)}; hurts means >= {t['fid_margin']} x conv")
+    evidence = (
+        f"FID: {_group('conv-bn-first', first_fid, first)}; "
+        f"{_group('conv', full_fid, full)}; hurts means >= {t['fid_margin']} x conv"
+    )
     if not math.isfinite(c):
         return evidence + "; the conv reference diverged", INCONCLUSIVE
     return evidence, REPRODUCED if b >= t["fid_margin"] * c else NOT_REPRODUCED
@@ -134,9 +142,9 @@ def _bn_first_hurts(rows, t, min_runs):
 
 def _dcgan_faster(rows, t, min_runs):
     """Claim 6: DCGAN conv reaches FID <= good_fid in fewer generator iterations than WGAN conv."""
+
     def evaluated(model):  # a completed run without an evaluation says nothing about speed
-        return [r for r in _pick(rows, model, "conv")
-                if diverged(r) or not math.isnan(as_float(r.get("fid")))]
+        return [r for r in _pick(rows, model, "conv") if diverged(r) or not math.isnan(as_float(r.get("fid")))]
 
     def iterations(group):  # never reaching it (or diverging) counts as infinitely slow
         values = [as_float(r.get("iterations_to_threshold")) for r in group]
@@ -148,13 +156,14 @@ def _dcgan_faster(rows, t, min_runs):
         return few, INCONCLUSIVE
     used = sorted({as_float(r.get("fid_threshold")) for r in dcgan + wgan})
     if used != [float(t["good_fid"])]:
-        return (f"iterations_to_threshold was computed for FID <= {used}, "
-                f"not good_fid = {t['good_fid']}"), INCONCLUSIVE
+        return (f"iterations_to_threshold was computed for FID <= {used}, not good_fid = {t['good_fid']}"), INCONCLUSIVE
     d_its, w_its = iterations(dcgan), iterations(wgan)
     d, w = _median(d_its), _median(w_its)
-    evidence = (f"generator iterations to FID <= {t['good_fid']}: "
-                f"{_group('dcgan', d_its, dcgan, 'never')}; "
-                f"{_group('wgan', w_its, wgan, 'never')}")
+    evidence = (
+        f"generator iterations to FID <= {t['good_fid']}: "
+        f"{_group('dcgan', d_its, dcgan, 'never')}; "
+        f"{_group('wgan', w_its, wgan, 'never')}"
+    )
     if math.isinf(d) and math.isinf(w):
         return evidence + "; neither reached it", INCONCLUSIVE
     return evidence, REPRODUCED if d < w else NOT_REPRODUCED
@@ -162,16 +171,11 @@ def _dcgan_faster(rows, t, min_runs):
 
 CLAIMS = (
     ("The critic's EM estimate tracks sample quality (Fig. 3)", _em_tracks_quality),
-    ("The standard GAN's JS estimate does not track sample quality (Fig. 4)",
-     _js_does_not_track),
-    ("Without batch norm (conv-nobn) WGAN trains where the standard GAN fails (Fig. 6)",
-     _nobn_wgan_trains),
-    ("With an MLP generator the standard GAN collapses and WGAN does not (Fig. 7)",
-     _mlp_dcgan_collapses),
-    ("Batch norm only in the generator's first layer (conv-bn-first) hurts WGAN",
-     _bn_first_hurts),
-    ("The standard GAN reaches good samples in fewer generator iterations than WGAN (conv)",
-     _dcgan_faster),
+    ("The standard GAN's JS estimate does not track sample quality (Fig. 4)", _js_does_not_track),
+    ("Without batch norm (conv-nobn) WGAN trains where the standard GAN fails (Fig. 6)", _nobn_wgan_trains),
+    ("With an MLP generator the standard GAN collapses and WGAN does not (Fig. 7)", _mlp_dcgan_collapses),
+    ("Batch norm only in the generator's first layer (conv-bn-first) hurts WGAN", _bn_first_hurts),
+    ("The standard GAN reaches good samples in fewer generator iterations than WGAN (conv)", _dcgan_faster),
 )
 
 
@@ -186,7 +190,5 @@ def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
         subset = [r for r in rows if r.get("dataset") == dataset]
         for claim, judge in CLAIMS:
             evidence, verdict = judge(subset, thresholds, min_runs)
-            result.append({"claim": claim, "dataset": dataset, "evidence": evidence,
-                           "verdict": verdict})
+            result.append({"claim": claim, "dataset": dataset, "evidence": evidence, "verdict": verdict})
     return result
-

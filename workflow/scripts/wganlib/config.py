@@ -66,7 +66,10 @@ class _StrictLoader(yaml.SafeLoader):
             line = key_node.start_mark.line + 1
             if key in first_line:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is given twice, at lines {first_line[key]} and {line}; keep one", key_node.start_mark
+                    None,
+                    None,
+                    f"key '{key}' is given twice, at lines {first_line[key]} and {line}; keep one",
+                    key_node.start_mark,
                 )
             first_line[key] = line
         return super().construct_mapping(node, deep=deep)
@@ -112,7 +115,7 @@ class Experiment:
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Experiment":
+    def from_json(cls, text: str) -> Experiment:
         return cls(**json.loads(text))
 
     def training_cost(self) -> int:
@@ -204,10 +207,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         allowed = sorted(schema.get("properties", {}))
         unknown = [k for k in value if k not in allowed]
         if allowed:
-            return (
-                f"unknown key '{unknown[0]}'{_suggest(unknown[0], allowed)}; "
-                f"allowed keys: {', '.join(allowed)}"
-            )
+            return f"unknown key '{unknown[0]}'{_suggest(unknown[0], allowed)}; allowed keys: {', '.join(allowed)}"
     if error.validator == "enum":
         choices = [str(c).lower() if isinstance(c, bool) else str(c) for c in error.validator_value]
         return f"{value!r} is not allowed{_suggest(value, choices)}; choose one of: {', '.join(choices)}"
@@ -265,7 +265,9 @@ def _refuse_non_finite(value: Any, source: str, path: str = "") -> None:
         _fail(source, path or "(top level)", f"{value!r} is not a number a run can use; give a finite value")
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        _refuse_non_finite(item, source, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key))
+        _refuse_non_finite(
+            item, source, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key)
+        )
 
 
 def _drop_removed_overrides(overrides: Any) -> Any:
@@ -303,7 +305,7 @@ def _check_semantics(config: dict, source: str) -> None:
                 f"'{name}' is not defined under architecture_definitions{_suggest(name, list(defined))}; "
                 f"defined: {known}",
             )
-    for name, arch in defined.items():
+    for name in defined:
         if name in MODELS or any(name.startswith(m + "-") for m in MODELS):
             _fail(
                 source,
@@ -315,8 +317,12 @@ def _check_semantics(config: dict, source: str) -> None:
     for pattern, settings in config["overrides"].items():
         matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
         if not matched and _could_match(pattern, config):
-            log.warning("overrides.%s: no experiment of this grid matches it (models: %s; architectures: %s): skipped",
-                        pattern, ", ".join(config["models"]), ", ".join(config["architectures"]))
+            log.warning(
+                "overrides.%s: no experiment of this grid matches it (models: %s; architectures: %s): skipped",
+                pattern,
+                ", ".join(config["models"]),
+                ", ".join(config["architectures"]),
+            )
         elif not matched:
             shapes = [f"{m}-*" for m in MODELS] + [f"*-{a}-*" for a in config["architecture_definitions"]]
             _fail(
@@ -334,7 +340,12 @@ def _could_match(pattern: str, config: dict) -> bool:
     """Whether ``pattern`` names an experiment of a wider grid: every model, every defined
     architecture, the grid's seeds and the seed the pattern names (a narrowed grid, not a typo)."""
     seeds = set(config["seeds"]) | {int(s) for s in re.findall(r"-s(\d+)$", pattern)}
-    wider = {"datasets": config["datasets"], "models": MODELS, "architectures": list(config["architecture_definitions"]), "seeds": sorted(seeds)}
+    wider = {
+        "datasets": config["datasets"],
+        "models": MODELS,
+        "architectures": list(config["architecture_definitions"]),
+        "seeds": sorted(seeds),
+    }
     return any(fnmatch.fnmatchcase(cell.name, pattern) for cell in _grid(wider))
 
 

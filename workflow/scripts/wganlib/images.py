@@ -45,8 +45,7 @@ def to_unit_range(images: np.ndarray) -> np.ndarray:
     return (np.asarray(images).astype(np.float32)[..., None] / 127.5) - 1.0
 
 
-def image_grid(images: np.ndarray, ncols: int, *, pad: int = PAD_PX,
-               pad_value: int = PAD_VALUE) -> np.ndarray:
+def image_grid(images: np.ndarray, ncols: int, *, pad: int = PAD_PX, pad_value: int = PAD_VALUE) -> np.ndarray:
     """Tile (N, h, w) images (or (N, h, w, 1)) into one uint8 (H, W) grid.
 
     A ``pad``-pixel line separates the tiles and surrounds the grid; cells past N stay black.
@@ -65,7 +64,7 @@ def image_grid(images: np.ndarray, ncols: int, *, pad: int = PAD_PX,
     for index in range(nrows * ncols):
         row, col = divmod(index, ncols)
         top, left = pad + row * (h + pad), pad + col * (w + pad)
-        grid[top:top + h, left:left + w] = images[index] if index < n else 0
+        grid[top : top + h, left : left + w] = images[index] if index < n else 0
     return grid
 
 
@@ -115,8 +114,9 @@ def labelled_frame(grid: np.ndarray, label: str) -> np.ndarray:
     draw = ImageDraw.Draw(canvas)
     font = _font(font_size)
     left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
-    draw.text(((width - (right - left)) / 2 - left, (band - (bottom - top)) / 2 - top),
-              label, fill=BAND_TEXT, font=font)
+    draw.text(
+        ((width - (right - left)) / 2 - left, (band - (bottom - top)) / 2 - top), label, fill=BAND_TEXT, font=font
+    )
     return np.asarray(canvas)
 
 
@@ -130,8 +130,7 @@ def _upscale(image: np.ndarray, scale: int) -> np.ndarray:
 
 
 def _labelled_frames(ordered: Sequence[PathLike], label_fmt: str, scale: int) -> list[np.ndarray]:
-    return [labelled_frame(_upscale(_read_grey(p), scale), label_fmt.format(it=frame_iteration(p)))
-            for p in ordered]
+    return [labelled_frame(_upscale(_read_grey(p), scale), label_fmt.format(it=frame_iteration(p))) for p in ordered]
 
 
 def _same_size(frames: list[np.ndarray], fill: int = 0) -> np.ndarray:
@@ -140,12 +139,19 @@ def _same_size(frames: list[np.ndarray], fill: int = 0) -> np.ndarray:
     width = max(f.shape[1] for f in frames)
     stacked = np.full((len(frames), height, width), fill, np.uint8)
     for index, frame in enumerate(frames):
-        stacked[index, :frame.shape[0], :frame.shape[1]] = frame
+        stacked[index, : frame.shape[0], : frame.shape[1]] = frame
     return stacked
 
 
-def make_gif(frame_paths: Sequence[PathLike], out_gif: PathLike, *, frame_duration_s: float,
-             last_frame_hold_s: float, label_fmt: str = "iteration {it:,}", scale: int = 1) -> None:
+def make_gif(
+    frame_paths: Sequence[PathLike],
+    out_gif: PathLike,
+    *,
+    frame_duration_s: float,
+    last_frame_hold_s: float,
+    label_fmt: str = "iteration {it:,}",
+    scale: int = 1,
+) -> None:
     """Animate the snapshot grids in iteration order, each labelled; loops forever.
 
     Every frame shows ``frame_duration_s`` seconds, the last one ``last_frame_hold_s``.
@@ -162,10 +168,14 @@ def make_gif(frame_paths: Sequence[PathLike], out_gif: PathLike, *, frame_durati
     import imageio.v3 as iio  # imported here: only GIF-writing rules pay for it
 
     with atomic_path(out_gif) as tmp:
-        iio.imwrite(tmp, frames, extension=".gif", plugin="pillow",
-                    duration=durations_ms, loop=0)
-    log.info("wrote %s: %d frames, iterations %d..%d", out_gif, len(frames),
-             frame_iteration(ordered[0]), frame_iteration(ordered[-1]))
+        iio.imwrite(tmp, frames, extension=".gif", plugin="pillow", duration=durations_ms, loop=0)
+    log.info(
+        "wrote %s: %d frames, iterations %d..%d",
+        out_gif,
+        len(frames),
+        frame_iteration(ordered[0]),
+        frame_iteration(ordered[-1]),
+    )
 
 
 def evenly_chosen(items: Sequence, max_items: int) -> list:
@@ -180,10 +190,16 @@ def evenly_chosen(items: Sequence, max_items: int) -> list:
     return [items[i] for i in indices]
 
 
-def make_contact_sheet(frame_paths: Sequence[PathLike], out_png: PathLike,
-                       max_frames: int = 8, *, ncols: int = 4,
-                       label_fmt: str = "iteration {it:,}", gap_px: int = 8,
-                       scale: int = 1) -> None:
+def make_contact_sheet(
+    frame_paths: Sequence[PathLike],
+    out_png: PathLike,
+    max_frames: int = 8,
+    *,
+    ncols: int = 4,
+    label_fmt: str = "iteration {it:,}",
+    gap_px: int = 8,
+    scale: int = 1,
+) -> None:
     """A PNG of up to ``max_frames`` evenly chosen snapshot grids, each captioned by iteration."""
     if not frame_paths:
         raise ValueError(f"no frames for the contact sheet {out_png}")
@@ -192,10 +208,9 @@ def make_contact_sheet(frame_paths: Sequence[PathLike], out_png: PathLike,
     n, height, width = tiles.shape
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    sheet = np.full((nrows * (height + gap_px) + gap_px, ncols * (width + gap_px) + gap_px),
-                    BAND_BACKGROUND, np.uint8)
+    sheet = np.full((nrows * (height + gap_px) + gap_px, ncols * (width + gap_px) + gap_px), BAND_BACKGROUND, np.uint8)
     for index, tile in enumerate(tiles):
         row, col = divmod(index, ncols)
         top, left = gap_px + row * (height + gap_px), gap_px + col * (width + gap_px)
-        sheet[top:top + height, left:left + width] = tile
+        sheet[top : top + height, left : left + width] = tile
     save_png(out_png, sheet)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 # Errors a user can act on: logged as one clear message, without a traceback (a bug keeps its).
 USER_ERRORS = ("ConfigError", "DatasetError", "WriteError")
 
@@ -79,8 +78,14 @@ class Job:
 
     @classmethod
     def from_snakemake(cls, smk) -> Job:
-        return cls(dict(smk.input), dict(smk.output), dict(smk.params), smk.threads,
-                   smk.log[0] if smk.log else None, dict(smk.wildcards))
+        return cls(
+            dict(smk.input),
+            dict(smk.output),
+            dict(smk.params),
+            smk.threads,
+            smk.log[0] if smk.log else None,
+            dict(smk.wildcards),
+        )
 
     @classmethod
     def from_command_line(cls, description: str, argv: list[str] | None = None) -> Job:

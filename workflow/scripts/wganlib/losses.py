@@ -101,7 +101,13 @@ OBJECTIVES = {
         gan_discriminator_loss, gan_generator_loss, no_penalty, no_constraint, tf.sigmoid, "js_estimate", js_estimate
     ),
     "wgan": Objective(
-        wasserstein_critic_loss, wasserstein_generator_loss, no_penalty, clip_weights, tf.identity, "em_estimate", em_estimate
+        wasserstein_critic_loss,
+        wasserstein_generator_loss,
+        no_penalty,
+        clip_weights,
+        tf.identity,
+        "em_estimate",
+        em_estimate,
     ),
     "wgan-gp": Objective(
         wasserstein_critic_loss,

@@ -55,9 +55,7 @@ def feature_statistics(features: ArrayLike) -> tuple[NDArray[np.float64], NDArra
     return x.mean(axis=0), np.cov(x, rowvar=False).reshape(x.shape[1], x.shape[1])
 
 
-def frechet_distance(
-    mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
-) -> float:
+def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> float:
     """Frechet (2-Wasserstein) distance between N(mu1, sigma1) and N(mu2, sigma2) (Heusel et al. 2017).
 
         d^2 = ||mu1 - mu2||^2 + tr(S1) + tr(S2) - 2 tr((S1 S2)^{1/2})
@@ -132,10 +130,12 @@ def kid(
     if m < 2:
         raise ValueError("KID needs at least 2 samples per subset")
     rng = np.random.default_rng(seed)
-    values = np.array([
-        _mmd2_unbiased(x[rng.choice(x.shape[0], m, replace=False)], y[rng.choice(y.shape[0], m, replace=False)])
-        for _ in range(n_subsets)
-    ])
+    values = np.array(
+        [
+            _mmd2_unbiased(x[rng.choice(x.shape[0], m, replace=False)], y[rng.choice(y.shape[0], m, replace=False)])
+            for _ in range(n_subsets)
+        ]
+    )
     return float(values.mean()), float(values.std())
 
 
@@ -186,9 +186,7 @@ def class_histogram(probs_or_labels: ArrayLike, n_classes: int = 10) -> NDArray[
     return np.bincount(labels, minlength=n_classes) / labels.size
 
 
-def modes_covered(
-    predicted_labels: ArrayLike, n_classes: int = 10, min_share: float | None = None
-) -> int:
+def modes_covered(predicted_labels: ArrayLike, n_classes: int = 10, min_share: float | None = None) -> int:
     """Number of classes that receive at least ``min_share`` of the samples.
 
     ``min_share`` defaults to half a uniform share, 0.5 / n_classes (0.05 for digits), so a class

@@ -17,8 +17,8 @@ import logging
 import math
 import os
 import textwrap
-from numbers import Integral
 from collections.abc import Iterable, Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -29,11 +29,9 @@ from matplotlib.ticker import MaxNLocator
 
 from .images import image_grid, to_uint8
 from .io import atomic_path
-from .runs import (as_float, estimate_fid_correlation, fid_over_training, filtered_estimate,
-                   metrics_frame)
+from .runs import as_float, estimate_fid_correlation, fid_over_training, filtered_estimate, metrics_frame
 
-__all__ = ["plot_em_estimate", "plot_js_estimate", "plot_sample_sheet", "plot_summary",
-           "model_colour"]
+__all__ = ["plot_em_estimate", "plot_js_estimate", "plot_sample_sheet", "plot_summary", "model_colour"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +49,7 @@ DPI = 150
 
 
 # ---------------------------------------------------------------- shared helpers
+
 
 def model_colour(model: str) -> str:
     if model in MODEL_COLOURS:
@@ -105,19 +104,29 @@ def _empty_panel(ax, text: str) -> None:
     for spine in ax.spines.values():
         spine.set_linestyle("--")
         spine.set_edgecolor("#999999")
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
-            color="#555555", fontsize=10)
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#555555", fontsize=10)
 
 
 # ---------------------------------------------------------------- Figs. 3 and 4
 
-def _estimate_figure(runs: Sequence[Mapping], models: Sequence[str], column: str, short: str,
-                     ylabel: str, title: str, out_png: PathLike, out_pdf: PathLike,
-                     median_window: int, architectures: Sequence[str] | None) -> None:
+
+def _estimate_figure(
+    runs: Sequence[Mapping],
+    models: Sequence[str],
+    column: str,
+    short: str,
+    ylabel: str,
+    title: str,
+    out_png: PathLike,
+    out_pdf: PathLike,
+    median_window: int,
+    architectures: Sequence[str] | None,
+) -> None:
     runs = [r for r in runs if r.get("model") in models]
     present = _ordered((r.get("model") for r in runs), models) or list(models)
-    architectures = list(architectures or _ordered((r.get("architecture") for r in runs),
-                                                   ARCHITECTURE_ORDER)) or ["(none)"]
+    architectures = list(architectures or _ordered((r.get("architecture") for r in runs), ARCHITECTURE_ORDER)) or [
+        "(none)"
+    ]
     nrows, ncols = len(present), len(architectures)
     width = max(8.0, 3.9 * ncols + 0.8)
     fig = Figure(figsize=(width, 3.0 * nrows + 1.6), layout="constrained")
@@ -127,8 +136,9 @@ def _estimate_figure(runs: Sequence[Mapping], models: Sequence[str], column: str
         colour = model_colour(model)
         for j, architecture in enumerate(architectures):
             ax = axes[i, j]
-            cell = sorted((r for r in runs if r.get("model") == model
-                           and r.get("architecture") == architecture), key=_seed_key)
+            cell = sorted(
+                (r for r in runs if r.get("model") == model and r.get("architecture") == architecture), key=_seed_key
+            )
             ax.set_title(f"{model}, {architecture}", fontsize=11)
             if not cell:
                 _empty_panel(ax, f"no {model} {architecture} run")
@@ -147,17 +157,27 @@ def _estimate_figure(runs: Sequence[Mapping], models: Sequence[str], column: str
                 fid_iterations, fid = fid_over_training(run)
                 if len(fid):
                     fid_ax = fid_ax or ax.twinx()
-                    fid_ax.plot(fid_iterations, fid, ls="--", marker="o", ms=4, lw=1.0,
-                                color=FID_COLOUR, mfc="white", alpha=0.8)
+                    fid_ax.plot(
+                        fid_iterations, fid, ls="--", marker="o", ms=4, lw=1.0, color=FID_COLOUR, mfc="white", alpha=0.8
+                    )
                 rhos.append(estimate_fid_correlation(run, column, median_window))
             _robust_ylim(ax, shown)
             for x_stop, y_stop in stops:  # kept inside the axis: a blow-up would be off-scale
                 low, high = ax.get_ylim()
                 inset = 0.04 * (high - low)
                 y_shown = min(max(y_stop, low + inset), high - inset)
-                marker = Line2D([x_stop], [y_shown], marker="x", ms=10, mew=2.5, ls="none",
-                                color=DIVERGED_COLOUR, zorder=11, clip_on=False,
-                                transform=ax.transData)
+                marker = Line2D(
+                    [x_stop],
+                    [y_shown],
+                    marker="x",
+                    ms=10,
+                    mew=2.5,
+                    ls="none",
+                    color=DIVERGED_COLOUR,
+                    zorder=11,
+                    clip_on=False,
+                    transform=ax.transData,
+                )
                 marker.set_in_layout(False)
                 (fid_ax or ax).add_artist(marker)  # the top axis: above the FID line and text
             ax.xaxis.set_major_locator(MaxNLocator(5))
@@ -167,24 +187,44 @@ def _estimate_figure(runs: Sequence[Mapping], models: Sequence[str], column: str
                 ax.set_ylabel(ylabel)
             if fid_ax is not None and j == ncols - 1:
                 fid_ax.set_ylabel("FID (dashed; lower is better)")
-            (fid_ax or ax).text(0.97, 0.96, _rho_text(short, rhos), transform=ax.transAxes,
-                                ha="right", va="top", fontsize=9, zorder=10,
-                                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="#bbbbbb",
-                                          alpha=0.85))
-    handles = [Line2D([], [], color=model_colour(m), lw=2,
-                      label=f"{m}: {short} estimate (one line per seed)") for m in present]
-    handles.append(Line2D([], [], color=FID_COLOUR, ls="--", marker="o", ms=4, mfc="white",
-                          label="FID at snapshots (right axis)"))
+            (fid_ax or ax).text(
+                0.97,
+                0.96,
+                _rho_text(short, rhos),
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=9,
+                zorder=10,
+                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="#bbbbbb", alpha=0.85),
+            )
+    handles = [
+        Line2D([], [], color=model_colour(m), lw=2, label=f"{m}: {short} estimate (one line per seed)") for m in present
+    ]
+    handles.append(
+        Line2D([], [], color=FID_COLOUR, ls="--", marker="o", ms=4, mfc="white", label="FID at snapshots (right axis)")
+    )
     if any_diverged:
-        handles.append(Line2D([], [], color=DIVERGED_COLOUR, marker="x", ms=9, mew=2.5, ls="none",
-                              label="diverged (run stopped here)"))
+        handles.append(
+            Line2D(
+                [], [], color=DIVERGED_COLOUR, marker="x", ms=9, mew=2.5, ls="none", label="diverged (run stopped here)"
+            )
+        )
     fig.suptitle(_wrap(title + _dataset_suffix(runs), width, 13), fontsize=13)
-    caption = (f"Curves: rolling median over {median_window} generator iterations.  "
-               f"rho: Spearman correlation of the curve at the FID snapshots with FID, "
-               f"per seed (median over seeds if several).")
-    fig.legend(handles=handles, loc="outside lower center", frameon=False, fontsize=9,
-               ncols=_legend_columns(handles, width), title=_wrap(caption, width, 9),
-               title_fontsize=9)
+    caption = (
+        f"Curves: rolling median over {median_window} generator iterations.  "
+        f"rho: Spearman correlation of the curve at the FID snapshots with FID, "
+        f"per seed (median over seeds if several)."
+    )
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        frameon=False,
+        fontsize=9,
+        ncols=_legend_columns(handles, width),
+        title=_wrap(caption, width, 9),
+        title_fontsize=9,
+    )
     _save(fig, out_png, out_pdf)
 
 
@@ -209,34 +249,72 @@ def _rho_text(short: str, rhos: list[float]) -> str:
     return f"rho({short}, FID): median {np.median(finite):.2f}\nper seed: {per_seed}"
 
 
-def plot_em_estimate(runs: Sequence[Mapping], out_png: PathLike, out_pdf: PathLike, *,
-                     median_window: int, models: Sequence[str] = ("wgan", "wgan-gp"),
-                     architectures: Sequence[str] | None = None) -> None:
+def plot_em_estimate(
+    runs: Sequence[Mapping],
+    out_png: PathLike,
+    out_pdf: PathLike,
+    *,
+    median_window: int,
+    models: Sequence[str] = ("wgan", "wgan-gp"),
+    architectures: Sequence[str] | None = None,
+) -> None:
     """Fig. 3: the critic's EM estimate against generator iterations, FID on a second axis.
 
     One row per model (clipped and penalised critics differ in scale by orders of magnitude),
     one column per architecture.
     """
-    _estimate_figure(runs, models, "em_estimate", "EM", "EM estimate (critic units)",
-                     "Fig. 3: the WGAN critic's EM estimate and sample quality",
-                     out_png, out_pdf, median_window, architectures)
+    _estimate_figure(
+        runs,
+        models,
+        "em_estimate",
+        "EM",
+        "EM estimate (critic units)",
+        "Fig. 3: the WGAN critic's EM estimate and sample quality",
+        out_png,
+        out_pdf,
+        median_window,
+        architectures,
+    )
 
 
-def plot_js_estimate(runs: Sequence[Mapping], out_png: PathLike, out_pdf: PathLike, *,
-                     median_window: int, models: Sequence[str] = ("dcgan",),
-                     architectures: Sequence[str] | None = None) -> None:
+def plot_js_estimate(
+    runs: Sequence[Mapping],
+    out_png: PathLike,
+    out_pdf: PathLike,
+    *,
+    median_window: int,
+    models: Sequence[str] = ("dcgan",),
+    architectures: Sequence[str] | None = None,
+) -> None:
     """Fig. 4: the standard GAN's JS estimate (log 2 - loss/2) against generator iterations."""
-    _estimate_figure(runs, models, "js_estimate", "JS", "JS estimate (nats)",
-                     "Fig. 4: the standard GAN's JS estimate and sample quality",
-                     out_png, out_pdf, median_window, architectures)
+    _estimate_figure(
+        runs,
+        models,
+        "js_estimate",
+        "JS",
+        "JS estimate (nats)",
+        "Fig. 4: the standard GAN's JS estimate and sample quality",
+        out_png,
+        out_pdf,
+        median_window,
+        architectures,
+    )
 
 
 # ---------------------------------------------------------------- Figs. 5-7
 
-def plot_sample_sheet(sheets: Sequence[Mapping], out_png: PathLike, out_pdf: PathLike, *,
-                      models: Sequence[str] | None = None,
-                      architectures: Sequence[str] | None = None, ncols: int | None = None,
-                      max_images: int = 64, title: str | None = None) -> None:
+
+def plot_sample_sheet(
+    sheets: Sequence[Mapping],
+    out_png: PathLike,
+    out_pdf: PathLike,
+    *,
+    models: Sequence[str] | None = None,
+    architectures: Sequence[str] | None = None,
+    ncols: int | None = None,
+    max_images: int = 64,
+    title: str | None = None,
+) -> None:
     """Figs. 5-7: final samples, architectures as rows and models as columns.
 
     Each sheet: {"model", "architecture", "images"} with images a uint8 (N, 28, 28) batch or a
@@ -245,8 +323,7 @@ def plot_sample_sheet(sheets: Sequence[Mapping], out_png: PathLike, out_pdf: Pat
     seed of a cell is drawn; a combination without a sheet is drawn as 'not in grid'.
     """
     models = list(models or _ordered((s.get("model") for s in sheets), MODEL_ORDER))
-    architectures = list(architectures or _ordered((s.get("architecture") for s in sheets),
-                                                   ARCHITECTURE_ORDER))
+    architectures = list(architectures or _ordered((s.get("architecture") for s in sheets), ARCHITECTURE_ORDER))
     if not models or not architectures:
         models, architectures = models or ["(none)"], architectures or ["(none)"]
     first = {}
@@ -278,20 +355,20 @@ def plot_sample_sheet(sheets: Sequence[Mapping], out_png: PathLike, out_pdf: Pat
             caption = str(sheet.get("experiment") or f"{model}-{architecture}")
             if sheet.get("status") == "diverged":
                 where = sheet.get("diverged_at")
-                caption += (f"\ndiverged at {int(where):,}" if isinstance(where, Integral)
-                            else "\ndiverged")
+                caption += f"\ndiverged at {int(where):,}" if isinstance(where, Integral) else "\ndiverged"
                 ax.set_xlabel(caption, fontsize=9, color=DIVERGED_COLOUR)
                 for spine in ax.spines.values():
                     spine.set_edgecolor(DIVERGED_COLOUR)
                     spine.set_linewidth(2)
             else:
                 ax.set_xlabel(caption, fontsize=9)
-    title = (title or "Figs. 5-7: final samples by generator architecture and model")
+    title = title or "Figs. 5-7: final samples by generator architecture and model"
     fig.suptitle(_wrap(title + _dataset_suffix(sheets), width, 13), fontsize=13)
     _save(fig, out_png, out_pdf)
 
 
 # ---------------------------------------------------------------- the summary figure
+
 
 def _dot_offsets(n: int, half_width: float) -> np.ndarray:
     """Evenly spread (deterministic jitter) so seeds with equal values stay visible."""
@@ -306,8 +383,9 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
     for a, architecture in enumerate(architectures):
         for m, model in enumerate(models):
             x0 = a + (m - (n_models - 1) / 2) * slot
-            group = sorted((r for r in rows if r.get("model") == model
-                            and r.get("architecture") == architecture), key=_seed_key)
+            group = sorted(
+                (r for r in rows if r.get("model") == model and r.get("architecture") == architecture), key=_seed_key
+            )
             colour = model_colour(model)
             done = [r for r in group if r.get("status") != "diverged"]
             values = np.array([as_float(r.get(key)) for r in done])
@@ -316,8 +394,7 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
             ax.scatter(xs, values, s=28, color=colour, edgecolor="white", linewidth=0.5, zorder=3)
             if len(values):
                 finite_all.extend(values)
-                ax.hlines(values.mean(), x0 - 0.38 * slot, x0 + 0.38 * slot, color=colour,
-                          lw=2.5, zorder=4)
+                ax.hlines(values.mean(), x0 - 0.38 * slot, x0 + 0.38 * slot, color=colour, lw=2.5, zorder=4)
             if len(values) > 1:
                 ax.vlines(x0, values.min(), values.max(), color=colour, lw=1.2, alpha=0.7, zorder=2)
             n_div = len(group) - len(done)
@@ -333,9 +410,18 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
         low, high = min(0.0, min(finite_all)), max(finite_all)
         ax.set_ylim(low, high + 0.18 * (high - low or 1.0))
     if diverged_marks:  # drawn at the top of the axis: a diverged run has no meaningful value
-        ax.plot(diverged_marks, [0.95] * len(diverged_marks), transform=ax.get_xaxis_transform(),
-                ls="none", marker="x", ms=9, mew=2.5, color=DIVERGED_COLOUR, zorder=5,
-                clip_on=False)
+        ax.plot(
+            diverged_marks,
+            [0.95] * len(diverged_marks),
+            transform=ax.get_xaxis_transform(),
+            ls="none",
+            marker="x",
+            ms=9,
+            mew=2.5,
+            color=DIVERGED_COLOUR,
+            zorder=5,
+            clip_on=False,
+        )
     for boundary in np.arange(len(architectures) - 1) + 0.5:
         ax.axvline(boundary, color="#dddddd", lw=0.8, zorder=0)
     ax.set_xticks(range(len(architectures)), architectures)
@@ -346,40 +432,66 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
     return bool(diverged_marks)
 
 
-def plot_summary(rows: Sequence[Mapping], out_png: PathLike, out_pdf: PathLike, *,
-                 real_floor: Mapping | None = None, models: Sequence[str] | None = None,
-                 architectures: Sequence[str] | None = None, title: str | None = None) -> None:
+def plot_summary(
+    rows: Sequence[Mapping],
+    out_png: PathLike,
+    out_pdf: PathLike,
+    *,
+    real_floor: Mapping | None = None,
+    models: Sequence[str] | None = None,
+    architectures: Sequence[str] | None = None,
+    title: str | None = None,
+) -> None:
     """Final FID and modes covered per architecture, grouped by model, every seed a dot.
 
     ``rows`` are ``runs.summary_rows``' rows; ``real_floor`` the real data's metrics
     (train vs test), drawn as a dashed line. Diverged runs appear as red crosses at the top.
     """
     models = list(models or _ordered((r.get("model") for r in rows), MODEL_ORDER)) or ["(none)"]
-    architectures = list(architectures or _ordered((r.get("architecture") for r in rows),
-                                                   ARCHITECTURE_ORDER)) or ["(none)"]
+    architectures = list(architectures or _ordered((r.get("architecture") for r in rows), ARCHITECTURE_ORDER)) or [
+        "(none)"
+    ]
     floor = real_floor or {}
     width = max(7.0, 0.55 * len(architectures) * max(2, len(models)) + 2.0)
     fig = Figure(figsize=(width, 8.5), layout="constrained")
     fid_ax, modes_ax = fig.subplots(2, 1)
-    diverged = _summary_panel(fid_ax, rows, "fid", models, architectures,
-                              as_float(floor.get("fid")), "final FID (lower is better)", True)
-    _summary_panel(modes_ax, rows, "modes_covered", models, architectures,
-                   as_float(floor.get("modes_covered")), "modes covered (classes)", False)
+    diverged = _summary_panel(
+        fid_ax, rows, "fid", models, architectures, as_float(floor.get("fid")), "final FID (lower is better)", True
+    )
+    _summary_panel(
+        modes_ax,
+        rows,
+        "modes_covered",
+        models,
+        architectures,
+        as_float(floor.get("modes_covered")),
+        "modes covered (classes)",
+        False,
+    )
     modes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fid_ax.set_title("Final FID")
     modes_ax.set_title("Modes covered by final samples")
     handles = [Patch(color=model_colour(m), label=m) for m in models]
-    handles += [Line2D([], [], color="#555555", marker="o", ls="none", ms=5, label="one seed"),
-                Line2D([], [], color="#555555", lw=2.5, label="mean over seeds"),
-                Line2D([], [], color="#555555", lw=1.2, label="min-max over seeds")]
+    handles += [
+        Line2D([], [], color="#555555", marker="o", ls="none", ms=5, label="one seed"),
+        Line2D([], [], color="#555555", lw=2.5, label="mean over seeds"),
+        Line2D([], [], color="#555555", lw=1.2, label="min-max over seeds"),
+    ]
     if diverged:
-        handles.append(Line2D([], [], color=DIVERGED_COLOUR, marker="x", ms=8, mew=2.5,
-                              ls="none", label="diverged (no final value)"))
+        handles.append(
+            Line2D(
+                [], [], color=DIVERGED_COLOUR, marker="x", ms=8, mew=2.5, ls="none", label="diverged (no final value)"
+            )
+        )
     if floor:
-        handles.append(Line2D([], [], color="black", ls="--", lw=1.2,
-                              label="real data, train vs test (floor)"))
+        handles.append(Line2D([], [], color="black", ls="--", lw=1.2, label="real data, train vs test (floor)"))
     title = (title or "Final sample quality by architecture and model") + _dataset_suffix(rows)
     fig.suptitle(_wrap(title, width, 13), fontsize=13)
-    fig.legend(handles=handles, loc="outside lower center", frameon=False, fontsize=9,
-               ncols=_legend_columns(handles, width, 2.2))
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        frameon=False,
+        fontsize=9,
+        ncols=_legend_columns(handles, width, 2.2),
+    )
     _save(fig, out_png, out_pdf)

@@ -52,20 +52,32 @@ def _floors(real_floor: Mapping | None, datasets: Sequence[Any]) -> dict:
     return dict(real_floor)
 
 
-def write_summary_markdown(rows: Sequence[Mapping], claims: Sequence[Mapping],
-                           real_floor: Mapping | None, path: PathLike, *,
-                           thresholds: Mapping | None = None) -> None:
+def write_summary_markdown(
+    rows: Sequence[Mapping],
+    claims: Sequence[Mapping],
+    real_floor: Mapping | None,
+    path: PathLike,
+    *,
+    thresholds: Mapping | None = None,
+) -> None:
     """A Markdown page: the runs, the real-data floor and the claims with their verdicts."""
     datasets = list(dict.fromkeys(r.get("dataset") for r in rows))
     several = len(datasets) > 1
-    lines = [f"# WGAN reproduction: {', '.join(str(d) for d in datasets) or 'no runs'}", "",
-             "## Runs", ""]
-    thresholds_used = {v for v in map(as_float, (r.get("fid_threshold") for r in rows))
-                       if not math.isnan(v)}
-    reach = (f"iters to FID <= {fmt(next(iter(thresholds_used)))}"
-             if len(thresholds_used) == 1 else "iters to good FID")
-    header = ["experiment", "status", "gen. iters", "FID", "KID", "modes", "class. score",
-              "rho(est., FID)", reach, "wall time (min)"]
+    lines = [f"# WGAN reproduction: {', '.join(str(d) for d in datasets) or 'no runs'}", "", "## Runs", ""]
+    thresholds_used = {v for v in map(as_float, (r.get("fid_threshold") for r in rows)) if not math.isnan(v)}
+    reach = f"iters to FID <= {fmt(next(iter(thresholds_used)))}" if len(thresholds_used) == 1 else "iters to good FID"
+    header = [
+        "experiment",
+        "status",
+        "gen. iters",
+        "FID",
+        "KID",
+        "modes",
+        "class. score",
+        "rho(est., FID)",
+        reach,
+        "wall time (min)",
+    ]
 
     def body():
         for r in rows:
@@ -75,33 +87,54 @@ def write_summary_markdown(rows: Sequence[Mapping], claims: Sequence[Mapping],
                 status = f"diverged at {int(as_float(r['diverged_at'])):,}"
             kid = f"{fmt(r.get('kid'))} ± {fmt(r.get('kid_std'))}"
             its = as_float(r.get("iterations_to_threshold"))
-            reached = "n/a" if math.isnan(as_float(r.get("fid_threshold"))) else (
-                "never" if math.isnan(its) else f"{int(its):,}")
-            cells = [r.get("experiment"), status, fmt(r.get("generator_iterations")),
-                     fmt(r.get("fid")), kid, fmt(r.get("modes_covered")),
-                     fmt(r.get("classifier_score")),
-                     "n/a" if math.isnan(as_float(rho)) else f"{as_float(rho):.2f}",
-                     reached, fmt(as_float(r.get("wall_time_s")) / 60)]
+            reached = (
+                "n/a"
+                if math.isnan(as_float(r.get("fid_threshold")))
+                else ("never" if math.isnan(its) else f"{int(its):,}")
+            )
+            cells = [
+                r.get("experiment"),
+                status,
+                fmt(r.get("generator_iterations")),
+                fmt(r.get("fid")),
+                kid,
+                fmt(r.get("modes_covered")),
+                fmt(r.get("classifier_score")),
+                "n/a" if math.isnan(as_float(rho)) else f"{as_float(rho):.2f}",
+                reached,
+                fmt(as_float(r.get("wall_time_s")) / 60),
+            ]
             yield ([r.get("dataset")] if several else []) + cells
 
     lines += _md_table((["dataset"] if several else []) + header, body())
-    lines += ["", "rho(est., FID): Spearman correlation over training between FID and the critic's "
-              "EM estimate (wgan, wgan-gp) or the discriminator's JS estimate (dcgan).", ""]
+    lines += [
+        "",
+        "rho(est., FID): Spearman correlation over training between FID and the critic's "
+        "EM estimate (wgan, wgan-gp) or the discriminator's JS estimate (dcgan).",
+        "",
+    ]
     for dataset, floor in _floors(real_floor, datasets).items():
-        lines += [f"**Real-data floor** ({dataset}, train vs test): FID {fmt(floor.get('fid'))}, "
-                  f"KID {fmt(floor.get('kid'))}, "
-                  f"modes covered {fmt(floor.get('modes_covered'))}, "
-                  f"classifier score {fmt(floor.get('classifier_score'))}, "
-                  f"class KL {fmt(floor.get('class_kl'))}.", ""]
+        lines += [
+            f"**Real-data floor** ({dataset}, train vs test): FID {fmt(floor.get('fid'))}, "
+            f"KID {fmt(floor.get('kid'))}, "
+            f"modes covered {fmt(floor.get('modes_covered'))}, "
+            f"classifier score {fmt(floor.get('classifier_score'))}, "
+            f"class KL {fmt(floor.get('class_kl'))}.",
+            "",
+        ]
     lines += ["## Claims", ""]
-    lines += _md_table((["dataset"] if several else []) + ["claim", "evidence", "verdict"],
-                       (([c.get("dataset")] if several else [])
-                        + [c["claim"], c["evidence"], f"**{c['verdict']}**"] for c in claims))
+    lines += _md_table(
+        (["dataset"] if several else []) + ["claim", "evidence", "verdict"],
+        (([c.get("dataset")] if several else []) + [c["claim"], c["evidence"], f"**{c['verdict']}**"] for c in claims),
+    )
     used = ""
     if thresholds:
         used = " (" + ", ".join(f"{key} = {value}" for key, value in thresholds.items()) + ")"
-    lines += ["", f"Verdicts are computed only from the numbers above, as medians over seeds, "
-              f"against the configured thresholds{used}; a diverged run counts as failed; "
-              f"'inconclusive' means the runs a claim needs are missing from the grid or too few.",
-              ""]
+    lines += [
+        "",
+        f"Verdicts are computed only from the numbers above, as medians over seeds, "
+        f"against the configured thresholds{used}; a diverged run counts as failed; "
+        f"'inconclusive' means the runs a claim needs are missing from the grid or too few.",
+        "",
+    ]
     write_text(path, "\n".join(lines))

@@ -22,14 +22,27 @@ import pandas as pd
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
 SUMMARY_COLUMNS = (
-    "experiment", "dataset", "model", "architecture", "seed", "status", "diverged_at",
-    "generator_iterations", "wall_time_s", *METRIC_KEYS, "fid_above_real",
-    "spearman_em_fid", "spearman_js_fid", "iterations_to_threshold", "fid_threshold",
+    "experiment",
+    "dataset",
+    "model",
+    "architecture",
+    "seed",
+    "status",
+    "diverged_at",
+    "generator_iterations",
+    "wall_time_s",
+    *METRIC_KEYS,
+    "fid_above_real",
+    "spearman_em_fid",
+    "spearman_js_fid",
+    "iterations_to_threshold",
+    "fid_threshold",
 )
 WGAN_MODELS = ("wgan", "wgan-gp")
 
 
 # ---------------------------------------------------------------- loading
+
 
 def load_run(experiment_dir: PathLike, **meta: Any) -> dict:
     """One experiment's metrics.csv, status.json and (if present) evaluation.json as one dict.
@@ -43,7 +56,9 @@ def load_run(experiment_dir: PathLike, **meta: Any) -> dict:
     run = {
         "experiment": experiment_dir.name,
         "dataset": experiment_dir.parent.name,
-        "model": None, "architecture": None, "seed": None,
+        "model": None,
+        "architecture": None,
+        "seed": None,
         "status": status.get("status"),
         "diverged_at": status.get("diverged_at"),
         "generator_iterations": status.get("generator_iterations"),
@@ -68,6 +83,7 @@ def load_json(path: PathLike) -> dict:
 
 # ---------------------------------------------------------------- numbers
 
+
 def as_float(value: Any) -> float:
     """A number or NaN (for None, missing or non-numeric values)."""
     try:
@@ -89,8 +105,9 @@ def metrics_frame(run: Mapping) -> pd.DataFrame:
     return metrics if isinstance(metrics, pd.DataFrame) else pd.DataFrame(metrics)
 
 
-def filtered_estimate(metrics: pd.DataFrame | Mapping, column: str,
-                      median_window: int | None) -> tuple[np.ndarray, np.ndarray]:
+def filtered_estimate(
+    metrics: pd.DataFrame | Mapping, column: str, median_window: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """(generator iterations, rolling median of ``column``); the paper's Fig. 3/4 smoothing.
 
     A centred rolling median over ``median_window`` generator iterations that skips NaN and
@@ -121,11 +138,16 @@ def value_at(iterations: np.ndarray, values: np.ndarray, at: Sequence[float]) ->
 def fid_over_training(run: Mapping) -> tuple[np.ndarray, np.ndarray]:
     """(snapshot generator iterations, FID) from evaluation.json's over_training, sorted."""
     evaluation = run.get("evaluation") or {}
-    points = sorted(((as_float(p.get("generator_iteration")), as_float(p.get("fid")))
-                     for p in evaluation.get("over_training") or []), key=lambda pair: pair[0])
+    points = sorted(
+        (
+            (as_float(p.get("generator_iteration")), as_float(p.get("fid")))
+            for p in evaluation.get("over_training") or []
+        ),
+        key=lambda pair: pair[0],
+    )
     if not points:
         return np.array([], float), np.array([], float)
-    iterations, fid = map(np.asarray, zip(*points))
+    iterations, fid = map(np.asarray, zip(*points, strict=True))
     return iterations.astype(float), fid.astype(float)
 
 
@@ -157,7 +179,7 @@ def iterations_to_threshold(run: Mapping, good_fid: float | None) -> int | None:
     """The first snapshot iteration with FID <= ``good_fid``; None if never or no threshold."""
     if good_fid is None:
         return None
-    for iteration, fid in zip(*fid_over_training(run)):
+    for iteration, fid in zip(*fid_over_training(run), strict=True):
         if np.isfinite(fid) and fid <= good_fid:
             return int(iteration)
     return None
@@ -165,8 +187,14 @@ def iterations_to_threshold(run: Mapping, good_fid: float | None) -> int | None:
 
 # ---------------------------------------------------------------- the summary table
 
-def summary_rows(runs: Iterable[Mapping], real_floor: Mapping | None = None, *,
-                 good_fid: float | None = None, median_window: int | None = None) -> list[dict]:
+
+def summary_rows(
+    runs: Iterable[Mapping],
+    real_floor: Mapping | None = None,
+    *,
+    good_fid: float | None = None,
+    median_window: int | None = None,
+) -> list[dict]:
     """One row per experiment: identity, status, final metrics, correlations, speed.
 
     ``fid_above_real`` is final FID minus the real-data floor's FID. Pass the figures'
@@ -176,16 +204,27 @@ def summary_rows(runs: Iterable[Mapping], real_floor: Mapping | None = None, *,
     rows = []
     for run in runs:
         final = (run.get("evaluation") or {}).get("final") or {}
-        row = {key: run.get(key) for key in
-               ("experiment", "dataset", "model", "architecture", "seed", "status",
-                "diverged_at", "generator_iterations", "wall_time_s")}
+        row = {
+            key: run.get(key)
+            for key in (
+                "experiment",
+                "dataset",
+                "model",
+                "architecture",
+                "seed",
+                "status",
+                "diverged_at",
+                "generator_iterations",
+                "wall_time_s",
+            )
+        }
         row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
         row["fid_above_real"] = row["fid"] - floor_fid
         is_wgan = run.get("model") in WGAN_MODELS
-        row["spearman_em_fid"] = (estimate_fid_correlation(run, "em_estimate", median_window)
-                                  if is_wgan else math.nan)
-        row["spearman_js_fid"] = (estimate_fid_correlation(run, "js_estimate", median_window)
-                                  if run.get("model") == "dcgan" else math.nan)
+        row["spearman_em_fid"] = estimate_fid_correlation(run, "em_estimate", median_window) if is_wgan else math.nan
+        row["spearman_js_fid"] = (
+            estimate_fid_correlation(run, "js_estimate", median_window) if run.get("model") == "dcgan" else math.nan
+        )
         row["iterations_to_threshold"] = iterations_to_threshold(run, good_fid)
         row["fid_threshold"] = good_fid
         rows.append(row)

@@ -30,13 +30,18 @@ def configure_tensorflow(threads: int, gpu: str | bool) -> str:
     return "GPU" if on_gpu else "CPU"
 
 
-def choose_precision(requested: str, device: str, cpu_flags: set[str], gpu_capability: tuple[int, int] | None) -> tuple[str, str]:
+def choose_precision(
+    requested: str, device: str, cpu_flags: set[str], gpu_capability: tuple[int, int] | None
+) -> tuple[str, str]:
     """The Keras dtype policy for ``requested`` (float32, mixed_bfloat16 or auto), and why."""
     if requested != "auto":
         return requested, "as configured (training.precision)"
     if device == "GPU":
         if gpu_capability is not None and gpu_capability >= BF16_GPU_CAPABILITY:
-            return "mixed_bfloat16", f"auto: the GPU's compute capability {gpu_capability[0]}.{gpu_capability[1]} has bfloat16 units"
+            return (
+                "mixed_bfloat16",
+                f"auto: the GPU's compute capability {gpu_capability[0]}.{gpu_capability[1]} has bfloat16 units",
+            )
         return "float32", "auto: the GPU has no bfloat16 units (compute capability below 8.0)"
     native = sorted(set(BF16_CPU_FLAGS) & cpu_flags)
     if native:

@@ -198,7 +198,7 @@ class WorkFolder:
             folder.mkdir(parents=True, exist_ok=True)
         write_text(self.root / "settings.json", exp.to_json() + "\n")
 
-    def restore(self, gan: "GAN") -> tuple[Path, dict, list[dict]] | None:
+    def restore(self, gan: GAN) -> tuple[Path, dict, list[dict]] | None:
         """Load the newest readable checkpoint into ``gan``; an unreadable one (a damaged disk)
         is skipped for the one before it. Temporary files of a killed write never match."""
         for path in sorted(self.checkpoints.glob("ckpt_*.npz"), reverse=True):
@@ -210,7 +210,9 @@ class WorkFolder:
             return path, meta, rows
         return None
 
-    def save_checkpoint(self, iteration: int, gan: GAN, order: BatchOrder, rows: list[dict], wall: float, keep: int) -> None:
+    def save_checkpoint(
+        self, iteration: int, gan: GAN, order: BatchOrder, rows: list[dict], wall: float, keep: int
+    ) -> None:
         state = {f"v{i:04d}": a for i, a in enumerate(gan.get_state())}
         meta = {"iteration": iteration, "epoch": order.epoch, "position": order.position, "wall_time_s": wall}
         buffer = io.StringIO()
@@ -258,7 +260,9 @@ def software_versions() -> dict:
 # The loop
 
 
-def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *, device: str = "CPU", threads: int = 1) -> dict:
+def train(
+    exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *, device: str = "CPU", threads: int = 1
+) -> dict:
     """Train ``exp`` on ``images`` (uint8, N x 28 x 28), resuming from ``work_root`` when possible."""
     work = WorkFolder(work_root, exp)
     policy = training_precision(exp.precision, device)
@@ -276,7 +280,9 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
             gan = GAN(exp, images, policy)  # a failed load may have changed some weights: start clean
         others = [p.name for p in Path(work_root).iterdir() if p.is_dir() and p != work.root]
         if others:
-            log.info("no checkpoint for these settings (kept for other settings: %s): starting fresh", ", ".join(others))
+            log.info(
+                "no checkpoint for these settings (kept for other settings: %s): starting fresh", ", ".join(others)
+            )
         log.info("training %s from scratch: %d generator iterations on %s", exp.name, exp.generator_iterations, device)
     z_frames = frame_noise(exp.z_dim)
     writer = tf.summary.create_file_writer(str(work.events))
@@ -287,13 +293,17 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
         stats = {k: float(v) for k, v in gan.train_iteration(order.next(n_critic)).items()}
         iteration += 1
         now = time.perf_counter()
-        row = _metrics_row(gan.objective, iteration, n_critic, stats, wall_before + now - started, 1.0 / max(now - last, 1e-9))
+        row = _metrics_row(
+            gan.objective, iteration, n_critic, stats, wall_before + now - started, 1.0 / max(now - last, 1e-9)
+        )
         last = now
         rows.append(row)
         _write_summaries(writer, row)
         if not all(math.isfinite(stats[k]) for k in ("critic_loss", "generator_loss")):
             status, diverged_at = "diverged", iteration
-            log.warning("%s diverged at generator iteration %d: losses are not finite; stopping here", exp.name, iteration)
+            log.warning(
+                "%s diverged at generator iteration %d: losses are not finite; stopping here", exp.name, iteration
+            )
             _snapshot(gan, work, iteration, z_frames, writer)
             break
         if iteration % exp.snapshot_every == 0 or iteration == exp.generator_iterations:
@@ -313,7 +323,9 @@ def train(exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *,
     return result
 
 
-def _metrics_row(objective: losses.Objective, iteration: int, n_critic: int, stats: dict, wall: float, speed: float) -> dict:
+def _metrics_row(
+    objective: losses.Objective, iteration: int, n_critic: int, stats: dict, wall: float, speed: float
+) -> dict:
     """One row of metrics.csv: columns a model does not have (the other estimate, a penalty) are NaN."""
     row = dict.fromkeys(METRIC_COLUMNS, float("nan"))
     row.update(
@@ -352,7 +364,11 @@ def _snapshot(gan: GAN, work: WorkFolder, iteration: int, z: np.ndarray, writer)
 
 def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
     recent = rows[-min(len(rows), exp.log_every) :]
-    speed = len(recent) / max(recent[-1]["wall_time_s"] - recent[0]["wall_time_s"], 1e-9) if len(recent) > 1 else row["iterations_per_s"]
+    speed = (
+        len(recent) / max(recent[-1]["wall_time_s"] - recent[0]["wall_time_s"], 1e-9)
+        if len(recent) > 1
+        else row["iterations_per_s"]
+    )
     eta = (exp.generator_iterations - row["generator_iteration"]) / max(speed, 1e-9)
     column = losses.OBJECTIVES[exp.model].estimate
     estimate = f"{column.split('_')[0].upper()} {row[column]:.4f}"
@@ -369,7 +385,9 @@ def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
     )
 
 
-def _publish(exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, result, device: str, threads: int, policy: str) -> None:
+def _publish(
+    exp: Experiment, gan: GAN, work: WorkFolder, out: Outputs, rows, result, device: str, threads: int, policy: str
+) -> None:
     """Copy the finished run from the work folder to the declared outputs, each file atomically."""
     last = result["generator_iterations"]
     for source_dir, target_dir in ((work.frames, out.frames), (work.snapshots, out.snapshots)):

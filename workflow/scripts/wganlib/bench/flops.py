@@ -100,8 +100,13 @@ def step_flops(gan: GAN) -> dict:
         generator = counted_flops(gan.generator_step)
     except Exception as err:  # noqa: BLE001 (a private TF API: fall back to the analytic count)
         log.warning("counting FLOPs from the graph failed (%s): using the analytic count", err)
-        return {"method": "analytic", "critic_step": analytic["critic_step"],
-                "generator_step": analytic["generator_step"], "analytic": analytic, "counted": None}
+        return {
+            "method": "analytic",
+            "critic_step": analytic["critic_step"],
+            "generator_step": analytic["generator_step"],
+            "analytic": analytic,
+            "counted": None,
+        }
     return {
         "method": "counted",
         "critic_step": critic["flops"],

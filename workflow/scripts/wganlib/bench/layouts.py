@@ -24,7 +24,9 @@ from .timing import spread
 
 log = logging.getLogger(__name__)
 
-WORKER = "import sys; from wganlib.bench.layouts import layout_worker; layout_worker(*__import__('json').loads(sys.argv[1]))"
+WORKER = (
+    "import sys; from wganlib.bench.layouts import layout_worker; layout_worker(*__import__('json').loads(sys.argv[1]))"
+)
 SCRIPTS = Path(__file__).resolve().parents[2]  # where wganlib lives: the workers import it from there
 
 
@@ -60,11 +62,13 @@ def run_layout(exp: Experiment, thread_counts: list[int], settings: BenchSetting
                 [sys.executable, "-c", WORKER, json.dumps([exp.to_json(), threads, settings.n_images, settings.layout_seconds])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=logs[-1], text=True, env=env,
             ))  # fmt: skip
-        for process, stderr in zip(processes, logs):
+        for process, stderr in zip(processes, logs, strict=True):
             if process.stdout.readline().strip() != "ready":
                 process.wait()
                 stderr.seek(0)
-                raise RuntimeError(f"a benchmark worker failed (exit code {process.returncode}):\n{stderr.read()[-2000:]}")
+                raise RuntimeError(
+                    f"a benchmark worker failed (exit code {process.returncode}):\n{stderr.read()[-2000:]}"
+                )
         for process in processes:
             process.stdin.write("go\n")
             process.stdin.flush()
@@ -93,7 +97,14 @@ def thread_layouts(settings: BenchSettings, cores: int) -> dict | None:
             "experiment": exp.name, "model": exp.model, "architecture": exp.architecture, "width": settings.layout_width,
             "one_process_all_threads": spread(one),
             "single_thread_processes": spread(many),
-            "single_over_one": spread([b / a for a, b in zip(one, many)]),
+            "single_over_one": spread([b / a for a, b in zip(one, many, strict=True)]),
         })  # fmt: skip
-        log.info("%s: %d x 1 thread / 1 x %d threads = %.2f", exp.name, cores, cores, rows[-1]["single_over_one"]["median"])
-    return {"cores": cores, "seconds": settings.layout_seconds, "repetitions": settings.layout_repetitions, "results": rows}
+        log.info(
+            "%s: %d x 1 thread / 1 x %d threads = %.2f", exp.name, cores, cores, rows[-1]["single_over_one"]["median"]
+        )
+    return {
+        "cores": cores,
+        "seconds": settings.layout_seconds,
+        "repetitions": settings.layout_repetitions,
+        "results": rows,
+    }

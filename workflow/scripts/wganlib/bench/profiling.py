@@ -78,7 +78,10 @@ def conv_kernels(critic: keras.Model, batch: int, peak_gflops: float, repetition
                 input=x, filter_sizes=kernel.shape, out_backprop=dy, strides=strides, padding=padding),
         }  # fmt: skip
         flops = 2 * batch * h_out * w_out * k_h * k_w * c_in * c_out
-        row = {"layer": f"{h}x{w}x{c_in} -> {h_out}x{w_out}x{c_out}, {k_h}x{k_w} stride {layer.strides[0]}", "mflop": flops / 1e6}
+        row = {
+            "layer": f"{h}x{w}x{c_in} -> {h_out}x{w_out}x{c_out}, {k_h}x{k_w} stride {layer.strides[0]}",
+            "mflop": flops / 1e6,
+        }
         for name, kernel_fn in kernels.items():
             run = tf.function(lambda f=kernel_fn: tf.reduce_sum(f()))
             float(run())
@@ -86,7 +89,11 @@ def conv_kernels(critic: keras.Model, batch: int, peak_gflops: float, repetition
             for _ in range(repetitions):
                 float(run())
             seconds = (time.perf_counter() - start) / repetitions
-            row[name] = {"ms": 1e3 * seconds, "gflops": flops / seconds / 1e9, "fraction_of_matmul_peak": flops / seconds / 1e9 / peak_gflops}
+            row[name] = {
+                "ms": 1e3 * seconds,
+                "gflops": flops / seconds / 1e9,
+                "fraction_of_matmul_peak": flops / seconds / 1e9 / peak_gflops,
+            }
         rows.append(row)
     return rows
 
@@ -98,9 +105,20 @@ def where_time_goes(settings: BenchSettings, images: np.ndarray, peak_gflops: fl
         gan = GAN(exp, images)
         indices = BatchOrder(len(images), exp.batch_size, seed=0).next(exp.n_critic)
         with tempfile.TemporaryDirectory() as logdir:
-            profiles.append({"experiment": exp.name, "model": exp.model, **op_profile(gan, indices, settings.profile_iterations, logdir)})
+            profiles.append(
+                {
+                    "experiment": exp.name,
+                    "model": exp.model,
+                    **op_profile(gan, indices, settings.profile_iterations, logdir),
+                }
+            )
         if kernels is None:
             kernels = conv_kernels(gan.critic, exp.batch_size, peak_gflops)
         del gan
         keras.backend.clear_session()
-    return {"architecture": settings.profile_architecture, "width": settings.profile_width, "profiles": profiles, "critic_conv_kernels": kernels}
+    return {
+        "architecture": settings.profile_architecture,
+        "width": settings.profile_width,
+        "profiles": profiles,
+        "critic_conv_kernels": kernels,
+    }

@@ -42,7 +42,11 @@ def markdown(report: dict) -> str:
         f"Dense matmul peak (float32 {peak['size']}x{peak['size']}, {peak['repetitions']} repetitions): "
         f"{_rate(peak['gflops'])} GFLOP/s at the start, "
         f"{_rate(report['matmul_peak_after']['gflops'])} at the end"
-        + (f"; in bfloat16: {_rate(report['matmul_peak_bfloat16']['gflops'])} GFLOP/s." if report["matmul_peak_bfloat16"] else "."),
+        + (
+            f"; in bfloat16: {_rate(report['matmul_peak_bfloat16']['gflops'])} GFLOP/s."
+            if report["matmul_peak_bfloat16"]
+            else "."
+        ),
         "",
         f"Batch {report['settings']['batch_size']}, median (min–max) of {report['settings']['repetitions']} "
         "repetitions after warm-up, each configuration's precisions (Keras dtype policies) timed in "
@@ -141,7 +145,10 @@ def _profile_lines(where: dict, threads: int) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     for k in where["critic_conv_kernels"]:
-        cells = [f"{k[n]['gflops']:.1f} ({100 * k[n]['fraction_of_matmul_peak']:.0f}%)" for n in ("forward", "input_gradient", "filter_gradient")]
+        cells = [
+            f"{k[n]['gflops']:.1f} ({100 * k[n]['fraction_of_matmul_peak']:.0f}%)"
+            for n in ("forward", "input_gradient", "filter_gradient")
+        ]
         lines.append(f"| {k['layer']} | {k['mflop']:.0f} | " + " | ".join(cells) + " |")
     return lines
 

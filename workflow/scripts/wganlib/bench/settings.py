@@ -50,7 +50,7 @@ class BenchSettings:
     profile_iterations: int = 5
 
     @classmethod
-    def from_params(cls, overrides: dict, quick: bool = False) -> "BenchSettings":
+    def from_params(cls, overrides: dict, quick: bool = False) -> BenchSettings:
         """The defaults with the rule's overrides, then the quick run's (when `quick`)."""
         unknown = set(overrides) - set(cls.__dataclass_fields__)
         if unknown:

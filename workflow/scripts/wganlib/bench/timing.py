@@ -84,7 +84,12 @@ def _iterations(critic_steps: int, n_critic: int) -> int:
 
 
 def measure(
-    exp: Experiment, images: np.ndarray, settings: BenchSettings, peaks: dict[str, float], policies: list[str], with_fit: bool
+    exp: Experiment,
+    images: np.ndarray,
+    settings: BenchSettings,
+    peaks: dict[str, float],
+    policies: list[str],
+    with_fit: bool,
 ) -> tuple[list[dict], list[dict]]:
     """Steady-state speed of `GAN.train_iteration` in each precision of `policies` (and of `fit()`
     in float32 when `with_fit`): one GAN built per precision, all timed in interleaved repetitions
@@ -114,8 +119,8 @@ def measure(
         dataset = tf.data.Dataset.from_tensor_slices(real).repeat().batch(exp.batch_size, drop_remainder=True)
         dataset = dataset.prefetch(tf.data.AUTOTUNE)
 
-        def run_fit(n: int) -> float:
-            fit_model.fit(dataset, epochs=1, steps_per_epoch=n, shuffle=False, verbose=0, callbacks=[timer])
+        def run_fit(n: int, model=fit_model, data=dataset) -> float:
+            model.fit(data, epochs=1, steps_per_epoch=n, shuffle=False, verbose=0, callbacks=[timer])
             return timer.seconds
 
         fit_first_call_s = run_fit(1)
@@ -164,7 +169,7 @@ def measure(
                 "jit_compile": bool(fit_model.jit_compile),
                 "first_call_s": fit_first_call_s,
                 "generator_iterations_per_s": spread(fitted),
-                "ours_over_fit": spread([a / b for a, b in zip(ours[policy], fitted)]),
+                "ours_over_fit": spread([a / b for a, b in zip(ours[policy], fitted, strict=True)]),
             }
     ratios = [
         {
@@ -175,7 +180,7 @@ def measure(
             "precision": policy,
             "over": "float32",
             # the same n_critic on both sides: the ratio of generator iterations/s too
-            "critic_steps_per_s_ratio": spread([a / b for a, b in zip(ours[policy], ours["float32"])]),
+            "critic_steps_per_s_ratio": spread([a / b for a, b in zip(ours[policy], ours["float32"], strict=True)]),
         }
         for policy in gans
         if policy != "float32" and "float32" in gans
