@@ -91,7 +91,7 @@ def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
     assert (
         images == "images" and work_root == f"{base}/train_state" and device == "device=CPU" and threads == "threads=2"
     )
-    names = ("config.yaml", "frames", "generator.keras", "metrics.csv", "snapshots", "status.json")
+    names = ("config.yaml", "frames", "generator.keras", "metrics.csv", "snapshots", "status.json", "tensorboard")
     assert outputs == str(sorted(f"{n.split('.')[0]}={base}/{n}" for n in names))
 
     # the same experiment run by the rule: the same calls

@@ -136,6 +136,23 @@ def test_tiny_grid_produces_every_output(tiny_run):
 
 
 @pytest.mark.slow
+def test_tensorboard_finds_every_run_beside_its_results(tiny_run):
+    """`tensorboard --logdir results`: each run's scalars and sample images, named by experiment."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    for model in TINY["models"]:
+        name = f"{model}-conv-s0"
+        folder = tiny_run / "results" / "mnist-5k" / name / "tensorboard"
+        assert list(folder.glob("events.out.tfevents.*")), folder
+        events = EventAccumulator(str(folder), size_guidance={"tensors": 0, "images": 0}).Reload()
+        tags = set(events.Tags()["tensors"]) | set(events.Tags()["scalars"]) | set(events.Tags()["images"])
+        assert {"critic_loss", "generator_loss", f"samples/{name}"} <= tags, tags
+        estimate = "js_estimate" if model == "dcgan" else "em_estimate"
+        steps = [event.step for event in events.Tensors(estimate)]
+        assert steps[:3] == [1, 2, 3], steps[:3]
+
+
+@pytest.mark.slow
 def test_tiny_grid_rerun_does_nothing_and_report_builds(tiny_run):
     run = snakemake("-n", "--cores", "2", cwd=tiny_run)
     assert "Nothing to be done" in run.stdout + run.stderr

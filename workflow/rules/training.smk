@@ -9,6 +9,7 @@ rule train:
         config="results/{dataset}/{experiment}/config.yaml",
         frames=directory("results/{dataset}/{experiment}/frames"),
         snapshots=directory("results/{dataset}/{experiment}/snapshots"),
+        tensorboard=directory("results/{dataset}/{experiment}/tensorboard"),
     log:
         "logs/train/{dataset}/{experiment}.log",
     benchmark:

@@ -41,6 +41,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
             "config": base / "config.yaml",
             "frames": base / "frames",
             "snapshots": base / "snapshots",
+            "tensorboard": base / "tensorboard",
         },
         params={"settings": exp.to_json(), "work_dir": base / "train_state", "gpu": config["resources"]["gpu"]},
         threads=args.threads,

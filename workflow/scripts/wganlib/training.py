@@ -182,6 +182,7 @@ class Outputs:
     config: Path
     frames: Path
     snapshots: Path
+    tensorboard: Path
 
 
 class WorkFolder:
@@ -359,7 +360,7 @@ def _snapshot(gan: GAN, work: WorkFolder, iteration: int, z: np.ndarray, writer)
     with atomic_path(work.snapshots / f"iter_{iteration:06d}.weights.h5") as tmp:
         gan.generator.save_weights(tmp)
     with writer.as_default(step=iteration):
-        tf.summary.image("samples", grid[None, :, :, None], step=iteration)
+        tf.summary.image(f"samples/{gan.exp.name}", grid[None, :, :, None], step=iteration)
 
 
 def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
@@ -396,6 +397,11 @@ def _publish(
             if frame_iteration(source) <= last:  # later files are a killed run's
                 with atomic_path(target_dir / source.name) as tmp:
                     shutil.copyfile(source, tmp)
+    # TensorBoard's event files, where `tensorboard --logdir results` finds them by experiment
+    out.tensorboard.mkdir(parents=True, exist_ok=True)
+    for source in sorted(work.events.glob("events.out.tfevents.*")):
+        with atomic_path(out.tensorboard / source.name) as tmp:
+            shutil.copyfile(source, tmp)
     with atomic_path(out.metrics) as tmp:
         with open(tmp, "w", newline="") as stream:
             _write_rows(stream, rows)
