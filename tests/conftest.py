@@ -49,7 +49,7 @@ def snakemake(*args, cwd=ROOT, check=True):
 
 def copy_workflow(target: Path, config: dict | None = None) -> Path:
     """The workflow (with its default profile) in a scratch folder, optionally with its own config."""
-    for name in ("Snakefile", "workflow", "envs", "profiles", "config"):
+    for name in ("workflow", "envs", "profiles", "config"):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
     if config is not None:

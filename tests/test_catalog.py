@@ -35,7 +35,6 @@ def test_the_pages_the_catalog_shows_exist():
     assert "snakemake" in readme and "workflow" in readme  # how the catalog finds workflows
 
 
-@pytest.mark.xfail(strict=True, reason="the Snakefile is at the top level; the catalog reads workflow/Snakefile")
 def test_the_main_snakefile_is_where_the_catalog_looks():
     # With a workflow/ folder present, the catalog (and snakedeploy) take workflow/Snakefile.
     assert (ROOT / "workflow" / "Snakefile").is_file()

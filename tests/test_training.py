@@ -219,6 +219,7 @@ def outputs(base: Path) -> Outputs:
         base / "config.yaml",
         base / "frames",
         base / "snapshots",
+        base / "tensorboard",
     )
 
 

@@ -28,7 +28,7 @@ def test_lint_is_clean():
 
 
 def test_snakefmt_is_clean():
-    files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
+    files = [ROOT / "workflow" / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
     run = subprocess.run([str(BIN / "snakefmt"), "--check", *map(str, files)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
 

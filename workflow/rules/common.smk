@@ -55,7 +55,7 @@ def longest_first(wildcards):
 def code(script):
     """Digest of the script and the package modules it imports: edited code reruns its rule,
     new file times (a fresh clone) rerun nothing."""
-    return code_digest(f"{workflow.basedir}/workflow/scripts/{script}")
+    return code_digest(f"{workflow.basedir}/scripts/{script}")
 
 
 def metric_settings():
