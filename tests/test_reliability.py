@@ -48,6 +48,7 @@ def workspace(tmp_path_factory):
         },
         "overrides": {BF16_EXPERIMENT: {"precision": "mixed_bfloat16"}},
         "training": {
+            "precision": "float32",  # the default, auto, is bfloat16 on some machines only
             "generator_iterations": 60,
             "batch_size": 16,
             "z_dim": 8,

@@ -58,7 +58,10 @@ class BenchSettings:
         return cls(**{**overrides, **(QUICK if quick else {})})
 
     def experiments(self, models: list[str], architectures: list[str], width: int) -> list[Experiment]:
-        """The schema's models and presets at `width` (conv networks), batch size and z_dim of the run."""
+        """The schema's models and presets at `width` (conv networks), batch size and z_dim of the run;
+        none when `models` or `architectures` is empty (that part of the benchmark is skipped)."""
+        if not models or not architectures:
+            return []
         presets = validate({})["architecture_definitions"]
         definitions = {}
         for name in architectures:
