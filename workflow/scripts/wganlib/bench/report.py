@@ -154,8 +154,8 @@ def _profile_lines(where: dict, threads: int) -> list[str]:
 
 
 def _layout_lines(layouts: dict | None) -> list[str]:
-    if not layouts:
-        return ["", "Thread layouts: not measured (one core, or a GPU)."]
+    if not layouts or not layouts["results"]:
+        return ["", "Thread layouts: not measured (one core, a GPU, or no layout models)."]
     n = layouts["cores"]
     lines = [
         "",
