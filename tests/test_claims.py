@@ -9,11 +9,21 @@ import pytest
 from wganlib import claims, report, runs
 
 THRESHOLDS = {"min_correlation": 0.6, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8}
-CLAIM_ORDER = ["EM tracks", "JS does not", "conv-nobn", "mlp", "conv-bn-first", "speed"]
+CLAIM_ORDER = ["EM tracks", "JS does not", "conv-nobn", "mlp", "conv-bn-first", "speed", "speed in seconds"]
 
 
 def row(
-    model, architecture, seed=0, *, fid=10.0, modes=10, status="completed", rho=math.nan, its=None, dataset="mnist-5k"
+    model,
+    architecture,
+    seed=0,
+    *,
+    fid=10.0,
+    modes=10,
+    status="completed",
+    rho=math.nan,
+    its=None,
+    secs=None,
+    dataset="mnist-5k",
 ):
     return {
         "experiment": f"{model}-{architecture}-s{seed}",
@@ -35,6 +45,7 @@ def row(
         "spearman_em_fid": rho if model != "dcgan" else math.nan,
         "spearman_js_fid": rho if model == "dcgan" else math.nan,
         "iterations_to_threshold": its,
+        "seconds_to_threshold": secs if secs is not None else (None if its is None else its / 2),
         "fid_threshold": THRESHOLDS["good_fid"],
     }
 
@@ -138,8 +149,9 @@ def test_missing_threshold_key_raises():
 def test_claims_per_dataset():
     rows = paper_grid() + [{**r, "dataset": "fashion-mnist"} for r in contrary_grid()]
     result = claims.evaluate_claims(rows, THRESHOLDS)
-    assert [c["dataset"] for c in result] == ["mnist-5k"] * 6 + ["fashion-mnist"] * 6
-    assert {c["verdict"] for c in result[6:]} == {"not reproduced"}
+    n = len(CLAIM_ORDER)
+    assert [c["dataset"] for c in result] == ["mnist-5k"] * n + ["fashion-mnist"] * n
+    assert {c["verdict"] for c in result[n:]} == {"not reproduced"}
 
 
 def test_csv_and_markdown(tmp_path):
@@ -159,6 +171,45 @@ def test_csv_and_markdown(tmp_path):
     assert "| experiment | status |" in text and "odd\\|name" in text
     assert "Real-data floor" in text and "FID 1.23" in text
     assert "| claim | evidence | verdict |" in text
-    assert text.count("**reproduced**") == 6
+    assert text.count("**reproduced**") == len(CLAIM_ORDER)
     assert "min_correlation = 0.6" in text and "diverged at 300" in text
     assert not list(tmp_path.glob(".*"))
+
+
+# -- "not reproduced" only when the runs it rests on converged ---------------------------------
+
+
+@pytest.mark.parametrize("state", ["still improving", "too few snapshots"])
+def test_not_reproduced_becomes_inconclusive_when_a_run_has_not_converged(state):
+    rows = contrary_grid()
+    assert verdicts(rows)["conv-nobn"] == "not reproduced"
+    for r in rows:
+        if r["experiment"] == "wgan-conv-nobn-s0":
+            r["convergence"] = state
+    verdict = verdicts(rows)["conv-nobn"]
+    assert verdict == f"inconclusive: {state} (wgan-conv-nobn-s0)"
+    assert verdicts(rows)["mlp"] == "not reproduced"  # a claim that does not rest on that run
+
+
+def test_a_diverged_or_plateaued_run_keeps_the_verdict():
+    rows = contrary_grid()
+    for r in rows:
+        r["convergence"] = "diverged" if r["status"] == "diverged" else "plateaued"
+    assert set(verdicts(rows).values()) == {"not reproduced"}
+
+
+def test_an_unconverged_run_does_not_touch_a_reproduced_verdict():
+    rows = paper_grid()
+    for r in rows:
+        r["convergence"] = "still improving"
+    assert set(verdicts(rows).values()) == {"reproduced"}
+
+
+def test_speed_is_judged_in_generator_iterations_and_in_seconds_apart():
+    """WGAN's iterations cost 5 critic updates (and bursts of 100): fewer iterations can still be
+    more seconds."""
+    rows = [row("dcgan", "conv", its=600, secs=60), row("wgan", "conv", its=300, secs=240)]
+    result = verdicts(rows)
+    assert (result["speed"], result["speed in seconds"]) == ("not reproduced", "reproduced")
+    evidence = {c["claim"]: c["evidence"] for c in claims.evaluate_claims(rows, THRESHOLDS)}
+    assert any("wall-clock seconds to FID <= 20.0: dcgan median 60" in e for e in evidence.values())

@@ -148,3 +148,17 @@ def test_summary_figure(tmp_path):
     )  # a user-defined architecture and a large spread -> log axis
     plots.plot_summary(rows, tmp_path / "sum.png", tmp_path / "sum.pdf", real_floor={"fid": 2.0, "modes_covered": 10})
     assert_figure(tmp_path, "sum")
+
+
+def test_quality_over_compute_figure_and_its_data(tmp_path):
+    """The same FID points on three axes: a WGAN snapshot costs 5 critic updates per iteration."""
+    grid = synthetic_grid()
+    series = plots.plot_quality_over_compute(grid, tmp_path / "qc.png", tmp_path / "qc.pdf")
+    assert_figure(tmp_path, "qc")
+    by_run = {(s["model"], s["architecture"], s["seed"]): s for s in series}
+    wgan, dcgan = by_run[("wgan", "conv", 0)], by_run[("dcgan", "conv", 0)]
+    np.testing.assert_array_equal(wgan["critic_updates"], 5 * wgan["generator_iteration"])
+    np.testing.assert_array_equal(dcgan["critic_updates"], dcgan["generator_iteration"])
+    np.testing.assert_allclose(wgan["wall_time_s"], 0.01 * wgan["generator_iteration"])
+    diverged = by_run[("dcgan", "conv-nobn", 0)]
+    assert diverged["generator_iteration"].max() <= 180  # up to where it stopped

@@ -151,3 +151,60 @@ def test_figures_and_run_numbers_do_not_import_the_claims():
 
 def test_the_check_above_can_fail():
     assert {"runs", "report"} <= package_imports("claims")
+
+
+# -- convergence: was FID still falling when training ended? ---------------------------------
+
+
+def curve_run(fid, every=50, status="completed"):
+    return {
+        "status": status,
+        "evaluation": {
+            "over_training": [{"generator_iteration": (i + 1) * every, "fid": f} for i, f in enumerate(fid)]
+        },
+    }
+
+
+def test_convergence_on_synthetic_fid_curves():
+    rng = np.random.default_rng(0)
+    t = np.arange(1, 21)
+    flat = 80 + rng.normal(0, 3, 20)  # noise of a few percent around a level
+    falling = np.linspace(400, 60, 20)
+    decayed = 60 + 340 * np.exp(-t / 2.5)  # fell fast, flat by the second half
+    noisy_falling = np.linspace(300, 100, 20) * (1 + rng.normal(0, 0.05, 20))
+    assert runs.convergence(curve_run(flat), 0.1) == "plateaued"
+    assert runs.convergence(curve_run(decayed), 0.1) == "plateaued"
+    assert runs.convergence(curve_run(falling), 0.1) == "still improving"
+    assert runs.convergence(curve_run(noisy_falling), 0.1) == "still improving"
+    assert runs.convergence(curve_run([400, 300]), 0.1) == "too few snapshots"
+    assert runs.convergence(curve_run(falling, status="diverged"), 0.1) == "diverged"
+    # the threshold decides: a slow fall of about 4% over the last quarter
+    slow = np.linspace(100, 85, 20)
+    assert runs.convergence(curve_run(slow), 0.1) == "plateaued"
+    assert runs.convergence(curve_run(slow), 0.02) == "still improving"
+
+
+def test_summary_rows_carry_the_convergence():
+    rows = runs.summary_rows([curve_run(np.linspace(400, 60, 20)) | {"model": "wgan"}], still_improving=0.1)
+    assert rows[0]["convergence"] == "still improving"
+    assert "convergence" in runs.SUMMARY_COLUMNS
+
+
+def test_compute_axes_count_critic_updates_and_seconds_at_the_snapshots():
+    """A WGAN-like schedule: 100 critic updates for the first 2 iterations, 5 after."""
+    n_critic = [100, 100] + [5] * 8
+    metrics = pd.DataFrame(
+        {"generator_iteration": range(1, 11), "critic_iterations": n_critic, "wall_time_s": np.arange(1, 11) * 2.0}
+    )
+    run = {"metrics": metrics, **curve_run([300, 200, 150, 40, 30], every=2)}
+    axes = runs.compute_at(run, [2, 4, 10, 12])
+    assert list(axes["critic_updates"][:3]) == [200, 210, 240] and np.isnan(axes["critic_updates"][3])
+    assert list(axes["wall_time_s"][:3]) == [4.0, 8.0, 20.0]
+    assert runs.to_threshold(run, 50.0) == {"generator_iteration": 8.0, "critic_updates": 230.0, "wall_time_s": 16.0}
+    assert all(np.isnan(v) for v in runs.to_threshold(run, 10.0).values())
+    row = runs.summary_rows([run | {"model": "wgan"}], good_fid=50.0)[0]
+    assert (row["iterations_to_threshold"], row["critic_updates_to_threshold"], row["seconds_to_threshold"]) == (
+        8,
+        230,
+        16,
+    )

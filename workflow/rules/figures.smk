@@ -35,6 +35,14 @@ rule figures:
             labels={"figure": "Summary across the grid"},
         ),
         summary_pdf="results/{dataset}/figures/summary.pdf",
+        compute_png=report(
+            "results/{dataset}/figures/quality_over_compute.png",
+            caption="../report/quality_over_compute.rst",
+            category="{dataset}",
+            subcategory="Figures",
+            labels={"figure": "Quality against compute"},
+        ),
+        compute_pdf="results/{dataset}/figures/quality_over_compute.pdf",
     log:
         "logs/figures/{dataset}.log",
     benchmark:
@@ -52,6 +60,7 @@ rule figures:
         median_window=config["figures"]["median_window"],
         sheet_samples=config["figures"]["sheet_samples"],
         good_fid=config["claims"]["good_fid"],
+        still_improving=config["claims"]["still_improving"],
         code=code("figures.py"),
     script:
         "../scripts/figures.py"

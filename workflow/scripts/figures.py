@@ -23,7 +23,16 @@ for run in runs:
     with np.load(run["dir"] / "samples.npz") as saved:
         sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
 plots.plot_sample_sheet(sheets, out["samples_png"], out["samples_pdf"], models=models, architectures=architectures)
-rows = summary_rows(runs, real_floor, good_fid=job.params["good_fid"], median_window=window)
+rows = summary_rows(
+    runs,
+    real_floor,
+    good_fid=job.params["good_fid"],
+    median_window=window,
+    still_improving=job.params["still_improving"],
+)
 plots.plot_summary(
     rows, out["summary_png"], out["summary_pdf"], real_floor=real_floor, models=models, architectures=architectures
+)
+plots.plot_quality_over_compute(
+    runs, out["compute_png"], out["compute_pdf"], models=models, architectures=architectures
 )

@@ -13,7 +13,13 @@ from wganlib.runs import load_json, load_runs, summary_rows
 thresholds = job.params["claims"]
 runs = load_runs(job.params["grid"])
 real_floor = load_json(job.input["real_floor"])
-rows = summary_rows(runs, real_floor, good_fid=thresholds["good_fid"], median_window=job.params["median_window"])
+rows = summary_rows(
+    runs,
+    real_floor,
+    good_fid=thresholds["good_fid"],
+    median_window=job.params["median_window"],
+    still_improving=thresholds["still_improving"],
+)
 write_summary_csv(rows, job.output["csv"])
 write_summary_markdown(
     rows, evaluate_claims(rows, thresholds), real_floor, job.output["markdown"], thresholds=thresholds

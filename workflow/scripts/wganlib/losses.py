@@ -98,24 +98,30 @@ class Objective:
 
 OBJECTIVES = {
     "dcgan": Objective(
-        gan_discriminator_loss, gan_generator_loss, no_penalty, no_constraint, tf.sigmoid, "js_estimate", js_estimate
+        critic_loss=gan_discriminator_loss,
+        generator_loss=gan_generator_loss,
+        penalty=no_penalty,
+        constraint=no_constraint,
+        critic_output=tf.sigmoid,  # D(x) as a probability
+        estimate="js_estimate",
+        distance=js_estimate,
     ),
     "wgan": Objective(
-        wasserstein_critic_loss,
-        wasserstein_generator_loss,
-        no_penalty,
-        clip_weights,
-        tf.identity,
-        "em_estimate",
-        em_estimate,
+        critic_loss=wasserstein_critic_loss,
+        generator_loss=wasserstein_generator_loss,
+        penalty=no_penalty,
+        constraint=clip_weights,
+        critic_output=tf.identity,
+        estimate="em_estimate",
+        distance=em_estimate,
     ),
     "wgan-gp": Objective(
-        wasserstein_critic_loss,
-        wasserstein_generator_loss,
-        interpolate_penalty,
-        no_constraint,
-        tf.identity,
-        "em_estimate",
-        em_estimate,
+        critic_loss=wasserstein_critic_loss,
+        generator_loss=wasserstein_generator_loss,
+        penalty=interpolate_penalty,
+        constraint=no_constraint,
+        critic_output=tf.identity,
+        estimate="em_estimate",
+        distance=em_estimate,
     ),
 }

@@ -5,6 +5,8 @@
 - ``plot_sample_sheet``: Figs. 5-7, final samples, architectures x models.
 - ``plot_summary``: final FID and modes covered per architecture and model, every seed a dot
   (in the style of Lucic et al. 2018, "Are GANs Created Equal?").
+- ``plot_quality_over_compute``: FID over training against generator iterations, critic updates
+  and wall-clock seconds, the three axes on which the models' speed can be compared.
 
 Inputs are plain structures (run dicts as made by ``runs.load_run`` with the grid's metadata), so
 the figures can be tested on synthetic runs. Matplotlib is used through ``Figure`` objects and
@@ -25,13 +27,29 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from .images import image_grid, to_uint8
 from .io import atomic_path
-from .runs import as_float, estimate_fid_correlation, fid_over_training, filtered_estimate, metrics_frame
+from .runs import (
+    COMPUTE_AXES,
+    STILL_IMPROVING,
+    as_float,
+    compute_at,
+    estimate_fid_correlation,
+    fid_over_training,
+    filtered_estimate,
+    metrics_frame,
+)
 
-__all__ = ["plot_em_estimate", "plot_js_estimate", "plot_sample_sheet", "plot_summary", "model_colour"]
+__all__ = [
+    "plot_em_estimate",
+    "plot_js_estimate",
+    "plot_sample_sheet",
+    "plot_summary",
+    "plot_quality_over_compute",
+    "model_colour",
+]
 
 log = logging.getLogger(__name__)
 
@@ -387,11 +405,17 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
                 (r for r in rows if r.get("model") == model and r.get("architecture") == architecture), key=_seed_key
             )
             colour = model_colour(model)
-            done = [r for r in group if r.get("status") != "diverged"]
+            done = [r for r in group if r.get("status") != "diverged" and math.isfinite(as_float(r.get(key)))]
             values = np.array([as_float(r.get(key)) for r in done])
-            values = values[np.isfinite(values)]
             xs = x0 + _dot_offsets(len(values), 0.28 * slot)
-            ax.scatter(xs, values, s=28, color=colour, edgecolor="white", linewidth=0.5, zorder=3)
+            # a run whose FID was still falling at the end is drawn hollow: a longer one would differ
+            improving = np.array([r.get("convergence") == STILL_IMPROVING for r in done], bool)
+            ax.scatter(
+                xs[~improving], values[~improving], s=28, color=colour, edgecolor="white", linewidth=0.5, zorder=3
+            )
+            ax.scatter(
+                xs[improving], values[improving], s=28, facecolor="white", edgecolor=colour, linewidth=1.5, zorder=3
+            )
             if len(values):
                 finite_all.extend(values)
                 ax.hlines(values.mean(), x0 - 0.38 * slot, x0 + 0.38 * slot, color=colour, lw=2.5, zorder=4)
@@ -474,6 +498,17 @@ def plot_summary(
     handles = [Patch(color=model_colour(m), label=m) for m in models]
     handles += [
         Line2D([], [], color="#555555", marker="o", ls="none", ms=5, label="one seed"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="none",
+            ms=5,
+            mfc="white",
+            mec="#555555",
+            mew=1.5,
+            label="one seed, FID still improving",
+        ),
         Line2D([], [], color="#555555", lw=2.5, label="mean over seeds"),
         Line2D([], [], color="#555555", lw=1.2, label="min-max over seeds"),
     ]
@@ -495,3 +530,73 @@ def plot_summary(
         ncols=_legend_columns(handles, width, 2.2),
     )
     _save(fig, out_png, out_pdf)
+
+
+# ---------------------------------------------------------------- quality against compute
+
+AXIS_LABELS = {
+    "generator_iteration": "generator iterations",
+    "critic_updates": "critic updates",
+    "wall_time_s": "wall-clock seconds (training)",
+}
+
+
+def quality_over_compute(runs: Sequence[Mapping]) -> list[dict]:
+    """What ``plot_quality_over_compute`` draws: per run, FID at each snapshot and the cost of that
+    snapshot on each compute axis."""
+    series = []
+    for run in runs:
+        iterations, fid = fid_over_training(run)
+        if len(fid):
+            series.append(
+                {
+                    **{k: run.get(k) for k in ("model", "architecture", "seed")},
+                    "fid": fid,
+                    **compute_at(run, iterations),
+                }
+            )
+    return series
+
+
+def plot_quality_over_compute(
+    runs: Sequence[Mapping],
+    out_png: PathLike,
+    out_pdf: PathLike,
+    *,
+    models: Sequence[str] | None = None,
+    architectures: Sequence[str] | None = None,
+) -> list[dict]:
+    """FID over training (log scale) against each compute axis (rows), per architecture
+    (columns), one line per run coloured by model. Returns the series drawn."""
+    series = quality_over_compute(runs)
+    models = list(models or _ordered((s["model"] for s in series), list(MODEL_COLOURS)))
+    architectures = list(architectures or _ordered((s["architecture"] for s in series), []))
+    width = 3.6 * max(len(architectures), 1) + 0.6
+    fig = Figure(figsize=(width, 3.0 * len(COMPUTE_AXES) + 1.0), layout="constrained")
+    grid = fig.subplots(len(COMPUTE_AXES), max(len(architectures), 1), squeeze=False, sharey="col")
+    for c, architecture in enumerate(architectures):
+        for r, axis in enumerate(COMPUTE_AXES):
+            ax = grid[r][c]
+            drawn = [s for s in series if s["architecture"] == architecture and s["model"] in models]
+            if not drawn:
+                _empty_panel(ax, "no evaluated runs")
+                continue
+            for s in drawn:
+                keep = np.isfinite(s[axis]) & np.isfinite(s["fid"]) & (s["fid"] > 0)
+                ax.plot(s[axis][keep], s["fid"][keep], color=model_colour(s["model"]), lw=1.4, marker="o", ms=2.5)
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))  # 300, not 3 x 10^2
+            ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+            ax.set_xlabel(AXIS_LABELS[axis])
+            ax.grid(alpha=0.3)
+            if c == 0:
+                ax.set_ylabel("FID (lower is better)")
+            if r == 0:
+                ax.set_title(architecture)
+    handles = [Line2D([], [], color=model_colour(m), lw=1.4, marker="o", ms=3, label=m) for m in models]
+    fig.suptitle(
+        "Sample quality against compute: generator iterations, critic updates, seconds" + _dataset_suffix(runs)
+    )
+    fig.legend(handles=handles, loc="outside lower center", frameon=False, ncols=len(handles))
+    _save(fig, out_png, out_pdf)
+    return series

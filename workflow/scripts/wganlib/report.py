@@ -70,6 +70,7 @@ def write_summary_markdown(
         "experiment",
         "status",
         "gen. iters",
+        "FID at the end",
         "FID",
         "KID",
         "modes",
@@ -96,6 +97,7 @@ def write_summary_markdown(
                 r.get("experiment"),
                 status,
                 fmt(r.get("generator_iterations")),
+                r.get("convergence") or "n/a",
                 fmt(r.get("fid")),
                 kid,
                 fmt(r.get("modes_covered")),
@@ -110,7 +112,10 @@ def write_summary_markdown(
     lines += [
         "",
         "rho(est., FID): Spearman correlation over training between FID and the critic's "
-        "EM estimate (wgan, wgan-gp) or the discriminator's JS estimate (dcgan).",
+        "EM estimate (wgan, wgan-gp) or the discriminator's JS estimate (dcgan). "
+        "FID at the end: 'still improving' when the trend of FID over the second half of training "
+        "(Theil-Sen slope) falls by more than the still_improving fraction over the last quarter, "
+        "else 'plateaued'; a longer budget would change a still-improving run's numbers.",
         "",
     ]
     for dataset, floor in _floors(real_floor, datasets).items():
@@ -134,7 +139,8 @@ def write_summary_markdown(
         "",
         f"Verdicts are computed only from the numbers above, as medians over seeds, "
         f"against the configured thresholds{used}; a diverged run counts as failed; "
-        f"'inconclusive' means the runs a claim needs are missing from the grid or too few.",
+        f"'inconclusive' means the runs a claim needs are missing from the grid or too few, or that a "
+        f"verdict against the claim rests on runs that had not converged (named).",
         "",
     ]
     write_text(path, "\n".join(lines))

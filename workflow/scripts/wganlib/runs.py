@@ -21,7 +21,8 @@ import pandas as pd
 
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
-SUMMARY_COLUMNS = (
+# What a loaded run says about itself (its grid cell and how training ended).
+RUN_KEYS = (
     "experiment",
     "dataset",
     "model",
@@ -31,12 +32,18 @@ SUMMARY_COLUMNS = (
     "diverged_at",
     "generator_iterations",
     "wall_time_s",
+)
+SUMMARY_COLUMNS = (
+    *RUN_KEYS,
     *METRIC_KEYS,
     "fid_above_real",
     "spearman_em_fid",
     "spearman_js_fid",
     "iterations_to_threshold",
+    "critic_updates_to_threshold",
+    "seconds_to_threshold",
     "fid_threshold",
+    "convergence",
 )
 WGAN_MODELS = ("wgan", "wgan-gp")
 
@@ -175,6 +182,45 @@ def estimate_fid_correlation(run: Mapping, column: str, median_window: int | Non
     return spearman(value_at(iterations, values, snapshot_iterations), fid)
 
 
+# What a snapshot cost: the three axes on which the models' speed is compared (WGAN spends 5, in
+# bursts 100, critic updates per generator iteration; the GAN one).
+COMPUTE_AXES = ("generator_iteration", "critic_updates", "wall_time_s")
+
+
+def compute_at(run: Mapping, iterations: Sequence[float]) -> dict[str, np.ndarray]:
+    """Critic updates and wall-clock seconds spent by the end of each of ``iterations`` (from
+    metrics.csv; NaN where the run logged no such iteration), beside the iterations themselves."""
+    frame = metrics_frame(run)
+    at = np.asarray(iterations, float)
+    if frame.empty or "critic_iterations" not in frame:
+        return {
+            "generator_iteration": at,
+            "critic_updates": np.full(at.shape, math.nan),
+            "wall_time_s": np.full(at.shape, math.nan),
+        }
+    frame = frame.sort_values("generator_iteration")
+    logged = frame["generator_iteration"].to_numpy(float)
+    spent = {
+        "critic_updates": pd.to_numeric(frame["critic_iterations"], errors="coerce").cumsum().to_numpy(float),
+        "wall_time_s": pd.to_numeric(frame["wall_time_s"], errors="coerce").to_numpy(float),
+    }
+    index = np.searchsorted(logged, at)
+    found = (index < len(logged)) & (logged[np.minimum(index, len(logged) - 1)] == at)
+    out = {"generator_iteration": at}
+    for axis, values in spent.items():
+        out[axis] = np.where(found, values[np.minimum(index, len(logged) - 1)], math.nan)
+    return out
+
+
+def to_threshold(run: Mapping, good_fid: float | None) -> dict[str, float]:
+    """The cost, on each compute axis, of the first snapshot with FID <= ``good_fid`` (NaN if
+    never, or no threshold)."""
+    iteration = iterations_to_threshold(run, good_fid)
+    if iteration is None:
+        return dict.fromkeys(COMPUTE_AXES, math.nan)
+    return {axis: float(values[0]) for axis, values in compute_at(run, [iteration]).items()}
+
+
 def iterations_to_threshold(run: Mapping, good_fid: float | None) -> int | None:
     """The first snapshot iteration with FID <= ``good_fid``; None if never or no threshold."""
     if good_fid is None:
@@ -183,6 +229,32 @@ def iterations_to_threshold(run: Mapping, good_fid: float | None) -> int | None:
         if np.isfinite(fid) and fid <= good_fid:
             return int(iteration)
     return None
+
+
+# Whether a run's FID had stopped improving when training ended.
+PLATEAUED, STILL_IMPROVING, TOO_SHORT, DIVERGED = "plateaued", "still improving", "too few snapshots", "diverged"
+CONVERGED = (PLATEAUED, DIVERGED)  # a run whose result would not change with a longer budget
+
+
+def convergence(run: Mapping, min_gain: float) -> str:
+    """Whether FID was still falling at the end: the Theil-Sen slope of FID over the snapshots of
+    the second half of training, extrapolated over the last quarter, is a fall of more than
+    ``min_gain`` (a fraction of the median FID there): "still improving"; else "plateaued".
+    Fewer than 3 snapshots in the second half: "too few snapshots". A diverged run: "diverged"."""
+    if diverged(run):
+        return DIVERGED
+    iterations, fid = fid_over_training(run)
+    keep = np.isfinite(fid)
+    iterations, fid = iterations[keep], fid[keep]
+    if len(fid) == 0:
+        return TOO_SHORT
+    late = iterations >= iterations[-1] / 2
+    t, f = iterations[late], fid[late]
+    if len(f) < 3:
+        return TOO_SHORT
+    slopes = [(f[j] - f[i]) / (t[j] - t[i]) for i in range(len(t)) for j in range(i + 1, len(t))]
+    fall = -float(np.median(slopes)) * (iterations[-1] / 4) / float(np.median(f))
+    return STILL_IMPROVING if fall > min_gain else PLATEAUED
 
 
 # ---------------------------------------------------------------- the summary table
@@ -194,6 +266,7 @@ def summary_rows(
     *,
     good_fid: float | None = None,
     median_window: int | None = None,
+    still_improving: float = 0.1,
 ) -> list[dict]:
     """One row per experiment: identity, status, final metrics, correlations, speed.
 
@@ -204,20 +277,7 @@ def summary_rows(
     rows = []
     for run in runs:
         final = (run.get("evaluation") or {}).get("final") or {}
-        row = {
-            key: run.get(key)
-            for key in (
-                "experiment",
-                "dataset",
-                "model",
-                "architecture",
-                "seed",
-                "status",
-                "diverged_at",
-                "generator_iterations",
-                "wall_time_s",
-            )
-        }
+        row = {key: run.get(key) for key in RUN_KEYS}
         row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
         row["fid_above_real"] = row["fid"] - floor_fid
         is_wgan = run.get("model") in WGAN_MODELS
@@ -225,7 +285,11 @@ def summary_rows(
         row["spearman_js_fid"] = (
             estimate_fid_correlation(run, "js_estimate", median_window) if run.get("model") == "dcgan" else math.nan
         )
+        cost = to_threshold(run, good_fid)
         row["iterations_to_threshold"] = iterations_to_threshold(run, good_fid)
+        row["critic_updates_to_threshold"] = cost["critic_updates"]
+        row["seconds_to_threshold"] = cost["wall_time_s"]
         row["fid_threshold"] = good_fid
+        row["convergence"] = convergence(run, still_improving)
         rows.append(row)
     return rows
