@@ -32,8 +32,8 @@ def test_the_zip_holds_the_page_and_every_reported_file(report):
     names, html = report
     files = [n for n in names if n.startswith("report/data/raw/")]
     experiments = len(TINY["models"]) * len(TINY["architectures"]) * len(TINY["seeds"])
-    # 4 figures, the claims table, a sample sheet and a frame sheet per experiment
-    assert len(files) == 5 + 2 * experiments
+    # 5 figures, the claims table, a sample sheet and a frame sheet per experiment
+    assert len(files) == 6 + 2 * experiments
     assert len(report_data(html, "results")) == len(files)
 
 
