@@ -58,12 +58,18 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
     return {flag for line in text.splitlines() if line.startswith("flags") for flag in line.partition(":")[2].split()}
 
 
+def gpu_capability(device: str) -> tuple[int, int] | None:
+    """The compute capability of the first GPU TensorFlow sees, when training on one."""
+    if device != "GPU":
+        return None
+    return tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0]).get(
+        "compute_capability"
+    )
+
+
 def training_precision(requested: str, device: str) -> str:
     """Resolve ``requested`` on this machine, and say in the job's log what was chosen and why."""
-    capability = None
-    if device == "GPU":
-        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
-        capability = details.get("compute_capability")
+    capability = gpu_capability(device)
     policy, reason = choose_precision(requested, device, cpu_flags(), capability)
     log.info("precision: %s (%s)", policy, reason)
     if requested == "mixed_bfloat16" and choose_precision("auto", device, cpu_flags(), capability)[0] != requested:

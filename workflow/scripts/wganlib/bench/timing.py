@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from wganlib.config import Experiment
-from wganlib.runtime import BF16_CPU_FLAGS, choose_precision, cpu_flags
+from wganlib.runtime import BF16_CPU_FLAGS, choose_precision, cpu_flags, gpu_capability
 from wganlib.training import GAN, BatchOrder, software_versions
 
 from .fit_baseline import EpochTimer, keras_example_model
@@ -49,10 +49,7 @@ def machine_info(threads: int, device: str) -> dict:
 
 def auto_precision(device: str) -> dict:
     """What `training.precision: auto` picks on this machine, why, and the facts that decide it."""
-    flags, capability = cpu_flags(), None
-    if device == "GPU":
-        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
-        capability = details.get("compute_capability")
+    flags, capability = cpu_flags(), gpu_capability(device)
     policy, reason = choose_precision("auto", device, flags, capability)
     return {
         "policy": policy,
