@@ -29,7 +29,7 @@ TINY = {
     "architecture_definitions": {
         "conv": {"generator": {"type": "conv", "width": 4}, "critic": {"type": "conv", "width": 4}},
     },
-    "overrides": {"dcgan-conv-s0": {"optimizer": "rmsprop", "learning_rate": 1.0e10}},
+    "overrides": {"dcgan-conv-s0": {"optimizer": "rmsprop", "rho": 0.9, "learning_rate": 1.0e10}},
     "evaluation": {
         "final_samples": 200,
         "snapshot_samples": 100,

@@ -20,7 +20,8 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 def test_default_config_expands_to_the_named_grid():
     config = cfg.load(ROOT / "config" / "config.yaml")
     names = sorted(name for _, name in cfg.experiments(config))
-    assert names == sorted(f"{m}-{a}-s0" for m in ("dcgan", "wgan", "wgan-gp") for a in ("conv", "conv-nobn", "mlp"))
+    architectures = ("conv", "conv-nobn", "mlp", "conv-bn-first")  # every claim the seeds and the paper make
+    assert names == sorted(f"{m}-{a}-s0" for m in ("dcgan", "wgan", "wgan-gp") for a in architectures)
 
 
 def test_paper_config_is_valid_and_nothing_of_the_default_leaks_in():
@@ -31,9 +32,11 @@ def test_paper_config_is_valid_and_nothing_of_the_default_leaks_in():
     update_config(merged, paper)
     alone, over_default = (cfg.experiments(cfg.validate(c)) for c in (paper, merged))
     assert alone == over_default
+    assert cfg.validate(paper)["claims"] == cfg.validate(merged)["claims"]
     assert {e.dataset for e in alone.values()} == {"mnist"}
     assert len(alone) == 3 * 4 * 3
     assert {e.generator_iterations for e in alone.values()} == {20000}
+    assert {e.learning_rate for e in alone.values() if e.model == "wgan"} == {5e-5}  # the paper's, not the laptop's
 
 
 def test_schema_defaults_are_the_papers():
@@ -45,6 +48,10 @@ def test_schema_defaults_are_the_papers():
     assert (gp.optimizer, gp.learning_rate, gp.beta_1, gp.beta_2, gp.gradient_penalty) == ("adam", 1e-4, 0.5, 0.9, 10.0)
     assert (gan.optimizer, gan.learning_rate, gan.beta_1, gan.n_critic) == ("adam", 2e-4, 0.5, 1)
     assert wgan.batch_size == 64
+    # where the papers are silent, the official code's PyTorch optimizers and weights_init
+    assert (wgan.rho, wgan.epsilon, gp.epsilon, gan.epsilon, gan.rho) == (0.99, 1e-8, 1e-8, 1e-8, None)
+    # weights_init of the official WGAN code and DCGAN; Gulrajani et al.'s code initialises as Glorot
+    assert (gan.init, wgan.init, gp.init) == ("official", "official", "glorot")
     assert gp.critic["normalization"] == "layer" and wgan.critic["normalization"] == "batch"
 
 
@@ -227,7 +234,8 @@ def test_training_cost_counts_the_schedule(n, n_critic, burst, model):
 
 def test_a_schema_default_is_written_once_and_reaches_the_experiment(tmp_path, monkeypatch):
     schema = yaml.safe_load(cfg.SCHEMA_PATH.read_text())
-    schema["$defs"]["network_blocks"]["allOf"][1]["then"]["properties"]["depth"]["default"] = 3
+    schema["$defs"]["network_blocks"]["allOf"][1]["then"]["properties"]["depth"]["default"] = 5
+    schema["properties"]["model_settings"]["properties"]["wgan-gp"]["properties"]["init"]["default"] = "official"
     schema["$defs"]["generator"]["allOf"][0]["then"]["properties"]["batch_norm"]["default"] = "first"
     schema["properties"]["model_settings"]["properties"]["wgan-gp"]["properties"]["beta_2"]["default"] = 0.8
     schema["properties"]["training"]["properties"]["z_dim"]["default"] = 17
@@ -242,9 +250,27 @@ def test_a_schema_default_is_written_once_and_reaches_the_experiment(tmp_path, m
         }
     )
     (exp,) = cfg.experiments(config).values()
-    assert exp.generator == {"type": "conv", "width": 64, "depth": 0, "constant_width": False, "batch_norm": "first"}
-    assert exp.critic == {"type": "mlp", "width": 512, "depth": 3, "constant_width": False, "normalization": "layer"}
-    assert (exp.beta_2, exp.z_dim) == (0.8, 17)
+    generator = {"type": "conv", "width": 64, "depth": 0, "constant_width": False, "batch_norm": "first"}
+    assert exp.generator == {**generator, "output": "tanh"}
+    assert exp.critic == {"type": "mlp", "width": 512, "depth": 5, "constant_width": False, "normalization": "layer"}
+    assert (exp.beta_2, exp.z_dim, exp.init) == (0.8, 17, "official")
+
+
+def test_mlp_preset_is_the_official_mlp_g():
+    grid = cfg.experiments(cfg.validate({"models": ["wgan"], "architectures": ["mlp"]}))
+    generator = grid[("mnist-5k", "wgan-mlp-s0")].generator
+    assert (generator["width"], generator["depth"], generator["output"]) == (512, 3, "linear")
+
+
+def test_switching_a_models_optimizer_asks_for_its_settings():
+    config = cfg.validate(
+        {"models": ["wgan"], "architectures": ["conv"], "overrides": {"wgan-*": {"optimizer": "adam"}}}
+    )
+    with pytest.raises(cfg.ConfigError, match="wgan-conv-s0 trains with adam, which needs beta_1"):
+        cfg.experiments(config)
+    config["overrides"]["wgan-*"].update(beta_1=0.5, beta_2=0.9)
+    exp = cfg.experiments(config)[("mnist-5k", "wgan-conv-s0")]
+    assert (exp.beta_1, exp.rho) == (0.5, None)  # RMSProp's rho does not apply any more
 
 
 def test_settings_that_do_not_apply_to_a_model_are_none():
@@ -295,3 +321,44 @@ def test_no_numeric_key_takes_nan_or_infinity(value):
     ):
         with pytest.raises(cfg.ConfigError, match=re.escape(path) + r": -?(nan|inf) is not a number a run can use"):
             cfg.validate(config)
+
+
+def test_a_configfile_pattern_applies_after_the_ones_it_inherits(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "overrides:\n  dcgan-*: {generator_iterations: 1000}\n  wgan-*: {n_critic: 2}\n"
+    )
+    (tmp_path / "mine.yaml").write_text(
+        "overrides:\n  dcgan-conv-s0: {generator_iterations: 7}\n  wgan-*: {n_critic: 3}\n"
+    )
+    # Snakemake's merge: the command line's file first, then config.yaml's patterns after it
+    merged = {
+        "dcgan-conv-s0": {"generator_iterations": 7},
+        "wgan-*": {"n_critic": 3},
+        "dcgan-*": {"generator_iterations": 1000},
+    }
+    ordered = cfg.overrides_in_file_order(merged, [tmp_path / "base.yaml", tmp_path / "mine.yaml"])
+    assert list(ordered) == ["dcgan-*", "wgan-*", "dcgan-conv-s0"] and ordered["wgan-*"] == {"n_critic": 3}
+    config = cfg.validate({"models": ["dcgan"], "architectures": ["conv", "mlp"], "overrides": ordered})
+    grid = cfg.experiments(config)
+    assert [grid[("mnist-5k", f"dcgan-{a}-s0")].generator_iterations for a in ("conv", "mlp")] == [7, 1000]
+
+
+def test_snakemake_applies_a_configfile_pattern_last(workflow_copy):
+    """Seen in the plan: the train rule's priority is the run's training cost."""
+    (workflow_copy / "mine.yaml").write_text("overrides:\n  dcgan-conv-s0: {generator_iterations: 7}\n")
+    run = subprocess.run(
+        [
+            str(SNAKEMAKE),
+            "results/mnist-5k/dcgan-conv-s0/status.json",
+            "-n",
+            "--cores",
+            "1",
+            "--configfile",  # takes every word after it: the target goes first
+            "mine.yaml",
+        ],
+        cwd=workflow_copy,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "priority: 14\n" in run.stdout, run.stdout  # 7 critic and 7 generator updates

@@ -37,7 +37,8 @@ def count(model, trainable=True):
 EXPECTED = {
     ("wgan-conv-s0", "generator"): 407_680 + 256 + 131_136 + 128 + 1_025,
     ("wgan-conv-nobn-s0", "generator"): 64 * 3136 + 3136 + 16 * 64 * 64 + 64 + 1_025,
-    ("wgan-mlp-s0", "generator"): (64 * 512 + 512) + 3 * (512 * 512 + 512) + (512 * 784 + 784),
+    # the official MLP_G: 4 linear layers, 3 hidden ReLU layers of 512 units
+    ("wgan-mlp-s0", "generator"): (64 * 512 + 512) + 2 * (512 * 512 + 512) + (512 * 784 + 784),
     ("wgan-conv-bn-first-s0", "generator"): 407_680 + 256 + 131_136 + 1_025,
     # DCGAN critic: Conv 1->64 4x4 (1,088) + Conv 64->128 4x4 (131,200) + BN 128 (256) + Dense 6272->1
     ("wgan-conv-s0", "critic"): 1_088 + 131_200 + 256 + 6_273,
@@ -50,23 +51,76 @@ EXPECTED = {
 def test_preset_parameter_counts(key):
     name, role = key
     exp = preset_experiments()[("mnist-5k", name)]
-    net = build_generator(exp.generator, exp.z_dim) if role == "generator" else build_critic(exp.critic)
+    net = (
+        build_generator(exp.generator, exp.z_dim, exp.init)
+        if role == "generator"
+        else build_critic(exp.critic, exp.init)
+    )
     assert count(net) == EXPECTED[key]
 
 
 @pytest.mark.parametrize("arch", ["conv", "conv-nobn", "mlp", "conv-bn-first"])
 def test_preset_shapes_and_range(arch):
     exp = preset_experiments()[("mnist-5k", f"dcgan-{arch}-s0")]
-    generator, critic = build_generator(exp.generator, exp.z_dim), build_critic(exp.critic)
+    generator, critic = build_generator(exp.generator, exp.z_dim, exp.init), build_critic(exp.critic, exp.init)
     images = generator(tf.random.normal([5, exp.z_dim]), training=False).numpy()
     assert images.shape == (5, 28, 28, 1)
-    assert images.min() >= -1 and images.max() <= 1  # tanh output
     assert critic(images, training=False).shape == (5, 1)
+    last = generator.layers[-2] if arch == "mlp" else generator.layers[-1]  # the mlp reshapes last
+    assert last.activation.__name__ == ("linear" if arch == "mlp" else "tanh")  # as MLP_G and DCGAN_G
+    if arch != "mlp":
+        assert images.min() >= -1 and images.max() <= 1
+
+
+def _kernels(net, kind):
+    return np.concatenate([layer.kernel.numpy().ravel() for layer in net.layers if type(layer).__name__ == kind])
+
+
+def test_official_initialisation():
+    """The official code's weights_init: conv kernels N(0, 0.02), batch-norm scales N(1, 0.02);
+    its MLPs keep PyTorch's U(-1/sqrt(fan_in), 1/sqrt(fan_in)); 'glorot' is Keras' default."""
+    tf.keras.utils.set_random_seed(0)
+    grid = preset_experiments()
+    conv = grid[("mnist-5k", "wgan-conv-s0")]
+    generator, critic = build_generator(conv.generator, conv.z_dim, conv.init), build_critic(conv.critic, conv.init)
+    for kernels in (_kernels(generator, "Conv2DTranspose"), _kernels(critic, "Conv2D"), _kernels(critic, "Dense")):
+        assert abs(kernels.mean()) < 0.002 and kernels.std() == pytest.approx(0.02, rel=0.05)
+    gammas = np.concatenate([layer.gamma.numpy() for layer in generator.layers if hasattr(layer, "gamma")])
+    assert gammas.std() == pytest.approx(0.02, rel=0.3) and abs(gammas.mean() - 1) < 0.01
+    mlp = grid[("mnist-5k", "wgan-mlp-s0")]
+    dense = [
+        layer for layer in build_generator(mlp.generator, mlp.z_dim, mlp.init).layers if type(layer).__name__ == "Dense"
+    ]
+    for layer in dense:
+        bound = 1 / math.sqrt(layer.kernel.shape[0])
+        for weights in (layer.kernel.numpy(), layer.bias.numpy()):
+            assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.9 * bound
+    keras_style = build_generator(conv.generator, conv.z_dim, "glorot")
+    assert {float(g) for layer in keras_style.layers if hasattr(layer, "gamma") for g in layer.gamma.numpy()} == {1.0}
+    first = build_critic(conv.critic, "glorot").layers[1].kernel.numpy()  # 4x4x1 -> 64
+    assert first.std() == pytest.approx(math.sqrt(6 / (16 + 16 * 64) / 3), rel=0.05)  # Glorot, not N(0, 0.02)
+
+
+def test_optimizers_as_pytorch_means_them():
+    """epsilon is PyTorch's, added to the root: Keras' RMSProp gets it squared under the root."""
+    from wganlib.training import make_optimizer
+
+    grid = preset_experiments()
+    rmsprop = make_optimizer(grid[("mnist-5k", "wgan-conv-s0")])
+    assert (rmsprop.rho, rmsprop.epsilon) == (pytest.approx(0.99), pytest.approx(1e-16))
+    adam = make_optimizer(grid[("mnist-5k", "wgan-gp-conv-s0")])
+    assert (adam.beta_1, adam.beta_2, adam.epsilon) == (0.5, 0.9, pytest.approx(1e-8))
+    # One step on a tiny gradient: the update is lr * g / (sqrt(v) + eps), about lr * sqrt(1 - rho)^-1
+    variable = tf.Variable([0.0])
+    rmsprop.apply_gradients([(tf.constant([1e-6]), variable)])
+    step = -float(variable.numpy()[0])
+    expected = 5e-5 * 1e-6 / (math.sqrt(0.01 * 1e-12) + 1e-8)
+    assert step == pytest.approx(expected, rel=0.3)
 
 
 def test_wgan_gp_critic_has_no_batch_norm():
     exp = preset_experiments()[("mnist-5k", "wgan-gp-conv-s0")]
-    kinds = {type(layer).__name__ for layer in build_critic(exp.critic).layers}
+    kinds = {type(layer).__name__ for layer in build_critic(exp.critic, exp.init).layers}
     assert "BatchNormalization" not in kinds and "GroupNormalization" in kinds  # layer norm over (H, W, C)
 
 
@@ -108,7 +162,7 @@ def test_gradient_penalty_zero_for_unit_gradient_positive_otherwise():
 
 def test_clipping_keeps_every_critic_weight_in_range():
     exp = preset_experiments()[("mnist-5k", "wgan-conv-s0")]
-    critic = build_critic(exp.critic)
+    critic = build_critic(exp.critic, exp.init)
     for w in critic.trainable_weights:
         w.assign(w * 1000)
     losses.clip_weights(critic, 0.01)
@@ -153,7 +207,8 @@ def test_objective_penalty_is_zero_where_the_model_has_none(model):
 
 @pytest.mark.parametrize("model", sorted(losses.OBJECTIVES))
 def test_objective_constraint_clips_only_wgan(model):
-    critic = build_critic(preset_experiments()[("mnist-5k", f"{model}-conv-s0")].critic)
+    exp = preset_experiments()[("mnist-5k", f"{model}-conv-s0")]
+    critic = build_critic(exp.critic, exp.init)
     for w in critic.trainable_weights:
         w.assign(tf.ones_like(w))
     losses.OBJECTIVES[model].constraint(critic, 0.01)
@@ -238,7 +293,7 @@ def test_clipping_holds_after_training(tmp_path):
 
 
 def test_nan_run_is_marked_diverged_and_keeps_outputs(tmp_path):
-    exp = tiny_experiment("dcgan", optimizer="rmsprop", learning_rate=1e10, generator_iterations=200)
+    exp = tiny_experiment("dcgan", optimizer="rmsprop", rho=0.9, learning_rate=1e10, generator_iterations=200)
     result = train(exp, fake_images(), tmp_path / "state", outputs(tmp_path))
     status = json.loads((tmp_path / "status.json").read_text())
     assert result["status"] == status["status"] == "diverged"

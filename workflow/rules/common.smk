@@ -1,11 +1,15 @@
 import re
 import sys
 
-from wganlib.config import ConfigError, experiments, validate
+from wganlib.config import ConfigError, experiments, overrides_in_file_order, validate
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
 
 try:
+    config["overrides"] = overrides_in_file_order(
+        config.get("overrides"),
+        ["config/config.yaml", *workflow.config_settings.configfiles],
+    )
     config.update(
         validate(config, source=" + ".join(map(str, workflow.configfiles)) or "config")
     )

@@ -39,6 +39,9 @@ MODEL_KEYS = (
     "learning_rate",
     "beta_1",
     "beta_2",
+    "rho",
+    "epsilon",
+    "init",
     "n_critic",
     "clip_value",
     "gradient_penalty",
@@ -46,6 +49,8 @@ MODEL_KEYS = (
 )
 # Settings that mean something for one model only; setting them for another is a mistake.
 MODEL_ONLY = {"clip_value": "wgan", "gradient_penalty": "wgan-gp"}
+# Settings each optimizer reads; the other optimizer's are None in an Experiment.
+OPTIMIZER_KEYS = {"adam": ("beta_1", "beta_2"), "rmsprop": ("rho",)}
 
 
 log = logging.getLogger(__name__)
@@ -103,6 +108,9 @@ class Experiment:
     precision: str
     beta_1: float | None
     beta_2: float | None
+    rho: float | None
+    epsilon: float
+    init: str
     clip_value: float | None
     gradient_penalty: float | None
     critic_burst: dict | None
@@ -171,6 +179,22 @@ def exit_on_bad_yaml(*paths: str | Path) -> None:
                 read_yaml(path)
             except ConfigError as err:
                 raise SystemExit(f"Error: {err}") from None
+
+
+def overrides_in_file_order(overrides: Any, paths: list[str | Path]) -> Any:
+    """The merged ``overrides`` in the order their patterns first appear in ``paths``
+    (config/config.yaml, then each --configfile). Snakemake merges the command line's files first,
+    which would apply a --configfile's patterns before the ones it inherits; in file order, a later
+    file's pattern is applied after them (a redefined pattern keeps its first place)."""
+    if not isinstance(overrides, dict):
+        return overrides
+    order: dict[str, None] = {}
+    for path in paths:
+        if Path(path).exists():
+            patterns = read_yaml(path).get("overrides")
+            order.update(dict.fromkeys(patterns if isinstance(patterns, dict) else ()))
+    order.update(dict.fromkeys(overrides))  # patterns from no file (--config) come last
+    return {pattern: overrides[pattern] for pattern in order if pattern in overrides}
 
 
 def _validator_with_defaults():
@@ -385,6 +409,20 @@ def _critic(spec: dict, model: str) -> dict:
     return net
 
 
+def _resolve_optimizer(settings: dict, cell: _Cell) -> None:
+    """Keep the settings the experiment's optimizer reads, and require them."""
+    optimizer = settings["optimizer"]
+    for other, keys in OPTIMIZER_KEYS.items():
+        for key in keys:
+            if other != optimizer:
+                settings[key] = None
+            elif settings.get(key) is None:
+                raise ConfigError(
+                    f"Invalid config: {cell.name} trains with {optimizer}, which needs {key}; "
+                    f"set it under model_settings.{cell.model} or in an override for {cell.name}."
+                )
+
+
 def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
     """Expand a validated config into its experiments, keyed by (dataset, experiment name)."""
     result: dict[tuple[str, str], Experiment] = {}
@@ -393,6 +431,7 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
         for pattern, override in config["overrides"].items():
             if fnmatch.fnmatchcase(cell.name, pattern):
                 settings.update(override)
+        _resolve_optimizer(settings, cell)
         arch = config["architecture_definitions"][cell.architecture]
         experiment = Experiment(
             name=cell.name,

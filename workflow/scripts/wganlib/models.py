@@ -1,13 +1,21 @@
-"""The networks, after the official WGAN code's models.py: DCGAN generator and critic, the
-generator without batch norm, and the MLP generator, for 28x28x1 images in [-1, 1].
+"""The networks, after the official WGAN code's models/dcgan.py and models/mlp.py: DCGAN generator
+and critic, the generator without batch norm, and the MLP generator, for 28x28x1 images in [-1, 1].
 
 A network is a small builder whose options are the config's architecture blocks
-(type, width, depth, constant_width, batch_norm / normalization).
+(type, width, depth, constant_width, batch_norm / normalization, output) and the model's `init`.
+
+Initialisation: "official" is the official WGAN code's (and DCGAN's): its weights_init draws every
+conv and transposed-conv kernel from N(0, 0.02) and every batch-norm scale from N(1, 0.02), and its
+MLPs keep PyTorch's nn.Linear default, weights and biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+Our conv networks' dense layers stand where the official code has convolutions (the generator's
+1x1 -> 4x4 first layer, the critic's last), so they are initialised as convolutions. "glorot" is
+Keras' default (Glorot uniform, zero biases, scales 1), near Gulrajani et al.'s WGAN-GP code.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 
 import keras
 from keras import layers
@@ -32,11 +40,26 @@ def _float32_output(x):
     return x if x.dtype == "float32" else layers.Activation("linear", dtype="float32")(x)
 
 
-def _norm_act(x, norm: str, activation: layers.Layer):
+def _conv_init(init: str) -> dict:
+    """Initialisers of a conv, transposed-conv or conv-standing dense layer."""
+    return {"kernel_initializer": keras.initializers.RandomNormal(0.0, 0.02)} if init == "official" else {}
+
+
+def _linear(units: int, fan_in: int, init: str, **options) -> layers.Dense:
+    """A dense layer of an MLP; "official" is PyTorch's nn.Linear default."""
+    if init == "official":
+        bound = 1 / math.sqrt(fan_in)
+        options["kernel_initializer"] = keras.initializers.RandomUniform(-bound, bound)
+        options["bias_initializer"] = keras.initializers.RandomUniform(-bound, bound)
+    return layers.Dense(units, **options)
+
+
+def _norm_act(x, norm: str, activation: layers.Layer, init: str):
     """Normalisation (batch, layer or none), then the activation."""
     if norm == "batch":
         # momentum 0.9 is PyTorch's default (0.1 there), which the official WGAN code trains with.
-        x = layers.BatchNormalization(momentum=0.9)(x)
+        scale = {"gamma_initializer": keras.initializers.RandomNormal(1.0, 0.02)} if init == "official" else {}
+        x = layers.BatchNormalization(momentum=0.9, **scale)(x)
     elif norm == "layer":
         # Over all of (H, W, C) with a scale and offset per channel, as in Gulrajani et al.'s code
         # (Keras' LayerNormalization would normalise each pixel over its channels only).
@@ -53,69 +76,81 @@ def _generator_norms(batch_norm: str, n_layers: int) -> list[str]:
     return ["none"] * n_layers
 
 
-def dcgan_generator(z_dim: int, width: int, depth: int, constant_width: bool, batch_norm: str) -> keras.Model:
-    """z -> 7x7 -> 14x14 -> 28x28, tanh output; `depth` extra 3x3 layers at 14x14."""
+def _output(output: str):
+    """The generator's last activation: tanh (DCGAN_G) or none (the official MLP_G)."""
+    return "tanh" if output == "tanh" else None
+
+
+def dcgan_generator(
+    z_dim: int, width: int, depth: int, constant_width: bool, batch_norm: str, output: str, init: str
+) -> keras.Model:
+    """z -> 7x7 -> 14x14 -> 28x28; `depth` extra 3x3 layers at 14x14."""
     wide = width if constant_width else 2 * width
     norms = iter(_generator_norms(batch_norm, 2 + depth))
     z = keras.Input((z_dim,), name="z")
-    x = layers.Dense(7 * 7 * wide)(z)
+    x = layers.Dense(7 * 7 * wide, **_conv_init(init))(z)
     x = layers.Reshape((7, 7, wide))(x)
-    x = _norm_act(x, next(norms), layers.ReLU())
-    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same")(x)
-    x = _norm_act(x, next(norms), layers.ReLU())
+    x = _norm_act(x, next(norms), layers.ReLU(), init)
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", **_conv_init(init))(x)
+    x = _norm_act(x, next(norms), layers.ReLU(), init)
     for _ in range(depth):
-        x = layers.Conv2D(width, 3, padding="same")(x)
-        x = _norm_act(x, next(norms), layers.ReLU())
-    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+        x = layers.Conv2D(width, 3, padding="same", **_conv_init(init))(x)
+        x = _norm_act(x, next(norms), layers.ReLU(), init)
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation=_output(output), **_conv_init(init))(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
-def mlp_generator(z_dim: int, width: int, depth: int, batch_norm: str) -> keras.Model:
-    """`depth` hidden ReLU layers of `width` units, tanh output (the paper's Figure 7 generator)."""
+def mlp_generator(z_dim: int, width: int, depth: int, batch_norm: str, output: str, init: str) -> keras.Model:
+    """`depth` hidden ReLU layers of `width` units, then 28x28 outputs (the paper's Figure 7
+    generator: the official MLP_G has 3 hidden layers of 512 and a linear output)."""
     z = keras.Input((z_dim,), name="z")
-    x = z
+    x, fan_in = z, z_dim
     for norm in _generator_norms(batch_norm, depth):
-        x = layers.Dense(width)(x)
-        x = _norm_act(x, norm, layers.ReLU())
-    x = layers.Dense(28 * 28, activation="tanh")(x)
+        x = _linear(width, fan_in, init)(x)
+        x = _norm_act(x, norm, layers.ReLU(), init)
+        fan_in = width
+    x = _linear(28 * 28, fan_in, init, activation=_output(output))(x)
     x = layers.Reshape(IMAGE_SHAPE)(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
-def dcgan_critic(width: int, depth: int, constant_width: bool, normalization: str) -> keras.Model:
+def dcgan_critic(width: int, depth: int, constant_width: bool, normalization: str, init: str) -> keras.Model:
     """28x28 -> 14x14 -> 7x7 -> one number: a logit (GAN) or a critic value (WGAN); no sigmoid."""
     wide = width if constant_width else 2 * width
     image = keras.Input(IMAGE_SHAPE, name="image")
-    x = layers.Conv2D(width, 4, strides=2, padding="same")(image)
+    x = layers.Conv2D(width, 4, strides=2, padding="same", **_conv_init(init))(image)
     x = layers.LeakyReLU(0.2)(x)  # DCGAN: no normalisation on the critic's first layer
     for _ in range(depth):
-        x = layers.Conv2D(width, 3, padding="same")(x)
-        x = _norm_act(x, normalization, layers.LeakyReLU(0.2))
-    x = layers.Conv2D(wide, 4, strides=2, padding="same")(x)
-    x = _norm_act(x, normalization, layers.LeakyReLU(0.2))
+        x = layers.Conv2D(width, 3, padding="same", **_conv_init(init))(x)
+        x = _norm_act(x, normalization, layers.LeakyReLU(0.2), init)
+    x = layers.Conv2D(wide, 4, strides=2, padding="same", **_conv_init(init))(x)
+    x = _norm_act(x, normalization, layers.LeakyReLU(0.2), init)
     x = layers.Flatten()(x)
-    x = layers.Dense(1)(x)
+    x = layers.Dense(1, **_conv_init(init))(x)
     return keras.Model(image, _float32_output(x), name="critic")
 
 
-def mlp_critic(width: int, depth: int, normalization: str) -> keras.Model:
+def mlp_critic(width: int, depth: int, normalization: str, init: str) -> keras.Model:
     """`depth` hidden ReLU layers of `width` units, as the official MLP_D."""
     image = keras.Input(IMAGE_SHAPE, name="image")
-    x = layers.Flatten()(image)
+    x, fan_in = layers.Flatten()(image), math.prod(IMAGE_SHAPE)
     for _ in range(depth):
-        x = layers.Dense(width)(x)
-        x = _norm_act(x, normalization, layers.ReLU())
-    x = layers.Dense(1)(x)
+        x = _linear(width, fan_in, init)(x)
+        x = _norm_act(x, normalization, layers.ReLU(), init)
+        fan_in = width
+    x = _linear(1, fan_in, init)(x)
     return keras.Model(image, _float32_output(x), name="critic")
 
 
-def build_generator(spec: dict, z_dim: int) -> keras.Model:
+def build_generator(spec: dict, z_dim: int, init: str) -> keras.Model:
     if spec["type"] == "mlp":
-        return mlp_generator(z_dim, spec["width"], spec["depth"], spec["batch_norm"])
-    return dcgan_generator(z_dim, spec["width"], spec["depth"], spec["constant_width"], spec["batch_norm"])
+        return mlp_generator(z_dim, spec["width"], spec["depth"], spec["batch_norm"], spec["output"], init)
+    return dcgan_generator(
+        z_dim, spec["width"], spec["depth"], spec["constant_width"], spec["batch_norm"], spec["output"], init
+    )
 
 
-def build_critic(spec: dict) -> keras.Model:
+def build_critic(spec: dict, init: str) -> keras.Model:
     if spec["type"] == "mlp":
-        return mlp_critic(spec["width"], spec["depth"], spec["normalization"])
-    return dcgan_critic(spec["width"], spec["depth"], spec["constant_width"], spec["normalization"])
+        return mlp_critic(spec["width"], spec["depth"], spec["normalization"], init)
+    return dcgan_critic(spec["width"], spec["depth"], spec["constant_width"], spec["normalization"], init)

@@ -54,9 +54,13 @@ FRAME_NOISE_SEED = 20170126  # the WGAN paper's arXiv date: the same frame noise
 
 
 def make_optimizer(exp: Experiment):
+    """The optimizer as the official code's PyTorch one: RMSProp's epsilon goes under Keras' root
+    (sqrt(v + eps^2) ~ sqrt(v) + eps); Adam's is added to the root in both."""
     if exp.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=exp.learning_rate)
-    return keras.optimizers.Adam(learning_rate=exp.learning_rate, beta_1=exp.beta_1, beta_2=exp.beta_2)
+        return keras.optimizers.RMSprop(learning_rate=exp.learning_rate, rho=exp.rho, epsilon=exp.epsilon**2)
+    return keras.optimizers.Adam(
+        learning_rate=exp.learning_rate, beta_1=exp.beta_1, beta_2=exp.beta_2, epsilon=exp.epsilon
+    )
 
 
 class BatchOrder:
@@ -91,8 +95,8 @@ class GAN:
         self.objective = losses.OBJECTIVES[exp.model]
         keras.utils.set_random_seed(exp.seed)  # the networks' initial weights
         with precision(policy):  # variables and optimizer state stay float32 in either policy
-            self.generator = build_generator(exp.generator, exp.z_dim)
-            self.critic = build_critic(exp.critic)
+            self.generator = build_generator(exp.generator, exp.z_dim, exp.init)
+            self.critic = build_critic(exp.critic, exp.init)
         self.generator_optimizer = make_optimizer(exp)
         self.critic_optimizer = make_optimizer(exp)
         self.generator_optimizer.build(self.generator.trainable_variables)

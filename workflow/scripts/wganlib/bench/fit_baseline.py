@@ -23,8 +23,8 @@ def keras_example_model(exp: Experiment) -> keras.Model:
     class KerasExampleGAN(keras.Model):
         def __init__(self):
             super().__init__()
-            self.generator = build_generator(exp.generator, exp.z_dim)
-            self.critic = build_critic(exp.critic)
+            self.generator = build_generator(exp.generator, exp.z_dim, exp.init)
+            self.critic = build_critic(exp.critic, exp.init)
             self.rng = tf.random.Generator.from_seed(exp.seed)  # z and the penalty's interpolates
             self.built = True  # both networks are built functional models
 
