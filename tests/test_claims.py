@@ -179,7 +179,7 @@ def test_csv_and_markdown(tmp_path):
 # -- "not reproduced" only when the runs it rests on converged ---------------------------------
 
 
-@pytest.mark.parametrize("state", ["still improving", "too few snapshots"])
+@pytest.mark.parametrize("state", ["still improving", "not started", "too few snapshots"])
 def test_not_reproduced_becomes_inconclusive_when_a_run_has_not_converged(state):
     rows = contrary_grid()
     assert verdicts(rows)["conv-nobn"] == "not reproduced"

@@ -201,7 +201,7 @@ def test_a_valid_config_plans_every_experiment(workflow_copy):
         for line in run.stdout.splitlines()
         if line[:1].isalpha() and line.split()[-1].isdigit()
     }
-    assert counts["train"] == 9 and counts["evaluate"] == 9 and counts["figures"] == 1
+    assert counts["train"] == 12 and counts["evaluate"] == 12 and counts["figures"] == 1
 
 
 def test_config_readme_documents_every_key():

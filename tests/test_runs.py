@@ -169,17 +169,23 @@ def test_convergence_on_synthetic_fid_curves():
     rng = np.random.default_rng(0)
     t = np.arange(1, 21)
     flat = 80 + rng.normal(0, 3, 20)  # noise of a few percent around a level
+    stuck = 380 + rng.normal(0, 10, 20)  # never left its starting point (a collapsed MLP generator)
+    learned_early = np.r_[300, 200, 80 + rng.normal(0, 3, 18)]  # fell before the second half, flat since
     falling = np.linspace(400, 60, 20)
     decayed = 60 + 340 * np.exp(-t / 2.5)  # fell fast, flat by the second half
     noisy_falling = np.linspace(300, 100, 20) * (1 + rng.normal(0, 0.05, 20))
-    assert runs.convergence(curve_run(flat), 0.1) == "plateaued"
+    assert runs.convergence(curve_run(stuck), 0.1) == "not started"
+    assert runs.convergence(curve_run(flat), 0.1) == "not started"  # flat from the first snapshot on
+    assert runs.convergence(curve_run(learned_early), 0.1) == "plateaued"
+    assert runs.convergence(curve_run(stuck * np.r_[1.0, [0.7] * 19]), 0.1) == "plateaued"  # fell by 30%
+    assert runs.convergence(curve_run(stuck * np.r_[1.0, [0.7] * 19]), 0.1, min_progress=0.4) == "not started"
     assert runs.convergence(curve_run(decayed), 0.1) == "plateaued"
     assert runs.convergence(curve_run(falling), 0.1) == "still improving"
     assert runs.convergence(curve_run(noisy_falling), 0.1) == "still improving"
     assert runs.convergence(curve_run([400, 300]), 0.1) == "too few snapshots"
     assert runs.convergence(curve_run(falling, status="diverged"), 0.1) == "diverged"
     # the threshold decides: a slow fall of about 4% over the last quarter
-    slow = np.linspace(100, 85, 20)
+    slow = np.r_[300, 200, np.linspace(100, 85, 18)]
     assert runs.convergence(curve_run(slow), 0.1) == "plateaued"
     assert runs.convergence(curve_run(slow), 0.02) == "still improving"
 

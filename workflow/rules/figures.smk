@@ -61,6 +61,7 @@ rule figures:
         sheet_samples=config["figures"]["sheet_samples"],
         good_fid=config["claims"]["good_fid"],
         still_improving=config["claims"]["still_improving"],
+        min_progress=config["claims"]["min_progress"],
         code=code("figures.py"),
     script:
         "../scripts/figures.py"

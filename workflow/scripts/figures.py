@@ -29,6 +29,7 @@ rows = summary_rows(
     good_fid=job.params["good_fid"],
     median_window=window,
     still_improving=job.params["still_improving"],
+    min_progress=job.params["min_progress"],
 )
 plots.plot_summary(
     rows, out["summary_png"], out["summary_pdf"], real_floor=real_floor, models=models, architectures=architectures

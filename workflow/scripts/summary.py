@@ -19,6 +19,7 @@ rows = summary_rows(
     good_fid=thresholds["good_fid"],
     median_window=job.params["median_window"],
     still_improving=thresholds["still_improving"],
+    min_progress=thresholds["min_progress"],
 )
 write_summary_csv(rows, job.output["csv"])
 write_summary_markdown(

@@ -33,7 +33,7 @@ from .images import image_grid, to_uint8
 from .io import atomic_path
 from .runs import (
     COMPUTE_AXES,
-    STILL_IMPROVING,
+    UNFINISHED,
     as_float,
     compute_at,
     estimate_fid_correlation,
@@ -408,8 +408,8 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
             done = [r for r in group if r.get("status") != "diverged" and math.isfinite(as_float(r.get(key)))]
             values = np.array([as_float(r.get(key)) for r in done])
             xs = x0 + _dot_offsets(len(values), 0.28 * slot)
-            # a run whose FID was still falling at the end is drawn hollow: a longer one would differ
-            improving = np.array([r.get("convergence") == STILL_IMPROVING for r in done], bool)
+            # a run still improving or not started is drawn hollow: a longer one would differ
+            improving = np.array([r.get("convergence") in UNFINISHED for r in done], bool)
             ax.scatter(
                 xs[~improving], values[~improving], s=28, color=colour, edgecolor="white", linewidth=0.5, zorder=3
             )
@@ -507,7 +507,7 @@ def plot_summary(
             mfc="white",
             mec="#555555",
             mew=1.5,
-            label="one seed, FID still improving",
+            label="one seed, still improving or not started",
         ),
         Line2D([], [], color="#555555", lw=2.5, label="mean over seeds"),
         Line2D([], [], color="#555555", lw=1.2, label="min-max over seeds"),

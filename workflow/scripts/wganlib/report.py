@@ -114,8 +114,10 @@ def write_summary_markdown(
         "rho(est., FID): Spearman correlation over training between FID and the critic's "
         "EM estimate (wgan, wgan-gp) or the discriminator's JS estimate (dcgan). "
         "FID at the end: 'still improving' when the trend of FID over the second half of training "
-        "(Theil-Sen slope) falls by more than the still_improving fraction over the last quarter, "
-        "else 'plateaued'; a longer budget would change a still-improving run's numbers.",
+        "(Theil-Sen slope) falls by more than the still_improving fraction over the last quarter; "
+        "'not started' when it did not, but FID never fell by the min_progress fraction below its "
+        "first snapshot's (the run had not left its starting point); else 'plateaued'. "
+        "A longer budget would change a still-improving or not-started run's numbers.",
         "",
     ]
     for dataset, floor in _floors(real_floor, datasets).items():

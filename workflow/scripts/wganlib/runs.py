@@ -233,13 +233,18 @@ def iterations_to_threshold(run: Mapping, good_fid: float | None) -> int | None:
 
 # Whether a run's FID had stopped improving when training ended.
 PLATEAUED, STILL_IMPROVING, TOO_SHORT, DIVERGED = "plateaued", "still improving", "too few snapshots", "diverged"
+NOT_STARTED = "not started"
 CONVERGED = (PLATEAUED, DIVERGED)  # a run whose result would not change with a longer budget
+UNFINISHED = (STILL_IMPROVING, NOT_STARTED)  # a run a longer budget would change
 
 
-def convergence(run: Mapping, min_gain: float) -> str:
+def convergence(run: Mapping, min_gain: float, min_progress: float = 0.25) -> str:
     """Whether FID was still falling at the end: the Theil-Sen slope of FID over the snapshots of
     the second half of training, extrapolated over the last quarter, is a fall of more than
     ``min_gain`` (a fraction of the median FID there): "still improving"; else "plateaued".
+    A flat curve that never fell below ``1 - min_progress`` times its first snapshot's FID has not
+    left its starting point (an MLP generator's early collapse, say): "not started", which a longer
+    budget may change as much as a falling one.
     Fewer than 3 snapshots in the second half: "too few snapshots". A diverged run: "diverged"."""
     if diverged(run):
         return DIVERGED
@@ -254,7 +259,9 @@ def convergence(run: Mapping, min_gain: float) -> str:
         return TOO_SHORT
     slopes = [(f[j] - f[i]) / (t[j] - t[i]) for i in range(len(t)) for j in range(i + 1, len(t))]
     fall = -float(np.median(slopes)) * (iterations[-1] / 4) / float(np.median(f))
-    return STILL_IMPROVING if fall > min_gain else PLATEAUED
+    if fall > min_gain:
+        return STILL_IMPROVING
+    return NOT_STARTED if fid.min() > (1 - min_progress) * fid[0] else PLATEAUED
 
 
 # ---------------------------------------------------------------- the summary table
@@ -267,6 +274,7 @@ def summary_rows(
     good_fid: float | None = None,
     median_window: int | None = None,
     still_improving: float = 0.1,
+    min_progress: float = 0.25,
 ) -> list[dict]:
     """One row per experiment: identity, status, final metrics, correlations, speed.
 
@@ -290,6 +298,6 @@ def summary_rows(
         row["critic_updates_to_threshold"] = cost["critic_updates"]
         row["seconds_to_threshold"] = cost["wall_time_s"]
         row["fid_threshold"] = good_fid
-        row["convergence"] = convergence(run, still_improving)
+        row["convergence"] = convergence(run, still_improving, min_progress)
         rows.append(row)
     return rows
