@@ -145,7 +145,10 @@ def test_every_output_exists(slurm_run):
         assert json.loads((results / name / "status.json").read_text())["status"] == expected
     for figure in ("em_estimate", "js_estimate", "samples", "summary"):
         assert (results / "figures" / f"{figure}.png").stat().st_size > 1000
-    assert "reproduced" in (results / "summary.md").read_text()
+    verdicts = re.findall(
+        r"\| \*\*(reproduced|not reproduced|inconclusive[^*]*)\*\* \|", (results / "summary.md").read_text()
+    )
+    assert len(verdicts) == 7, verdicts  # every claim of the claims table has its verdict
     assert not snakemake(*slurm_args(), "-n", cwd=root).stdout.count("Job stats:"), "a second run would plan jobs"
 
 
