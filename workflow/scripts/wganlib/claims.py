@@ -12,19 +12,25 @@ Threshold keys:
   (claims 3 and 5).
 - ``min_modes``: the number of classes covered below which a generator counts as collapsed
   (claim 4).
-- ``min_runs`` (optional, default 1): the fewest runs per compared group; fewer gives
-  'inconclusive'.
 
-Medians over seeds are compared. A diverged run counts as failed: FID infinite, no modes,
-never reaching ``good_fid``. "not reproduced" is a finding only when every run it rests on had
-converged (``runs.convergence``); otherwise the verdict is "inconclusive: still improving" with
-the runs named. No TensorFlow.
+- ``confidence`` (optional, default 0.95) and ``resamples`` (default 2000): the bootstrap.
+
+Each claim compares one quantity per seed (a median Spearman rho, an FID ratio, a margin in
+modes covered) with a threshold. The verdict says how many seeds agree with the claim on their
+own, and rests on a percentile bootstrap interval over seeds for the median of that quantity:
+"reproduced" or "not reproduced" only when the interval lies on one side of the threshold, else
+"inconclusive: seeds disagree"; a comparison with one seed is "inconclusive: one seed". A
+diverged run counts as failed: FID infinite, no modes, never reaching ``good_fid``. "not
+reproduced" is a finding only when every run it rests on had converged (``runs.convergence``);
+otherwise the verdict is "inconclusive: still improving" (or "not started") with the runs named.
+No TensorFlow.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +39,58 @@ from .runs import CONVERGED, PLATEAUED, WGAN_MODELS, as_float, diverged
 
 REQUIRED_THRESHOLDS = ("min_correlation", "good_fid", "fid_margin", "min_modes")
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
+ONE_SEED, SEEDS_DISAGREE = f"{INCONCLUSIVE}: one seed", f"{INCONCLUSIVE}: seeds disagree"
+
+
+# ---------------------------------------------------------------- statistics over seeds
+
+
+def bootstrap_interval(
+    values: Sequence[float], level: float = 0.95, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval for the median of ``values`` (seeds drawn with replacement);
+    infinite values (a diverged run's FID ratio) are kept as such. Deterministic for a seed."""
+    data = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    medians = np.median(data[rng.integers(0, len(data), size=(resamples, len(data)))], axis=1)
+    tail = (1 - level) / 2
+    return float(np.quantile(medians, tail, method="lower")), float(np.quantile(medians, 1 - tail, method="higher"))
+
+
+@dataclass
+class Comparison:
+    """What a claim compares: one value per seed, and on which side of ``threshold`` the claim
+    holds (``holds(value)``, monotone in the value)."""
+
+    evidence: str
+    per_seed: dict = field(default_factory=dict)  # seed -> value (NaN: no value for that seed)
+    holds: Callable[[float], bool] = lambda value: False
+    unit: str = ""
+    used: list = field(default_factory=list)
+    missing: str | None = None  # why there is nothing to compare
+
+
+def _judge(c: Comparison, level: float, resamples: int) -> tuple[str, str, dict]:
+    """Verdict, evidence and the numbers behind them, from a Comparison."""
+    if c.missing:
+        return INCONCLUSIVE, c.missing, {"seeds": 0}
+    values = [v for v in c.per_seed.values() if not math.isnan(v)]
+    agree = sum(bool(c.holds(v)) for v in values)
+    stats = {"seeds": len(values), "seeds_agreeing": agree, "median": _median(values)}
+    evidence = f"{c.evidence}; {agree} of {len(values)} seed{'s' if len(values) != 1 else ''} agree"
+    if len(values) == 1:
+        return ONE_SEED, evidence + f" ({c.unit} {fmt(values[0])})", stats
+    low, high = bootstrap_interval(values, level, resamples)
+    stats.update(low=low, high=high)
+    evidence += f"; median {c.unit} {fmt(stats['median'])}, {level:.0%} bootstrap interval [{fmt(low)}, {fmt(high)}]"
+    if c.holds(low) and c.holds(high):
+        return REPRODUCED, evidence, stats
+    if not c.holds(low) and not c.holds(high):
+        return _unless_unconverged(c.used), evidence, stats
+    return SEEDS_DISAGREE, evidence, stats
+
+
+# ---------------------------------------------------------------- the claims
 
 
 def _pick(rows: Sequence[Mapping], model: str | Sequence[str], architecture: str | None = None):
@@ -42,139 +100,142 @@ def _pick(rows: Sequence[Mapping], model: str | Sequence[str], architecture: str
     ]
 
 
-def _effective(rows: Sequence[Mapping], key: str, if_diverged: float) -> list[float]:
-    """The key's values, ``if_diverged`` for diverged runs, dropping runs without a value."""
-    values = [if_diverged if diverged(r) else as_float(r.get(key)) for r in rows]
-    return [v for v in values if not math.isnan(v)]
+def _value(row: Mapping, key: str, if_diverged: float) -> float:
+    return if_diverged if diverged(row) else as_float(row.get(key))
+
+
+def _by_seed(rows: Sequence[Mapping]) -> dict:
+    grouped: dict = {}
+    for r in rows:
+        grouped.setdefault(r.get("seed"), []).append(r)
+    return grouped
 
 
 def _median(values: Sequence[float]) -> float:
-    return float(np.median(values)) if values else math.nan
+    return float(np.median(values)) if len(values) else math.nan
 
 
-def _group(label: str, values: Sequence[float], rows: Sequence[Mapping], infinite: str = "inf") -> str:
+def _paired(a: Sequence[Mapping], b: Sequence[Mapping], combine, key: str, if_diverged: float) -> dict:
+    """seed -> combine(a's value, b's value), for the seeds both groups ran."""
+    a_seed, b_seed = _by_seed(a), _by_seed(b)
+    return {
+        seed: combine(_value(a_seed[seed][0], key, if_diverged), _value(b_seed[seed][0], key, if_diverged))
+        for seed in sorted(set(a_seed) & set(b_seed), key=str)
+    }
+
+
+def _group(label: str, rows: Sequence[Mapping], key: str, if_diverged: float, never: str = "") -> str:
+    """A group's median of ``key``; with ``never``, a missing value counts as infinite and prints so."""
+    values = [_value(r, key, if_diverged) for r in rows]
+    values = [math.inf if never and math.isnan(v) else v for v in values]
+    values = [v for v in values if not math.isnan(v)]
     n_diverged = sum(diverged(r) for r in rows)
-    return f"{label} median {fmt(_median(values), infinite)} (n={len(values)}, {n_diverged} diverged)"
+    return f"{label} median {fmt(_median(values), never or 'inf')} (n={len(values)}, {n_diverged} diverged)"
 
 
-def _too_few(groups: Mapping[str, Sequence], min_runs: int) -> str | None:
-    """Evidence for 'inconclusive' if a compared group has fewer than ``min_runs`` runs."""
-    if min(len(values) for values in groups.values()) >= min_runs:
-        return None
-    counts = ", ".join(f"{name} {len(values)}" for name, values in groups.items())
-    return f"runs with a value: {counts} (need {min_runs} each)"
+def _ratio(top: float, bottom: float) -> float:
+    if math.isnan(top) or math.isnan(bottom) or (math.isinf(top) and math.isinf(bottom)):
+        return math.nan
+    if bottom == 0:
+        return math.inf if top > 0 else math.nan
+    return top / bottom
 
 
-def _tracks_quality(rows, t, min_runs, *, models, column, label, expect_tracking):
-    """Claims 1 and 2: does the median per-run Spearman reach ``min_correlation``?"""
+def _tracks_quality(rows, t, *, models, column, label, expect_tracking):
+    """Claims 1 and 2: per seed, the median Spearman rho of its runs; tracking means >= min_correlation."""
     picked = [r for r in _pick(rows, models) if not math.isnan(as_float(r.get(column)))]
+    if not picked:
+        return Comparison("", missing=f"no {'/'.join(models)} run with a correlation")
+    per_seed = {s: _median([as_float(r.get(column)) for r in g]) for s, g in _by_seed(picked).items()}
     values = [as_float(r.get(column)) for r in picked]
-    few = _too_few({"/".join(models): values}, min_runs)
-    if few:
-        return few, INCONCLUSIVE, []
-    median = _median(values)
     evidence = (
-        f"median Spearman rho({label}, FID) = {median:.2f} over {len(values)} "
-        f"{'/'.join(models)} runs (range {min(values):.2f} to {max(values):.2f}); "
-        f"tracking means rho >= {t['min_correlation']}"
+        f"Spearman rho({label}, FID) over {len(values)} {'/'.join(models)} runs (range {min(values):.2f} to "
+        f"{max(values):.2f}), per seed the median of its runs; tracking means rho >= {t['min_correlation']}"
     )
-    tracks = median >= t["min_correlation"]
-    return evidence, REPRODUCED if tracks == expect_tracking else NOT_REPRODUCED, picked
+    tracks = (lambda v: v >= t["min_correlation"]) if expect_tracking else (lambda v: v < t["min_correlation"])
+    return Comparison(evidence, per_seed, tracks, "rho", picked)
 
 
-def _em_tracks_quality(rows, t, min_runs):
-    return _tracks_quality(
-        rows, t, min_runs, models=WGAN_MODELS, column="spearman_em_fid", label="EM", expect_tracking=True
-    )
+def _em_tracks_quality(rows, t):
+    return _tracks_quality(rows, t, models=WGAN_MODELS, column="spearman_em_fid", label="EM", expect_tracking=True)
 
 
-def _js_does_not_track(rows, t, min_runs):
-    return _tracks_quality(
-        rows, t, min_runs, models=("dcgan",), column="spearman_js_fid", label="JS", expect_tracking=False
-    )
+def _js_does_not_track(rows, t):
+    return _tracks_quality(rows, t, models=("dcgan",), column="spearman_js_fid", label="JS", expect_tracking=False)
 
 
-def _nobn_wgan_trains(rows, t, min_runs):
-    """Claim 3 (Fig. 6): with conv-nobn the DCGAN's FID is fid_margin times WGAN's, or worse."""
-    wgan, dcgan = _pick(rows, "wgan", "conv-nobn"), _pick(rows, "dcgan", "conv-nobn")
-    wgan_fid, dcgan_fid = _effective(wgan, "fid", math.inf), _effective(dcgan, "fid", math.inf)
-    few = _too_few({"wgan conv-nobn": wgan_fid, "dcgan conv-nobn": dcgan_fid}, min_runs)
-    if few:
-        return few, INCONCLUSIVE, []
-    w, d = _median(wgan_fid), _median(dcgan_fid)
+def _fid_ratio(rows, t, worse: tuple[str, str], better: tuple[str, str], meaning: str):
+    """FID of ``worse`` over FID of ``better`` per seed; the claim holds from fid_margin on."""
+    w_rows, b_rows = _pick(rows, *worse), _pick(rows, *better)
+    per_seed = _paired(w_rows, b_rows, _ratio, "fid", math.inf)
+    if not per_seed:
+        return Comparison(
+            "",
+            missing=f"runs: {' '.join(worse)} {len(w_rows)}, {' '.join(better)} {len(b_rows)} (need both, same seed)",
+        )
     evidence = (
-        f"FID: {_group('wgan', wgan_fid, wgan)}; {_group('dcgan', dcgan_fid, dcgan)}; "
-        f"needs dcgan >= {t['fid_margin']} x wgan (diverged = failed, FID inf)"
+        f"FID: {_group(' '.join(worse), w_rows, 'fid', math.inf)}; {_group(' '.join(better), b_rows, 'fid', math.inf)}; "
+        f"{meaning} {t['fid_margin']} (diverged = failed, FID inf)"
     )
-    return evidence, REPRODUCED if math.isfinite(w) and d >= t["fid_margin"] * w else NOT_REPRODUCED, wgan + dcgan
+    return Comparison(evidence, per_seed, lambda v: v >= t["fid_margin"], "FID ratio", w_rows + b_rows)
 
 
-def _mlp_dcgan_collapses(rows, t, min_runs):
-    """Claim 4 (Fig. 7): with the MLP generator DCGAN covers < min_modes classes, WGAN not."""
-    wgan, dcgan = _pick(rows, "wgan", "mlp"), _pick(rows, "dcgan", "mlp")
-    wgan_modes = _effective(wgan, "modes_covered", 0.0)
-    dcgan_modes = _effective(dcgan, "modes_covered", 0.0)
-    few = _too_few({"wgan mlp": wgan_modes, "dcgan mlp": dcgan_modes}, min_runs)
-    if few:
-        return few, INCONCLUSIVE, []
-    w, d = _median(wgan_modes), _median(dcgan_modes)
-    evidence = (
-        f"modes covered: {_group('dcgan', dcgan_modes, dcgan)}; "
-        f"{_group('wgan', wgan_modes, wgan)}; collapse means < {t['min_modes']} "
-        f"(diverged = 0)"
-    )
-    return evidence, REPRODUCED if d < t["min_modes"] <= w else NOT_REPRODUCED, wgan + dcgan
+def _nobn_wgan_trains(rows, t):
+    """Claim 3 (Fig. 6): with conv-nobn the GAN's FID is fid_margin times WGAN's, or worse."""
+    return _fid_ratio(rows, t, ("dcgan", "conv-nobn"), ("wgan", "conv-nobn"), "ratio dcgan / wgan; holds from")
 
 
-def _bn_first_hurts(rows, t, min_runs):
+def _bn_first_hurts(rows, t):
     """Claim 5 (tf-wgan README): WGAN conv-bn-first FID >= fid_margin x WGAN conv FID."""
-    first, full = _pick(rows, "wgan", "conv-bn-first"), _pick(rows, "wgan", "conv")
-    first_fid, full_fid = _effective(first, "fid", math.inf), _effective(full, "fid", math.inf)
-    few = _too_few({"wgan conv-bn-first": first_fid, "wgan conv": full_fid}, min_runs)
-    if few:
-        return few, INCONCLUSIVE, []
-    b, c = _median(first_fid), _median(full_fid)
+    return _fid_ratio(rows, t, ("wgan", "conv-bn-first"), ("wgan", "conv"), "ratio conv-bn-first / conv; hurts from")
+
+
+def _mlp_dcgan_collapses(rows, t):
+    """Claim 4 (Fig. 7): with the MLP generator the GAN covers < min_modes classes and WGAN not.
+    Per seed, the margin min(wgan modes - min_modes, min_modes - 1 - dcgan modes) in classes:
+    the claim holds at a margin >= 0."""
+    wgan, dcgan = _pick(rows, "wgan", "mlp"), _pick(rows, "dcgan", "mlp")
+    k = t["min_modes"]
+    per_seed = _paired(wgan, dcgan, lambda w, d: min(w - k, k - 1 - d), "modes_covered", 0.0)
+    if not per_seed:
+        return Comparison("", missing=f"runs: wgan mlp {len(wgan)}, dcgan mlp {len(dcgan)} (need both, same seed)")
     evidence = (
-        f"FID: {_group('conv-bn-first', first_fid, first)}; "
-        f"{_group('conv', full_fid, full)}; hurts means >= {t['fid_margin']} x conv"
+        f"modes covered: {_group('dcgan', dcgan, 'modes_covered', 0.0)}; {_group('wgan', wgan, 'modes_covered', 0.0)}; "
+        f"collapse means < {k} (diverged = 0); margin min(wgan - {k}, {k - 1} - dcgan) >= 0 holds"
     )
-    if not math.isfinite(c):
-        return evidence + "; the conv reference diverged", INCONCLUSIVE, []
-    return evidence, REPRODUCED if b >= t["fid_margin"] * c else NOT_REPRODUCED, first + full
+    return Comparison(evidence, per_seed, lambda v: v >= 0, "margin", wgan + dcgan)
 
 
-def _dcgan_faster(rows, t, min_runs, *, column="iterations_to_threshold", unit="generator iterations"):
-    """Claim 6: DCGAN conv reaches FID <= good_fid sooner than WGAN conv, in ``unit`` (the
-    paper's axis is generator iterations; wall-clock time counts WGAN's extra critic updates)."""
+def _dcgan_faster(rows, t, *, column="iterations_to_threshold", unit="generator iterations"):
+    """Claim 6: the GAN (conv) reaches FID <= good_fid sooner than WGAN (conv), in ``unit`` (the
+    paper's axis is generator iterations; wall-clock time counts WGAN's extra critic updates).
+    Per seed, WGAN's cost over the GAN's: the claim holds above 1."""
 
     def evaluated(model):  # a completed run without an evaluation says nothing about speed
         return [r for r in _pick(rows, model, "conv") if diverged(r) or not math.isnan(as_float(r.get("fid")))]
 
-    def cost(group):  # never reaching it (or diverging) counts as infinitely slow
-        values = [as_float(r.get(column)) for r in group]
-        return [math.inf if math.isnan(v) else v for v in values]
-
     dcgan, wgan = evaluated("dcgan"), evaluated("wgan")
-    few = _too_few({"dcgan conv": dcgan, "wgan conv": wgan}, min_runs)
-    if few:
-        return few, INCONCLUSIVE, []
+    if not dcgan or not wgan:
+        return Comparison("", missing=f"runs: dcgan conv {len(dcgan)}, wgan conv {len(wgan)} (need both)")
     used = sorted({as_float(r.get("fid_threshold")) for r in dcgan + wgan})
     if used != [float(t["good_fid"])]:
-        return (f"{column} was computed for FID <= {used}, not good_fid = {t['good_fid']}"), INCONCLUSIVE, []
-    d_cost, w_cost = cost(dcgan), cost(wgan)
-    d, w = _median(d_cost), _median(w_cost)
+        return Comparison("", missing=f"{column} was computed for FID <= {used}, not good_fid = {t['good_fid']}")
+
+    def cost(value):  # never reaching it (or diverging) counts as infinitely slow
+        return math.inf if math.isnan(value) else value
+
+    per_seed = _paired(wgan, dcgan, lambda w, d: _ratio(cost(w), cost(d)), column, math.nan)
     evidence = (
-        f"{unit} to FID <= {t['good_fid']}: "
-        f"{_group('dcgan', d_cost, dcgan, 'never')}; "
-        f"{_group('wgan', w_cost, wgan, 'never')}"
+        f"{unit} to FID <= {t['good_fid']}: {_group('dcgan', dcgan, column, math.inf, 'never')}; "
+        f"{_group('wgan', wgan, column, math.inf, 'never')}; ratio wgan / dcgan > 1 holds"
     )
-    if math.isinf(d) and math.isinf(w):
-        return evidence + "; neither reached it", INCONCLUSIVE, []
-    return evidence, REPRODUCED if d < w else NOT_REPRODUCED, dcgan + wgan
+    if all(math.isnan(v) for v in per_seed.values()):
+        return Comparison("", missing=evidence + "; neither reached it")
+    return Comparison(evidence, per_seed, lambda v: v > 1, "ratio", dcgan + wgan)
 
 
-def _dcgan_faster_in_seconds(rows, t, min_runs):
-    return _dcgan_faster(rows, t, min_runs, column="seconds_to_threshold", unit="wall-clock seconds")
+def _dcgan_faster_in_seconds(rows, t):
+    return _dcgan_faster(rows, t, column="seconds_to_threshold", unit="wall-clock seconds")
 
 
 CLAIMS = (
@@ -203,17 +264,16 @@ def _unless_unconverged(used: Sequence[Mapping]) -> str:
 
 
 def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
-    """Verdicts on the paper's claims: [{claim, dataset, evidence, verdict}], per dataset."""
+    """Verdicts on the paper's claims, per dataset: [{claim, dataset, evidence, verdict, seeds,
+    seeds_agreeing, median, low, high}] (the interval only with two seeds or more)."""
     missing = [key for key in REQUIRED_THRESHOLDS if key not in thresholds]
     if missing:
         raise KeyError(f"thresholds lack {missing}; see wganlib.claims' docstring")
-    min_runs = int(thresholds.get("min_runs", 1))
+    level, resamples = float(thresholds.get("confidence", 0.95)), int(thresholds.get("resamples", 2000))
     result = []
     for dataset in list(dict.fromkeys(r.get("dataset") for r in rows)) or [None]:
         subset = [r for r in rows if r.get("dataset") == dataset]
         for claim, judge in CLAIMS:
-            evidence, verdict, used = judge(subset, thresholds, min_runs)
-            if verdict == NOT_REPRODUCED:
-                verdict = _unless_unconverged(used)
-            result.append({"claim": claim, "dataset": dataset, "evidence": evidence, "verdict": verdict})
+            verdict, evidence, stats = _judge(judge(subset, thresholds), level, resamples)
+            result.append({"claim": claim, "dataset": dataset, "evidence": evidence, "verdict": verdict, **stats})
     return result

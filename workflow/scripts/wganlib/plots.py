@@ -418,7 +418,7 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
             )
             if len(values):
                 finite_all.extend(values)
-                ax.hlines(values.mean(), x0 - 0.38 * slot, x0 + 0.38 * slot, color=colour, lw=2.5, zorder=4)
+                ax.hlines(np.median(values), x0 - 0.38 * slot, x0 + 0.38 * slot, color=colour, lw=2.5, zorder=4)
             if len(values) > 1:
                 ax.vlines(x0, values.min(), values.max(), color=colour, lw=1.2, alpha=0.7, zorder=2)
             n_div = len(group) - len(done)
@@ -509,7 +509,7 @@ def plot_summary(
             mew=1.5,
             label="one seed, still improving or not started",
         ),
-        Line2D([], [], color="#555555", lw=2.5, label="mean over seeds"),
+        Line2D([], [], color="#555555", lw=2.5, label="median over seeds (what the verdicts compare)"),
         Line2D([], [], color="#555555", lw=1.2, label="min-max over seeds"),
     ]
     if diverged:

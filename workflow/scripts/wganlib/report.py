@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .io import atomic_path, write_text
@@ -50,6 +51,84 @@ def _floors(real_floor: Mapping | None, datasets: Sequence[Any]) -> dict:
     if any(key in real_floor for key in METRIC_KEYS):
         return {dataset: real_floor for dataset in datasets}
     return dict(real_floor)
+
+
+# Lucic et al. 2018, "Are GANs Created Equal?", Table 2 (best FID on MNIST, Inception features);
+# their NS-GAN is the non-saturating GAN this project calls dcgan.
+LUCIC_MNIST_FID = {"wgan": (6.7, 0.4), "dcgan": (6.8, 0.5), "wgan-gp": (20.3, 5.0)}
+
+
+def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
+    """Per model of LUCIC_MNIST_FID: the lowest median-over-seeds final FID among its
+    architectures here (a diverged run counts as FID inf), and both ranks."""
+    ours = {}
+    for model in LUCIC_MNIST_FID:
+        medians = {}
+        for r in rows:
+            if r.get("dataset") == dataset and r.get("model") == model:
+                value = math.inf if diverged(r) else as_float(r.get("fid"))
+                if not math.isnan(value):
+                    medians.setdefault(r.get("architecture"), []).append(value)
+        if medians:
+            arch, best = min(((a, float(np.median(v))) for a, v in medians.items()), key=lambda item: item[1])
+            ours[model] = (best, arch)
+    theirs = sorted(LUCIC_MNIST_FID, key=lambda m: LUCIC_MNIST_FID[m][0])
+    mine = sorted(ours, key=lambda m: ours[m][0])
+    return [
+        {
+            "model": m,
+            "lucic_fid": LUCIC_MNIST_FID[m],
+            "lucic_rank": theirs.index(m) + 1,
+            "fid": ours[m][0],
+            "architecture": ours[m][1],
+            "rank": mine.index(m) + 1,
+        }
+        for m in theirs
+        if m in ours
+    ]
+
+
+def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[str]:
+    lines = []
+    for dataset in datasets:
+        if dataset not in ("mnist", "mnist-5k"):
+            continue
+        ranking = literature_ranking(rows, dataset)
+        if len(ranking) < 2:
+            continue
+        lines += [f"## Against the literature ({dataset})", ""]
+        lines += _md_table(
+            ["model", "Lucic et al. 2018: best FID (rank)", "here: best median FID, architecture (rank)"],
+            (
+                [
+                    r["model"] + (" (NS-GAN)" if r["model"] == "dcgan" else ""),
+                    f"{r['lucic_fid'][0]} ± {r['lucic_fid'][1]} ({r['lucic_rank']})",
+                    f"{fmt(r['fid'])}, {r['architecture']} ({r['rank']})",
+                ]
+                for r in ranking
+            ),
+        )
+        rank = {r["model"]: r["rank"] for r in ranking}
+        behind = all(rank["wgan-gp"] > rank[m] for m in ("wgan", "dcgan") if m in rank) if "wgan-gp" in rank else None
+        lines += [
+            "",
+            "Lucic et al. report the best FID of a large hyperparameter search on full MNIST with "
+            "Inception features; here FID uses this project's digit classifier and one setting per model, "
+            "so only the order is comparable, not the numbers. Their WGAN and NS-GAN are within each "
+            "other's spread (a tie), WGAN-GP clearly behind. "
+            + {
+                True: "Here too WGAN-GP comes after both.",
+                False: "Here WGAN-GP does not come after both: the order differs.",
+                None: "",
+            }[behind],
+            "",
+        ]
+    return lines
+
+
+def _agreement(claim: Mapping) -> str:
+    seeds = claim.get("seeds") or 0
+    return f"{claim.get('seeds_agreeing', 0)} of {seeds}" if seeds else "–"
 
 
 def write_summary_markdown(
@@ -129,20 +208,27 @@ def write_summary_markdown(
             f"class KL {fmt(floor.get('class_kl'))}.",
             "",
         ]
+    lines += _literature_lines(rows, datasets)
     lines += ["## Claims", ""]
     lines += _md_table(
-        (["dataset"] if several else []) + ["claim", "evidence", "verdict"],
-        (([c.get("dataset")] if several else []) + [c["claim"], c["evidence"], f"**{c['verdict']}**"] for c in claims),
+        (["dataset"] if several else []) + ["claim", "evidence", "seeds agreeing", "verdict"],
+        (
+            ([c.get("dataset")] if several else []) + [c["claim"], c["evidence"], _agreement(c), f"**{c['verdict']}**"]
+            for c in claims
+        ),
     )
     used = ""
     if thresholds:
         used = " (" + ", ".join(f"{key} = {value}" for key, value in thresholds.items()) + ")"
     lines += [
         "",
-        f"Verdicts are computed only from the numbers above, as medians over seeds, "
-        f"against the configured thresholds{used}; a diverged run counts as failed; "
-        f"'inconclusive' means the runs a claim needs are missing from the grid or too few, or that a "
-        f"verdict against the claim rests on runs that had not converged (named).",
+        f"Verdicts are computed only from the numbers above, against the configured thresholds{used}. "
+        "Each claim compares one quantity per seed with its threshold; 'seeds agreeing' counts the seeds "
+        "for which the claim holds on their own. A verdict is 'reproduced' or 'not reproduced' only when "
+        "the percentile bootstrap interval over seeds of the quantity's median lies on one side of the "
+        "threshold ('inconclusive: seeds disagree' otherwise; 'inconclusive: one seed' with one). A diverged "
+        "run counts as failed. 'inconclusive' alone means the runs a claim needs are missing from the grid; "
+        "a verdict against the claim that rests on runs that had not converged is inconclusive too (named).",
         "",
     ]
     write_text(path, "\n".join(lines))
