@@ -108,9 +108,24 @@ def test_missing_runs_are_inconclusive():
 
 
 def test_one_seed_is_inconclusive_and_says_so():
+    """A comparison needs a spread over seeds; the tracking claims, a property of each run, are
+    judged over the one seed's runs."""
     result = claims.evaluate_claims([r for r in paper_grid() if r["seed"] == 0], THRESHOLDS)
-    assert {c["verdict"] for c in result} == {"inconclusive: one seed"}
-    assert all(c["seeds"] == c["seeds_agreeing"] == 1 and "1 of 1 seed agree" in c["evidence"] for c in result)
+    tracking, comparisons = result[:2], result[2:]
+    assert {c["verdict"] for c in comparisons} == {"inconclusive: one seed"}
+    assert all(
+        (c["seeds"], c["agreeing"], c["out_of"], c["over"]) == (1, 1, 1, "seed")
+        and "1 of 1 seed agree" in c["evidence"]
+        for c in comparisons
+    )
+    assert [(c["verdict"], c["agreeing"], c["out_of"], c["over"], c["seeds"]) for c in tracking] == [
+        ("reproduced", 5, 5, "run", 1),
+        ("reproduced", 3, 3, "run", 1),
+    ]
+    assert "5 of 5 runs agree" in tracking[0]["evidence"] and "interval over runs" in tracking[0]["evidence"]
+    one_run_off = [dict(r, spearman_em_fid=0.2) if r["experiment"] == "wgan-mlp-s0" else r for r in paper_grid()]
+    claim = claims.evaluate_claims([r for r in one_run_off if r["seed"] == 0], THRESHOLDS)[0]
+    assert (claim["verdict"], claim["agreeing"]) == ("inconclusive: runs disagree", 4)
 
 
 def three_seeds(wgan_fids, dcgan_fids):
@@ -122,16 +137,18 @@ def three_seeds(wgan_fids, dcgan_fids):
 
 def test_unanimous_seeds_give_a_verdict_with_its_interval():
     claim = claims.evaluate_claims(three_seeds([10, 12, 11], [30, 40, math.nan]), THRESHOLDS)[2]
-    assert claim["verdict"] == "reproduced" and (claim["seeds"], claim["seeds_agreeing"]) == (3, 3)
+    assert claim["verdict"] == "reproduced" and (claim["seeds"], claim["agreeing"], claim["over"]) == (3, 3, "seed")
     assert claim["low"] == pytest.approx(3.0) and claim["high"] == math.inf  # the diverged GAN: ratio inf
-    assert "3 of 3 seeds agree" in claim["evidence"] and "95% bootstrap interval [3, inf]" in claim["evidence"]
+    assert (
+        "3 of 3 seeds agree" in claim["evidence"] and "95% bootstrap interval over seeds [3, inf]" in claim["evidence"]
+    )
     claim = claims.evaluate_claims(three_seeds([10, 12, 11], [11, 12, 10]), THRESHOLDS)[2]
-    assert claim["verdict"] == "not reproduced" and claim["seeds_agreeing"] == 0
+    assert claim["verdict"] == "not reproduced" and claim["agreeing"] == 0
 
 
 def test_split_seeds_are_inconclusive():
     claim = claims.evaluate_claims(three_seeds([10, 12, 11], [30, 40, 11]), THRESHOLDS)[2]
-    assert claim["verdict"] == "inconclusive: seeds disagree" and claim["seeds_agreeing"] == 2
+    assert claim["verdict"] == "inconclusive: seeds disagree" and claim["agreeing"] == 2
     assert claim["low"] < THRESHOLDS["fid_margin"] <= claim["high"]
 
 
@@ -140,11 +157,11 @@ def test_a_diverged_seed_counts_as_failed():
     rows = three_seeds([15, math.nan, 12], [30, 30, 30])
     rows[1]["status"] = "diverged"
     claim = claims.evaluate_claims(rows, THRESHOLDS)[2]
-    assert claim["verdict"] == "inconclusive: seeds disagree" and claim["seeds_agreeing"] == 2
+    assert claim["verdict"] == "inconclusive: seeds disagree" and claim["agreeing"] == 2
     assert claim["low"] == 0 and "1 diverged" in claim["evidence"]
     rows[0]["status"] = rows[2]["status"] = "diverged"
     claim = claims.evaluate_claims(rows, THRESHOLDS)[2]
-    assert claim["verdict"] == "not reproduced" and claim["seeds_agreeing"] == 0
+    assert claim["verdict"] == "not reproduced" and claim["agreeing"] == 0
 
 
 def test_bootstrap_interval_covers_the_median_as_often_as_it_says():
@@ -207,7 +224,7 @@ def test_csv_and_markdown(tmp_path):
     assert text.startswith("# ")
     assert "| experiment | status |" in text and "odd\\|name" in text
     assert "Real-data floor" in text and "FID 1.23" in text
-    assert "| claim | evidence | seeds agreeing | verdict |" in text and "| 2 of 2 |" in text
+    assert "| claim | evidence | agreeing | verdict |" in text and "| 2 of 2 seeds |" in text
     assert text.count("**reproduced**") == len(CLAIM_ORDER)
     assert "min_correlation = 0.6" in text and "diverged at 300" in text
     assert not list(tmp_path.glob(".*"))

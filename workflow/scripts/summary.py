@@ -6,22 +6,14 @@ from wganlib.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
-from wganlib.claims import evaluate_claims
-from wganlib.report import write_summary_csv, write_summary_markdown
-from wganlib.runs import load_json, load_runs, summary_rows
+from wganlib.runs import load_json, load_runs
+from wganlib.summary import write_summary
 
-thresholds = job.params["claims"]
-runs = load_runs(job.params["grid"])
-real_floor = load_json(job.input["real_floor"])
-rows = summary_rows(
-    runs,
-    real_floor,
-    good_fid=thresholds["good_fid"],
-    median_window=job.params["median_window"],
-    still_improving=thresholds["still_improving"],
-    min_progress=thresholds["min_progress"],
-)
-write_summary_csv(rows, job.output["csv"])
-write_summary_markdown(
-    rows, evaluate_claims(rows, thresholds), real_floor, job.output["markdown"], thresholds=thresholds
+write_summary(
+    load_runs(job.params["grid"]),
+    load_json(job.input["real_floor"]),
+    job.params["claims"],
+    job.params["median_window"],
+    job.output["csv"],
+    job.output["markdown"],
 )

@@ -19,7 +19,8 @@ Each claim compares one quantity per seed (a median Spearman rho, an FID ratio, 
 modes covered) with a threshold. The verdict says how many seeds agree with the claim on their
 own, and rests on a percentile bootstrap interval over seeds for the median of that quantity:
 "reproduced" or "not reproduced" only when the interval lies on one side of the threshold, else
-"inconclusive: seeds disagree"; a comparison with one seed is "inconclusive: one seed". A
+"inconclusive: seeds disagree"; a comparison with one seed is "inconclusive: one seed". The two
+tracking claims are a property of each run, so with one seed their interval is over its runs. A
 diverged run counts as failed: FID infinite, no modes, never reaching ``good_fid``. "not
 reproduced" is a finding only when every run it rests on had converged (``runs.convergence``);
 otherwise the verdict is "inconclusive: still improving" (or "not started") with the runs named.
@@ -63,11 +64,12 @@ class Comparison:
     holds (``holds(value)``, monotone in the value)."""
 
     evidence: str
-    per_seed: dict = field(default_factory=dict)  # seed -> value (NaN: no value for that seed)
+    per_seed: dict = field(default_factory=dict)  # seed (or run, see ``over``) -> value; NaN: none
     holds: Callable[[float], bool] = lambda value: False
     unit: str = ""
     used: list = field(default_factory=list)
     missing: str | None = None  # why there is nothing to compare
+    over: str = "seed"  # what per_seed's keys are: "seed", or "run" for a one-seed tracking claim
 
 
 def _judge(c: Comparison, level: float, resamples: int) -> tuple[str, str, dict]:
@@ -76,18 +78,19 @@ def _judge(c: Comparison, level: float, resamples: int) -> tuple[str, str, dict]
         return INCONCLUSIVE, c.missing, {"seeds": 0}
     values = [v for v in c.per_seed.values() if not math.isnan(v)]
     agree = sum(bool(c.holds(v)) for v in values)
-    stats = {"seeds": len(values), "seeds_agreeing": agree, "median": _median(values)}
-    evidence = f"{c.evidence}; {agree} of {len(values)} seed{'s' if len(values) != 1 else ''} agree"
+    seeds = len({r.get("seed") for r in c.used}) if c.over == "run" else len(values)
+    stats = {"seeds": seeds, "agreeing": agree, "out_of": len(values), "over": c.over, "median": _median(values)}
+    evidence = f"{c.evidence}; {agree} of {len(values)} {c.over}{'s' if len(values) != 1 else ''} agree"
     if len(values) == 1:
         return ONE_SEED, evidence + f" ({c.unit} {fmt(values[0])})", stats
     low, high = bootstrap_interval(values, level, resamples)
     stats.update(low=low, high=high)
-    evidence += f"; median {c.unit} {fmt(stats['median'])}, {level:.0%} bootstrap interval [{fmt(low)}, {fmt(high)}]"
+    evidence += f"; median {c.unit} {fmt(stats['median'])}, {level:.0%} bootstrap interval over {c.over}s [{fmt(low)}, {fmt(high)}]"
     if c.holds(low) and c.holds(high):
         return REPRODUCED, evidence, stats
     if not c.holds(low) and not c.holds(high):
         return _unless_unconverged(c.used), evidence, stats
-    return SEEDS_DISAGREE, evidence, stats
+    return SEEDS_DISAGREE if c.over == "seed" else f"{INCONCLUSIVE}: runs disagree", evidence, stats
 
 
 # ---------------------------------------------------------------- the claims
@@ -146,13 +149,18 @@ def _tracks_quality(rows, t, *, models, column, label, expect_tracking):
     picked = [r for r in _pick(rows, models) if not math.isnan(as_float(r.get(column)))]
     if not picked:
         return Comparison("", missing=f"no {'/'.join(models)} run with a correlation")
-    per_seed = {s: _median([as_float(r.get(column)) for r in g]) for s, g in _by_seed(picked).items()}
     values = [as_float(r.get(column)) for r in picked]
+    by_seed = _by_seed(picked)
     evidence = (
         f"Spearman rho({label}, FID) over {len(values)} {'/'.join(models)} runs (range {min(values):.2f} to "
         f"{max(values):.2f}), per seed the median of its runs; tracking means rho >= {t['min_correlation']}"
     )
     tracks = (lambda v: v >= t["min_correlation"]) if expect_tracking else (lambda v: v < t["min_correlation"])
+    if len(by_seed) == 1:  # tracking is a property of each run: one seed's runs are independent trainings
+        per_run = {r.get("experiment"): as_float(r.get(column)) for r in picked}
+        evidence = evidence.replace("per seed the median of its runs", "one seed, so per run")
+        return Comparison(evidence, per_run, tracks, "rho", picked, over="run")
+    per_seed = {s: _median([as_float(r.get(column)) for r in g]) for s, g in by_seed.items()}
     return Comparison(evidence, per_seed, tracks, "rho", picked)
 
 
@@ -265,7 +273,8 @@ def _unless_unconverged(used: Sequence[Mapping]) -> str:
 
 def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
     """Verdicts on the paper's claims, per dataset: [{claim, dataset, evidence, verdict, seeds,
-    seeds_agreeing, median, low, high}] (the interval only with two seeds or more)."""
+    agreeing, out_of, over, median, low, high}]: ``agreeing`` of ``out_of`` seeds (``over`` "seed")
+    or runs ("run") hold the claim on their own; the interval only with two or more."""
     missing = [key for key in REQUIRED_THRESHOLDS if key not in thresholds]
     if missing:
         raise KeyError(f"thresholds lack {missing}; see wganlib.claims' docstring")

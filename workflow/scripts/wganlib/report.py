@@ -127,8 +127,13 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
 
 
 def _agreement(claim: Mapping) -> str:
-    seeds = claim.get("seeds") or 0
-    return f"{claim.get('seeds_agreeing', 0)} of {seeds}" if seeds else "–"
+    """'2 of 3 seeds', '7 of 8 runs (1 seed)', or '–' without a comparison."""
+    n, over = claim.get("out_of") or 0, claim.get("over") or "seed"
+    if not n or (isinstance(n, float) and math.isnan(n)):
+        return "–"
+    n = int(n)
+    text = f"{int(claim.get('agreeing', 0))} of {n} {over}{'s' if n != 1 else ''}"
+    return text + (f" ({int(claim['seeds'])} seed)" if over == "run" else "")
 
 
 def write_summary_markdown(
@@ -211,7 +216,7 @@ def write_summary_markdown(
     lines += _literature_lines(rows, datasets)
     lines += ["## Claims", ""]
     lines += _md_table(
-        (["dataset"] if several else []) + ["claim", "evidence", "seeds agreeing", "verdict"],
+        (["dataset"] if several else []) + ["claim", "evidence", "agreeing", "verdict"],
         (
             ([c.get("dataset")] if several else []) + [c["claim"], c["evidence"], _agreement(c), f"**{c['verdict']}**"]
             for c in claims
@@ -223,10 +228,11 @@ def write_summary_markdown(
     lines += [
         "",
         f"Verdicts are computed only from the numbers above, against the configured thresholds{used}. "
-        "Each claim compares one quantity per seed with its threshold; 'seeds agreeing' counts the seeds "
+        "Each claim compares one quantity per seed with its threshold; 'agreeing' counts the seeds "
         "for which the claim holds on their own. A verdict is 'reproduced' or 'not reproduced' only when "
         "the percentile bootstrap interval over seeds of the quantity's median lies on one side of the "
-        "threshold ('inconclusive: seeds disagree' otherwise; 'inconclusive: one seed' with one). A diverged "
+        "threshold ('inconclusive: seeds disagree' otherwise; 'inconclusive: one seed' with one). The two "
+        "tracking claims hold or fail per run, so with one seed they count and resample its runs. A diverged "
         "run counts as failed. 'inconclusive' alone means the runs a claim needs are missing from the grid; "
         "a verdict against the claim that rests on runs that had not converged is inconclusive too (named).",
         "",
