@@ -2,6 +2,7 @@ import re
 import sys
 
 from wganlib.config import ConfigError, experiments, overrides_in_file_order, validate
+from wganlib import robustness
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
 
@@ -104,12 +105,27 @@ def grid_cells(wildcards):
     ]
 
 
+def random_architectures():
+    """The grid's random architectures (config `robustness`) and the levels of success."""
+    return {
+        "fid_levels": config["robustness"]["fid_levels"],
+        "min_modes": config["claims"]["min_modes"],
+        "architectures": {
+            name: config["architecture_definitions"][name]
+            for name in config["architectures"]
+            if robustness.is_random(name)
+        },
+    }
+
+
 def all_outputs():
     per_dataset = [
         "results/{dataset}/figures/em_estimate.png",
         "results/{dataset}/figures/samples.png",
         "results/{dataset}/summary.md",
     ]
+    if random_architectures()["architectures"]:
+        per_dataset.append("results/{dataset}/robustness/fid_per_architecture.png")
     return (
         [path.format(dataset=d) for d in DATASETS for path in per_dataset]
         + experiment_files("training.gif")

@@ -94,6 +94,42 @@ rule summary:
         grid=grid_cells,
         claims=config["claims"],
         median_window=config["figures"]["median_window"],
+        random_architectures=random_architectures(),
         code=code("summary.py"),
     script:
         "../scripts/summary.py"
+
+
+rule random_architectures:
+    input:
+        unpack(dataset_run_files),
+    output:
+        png=report(
+            "results/{dataset}/robustness/fid_per_architecture.png",
+            caption="../report/robustness.rst",
+            category="{dataset}",
+            subcategory="Figures",
+            labels={"figure": "Random architectures"},
+        ),
+        pdf="results/{dataset}/robustness/fid_per_architecture.pdf",
+        architectures="results/{dataset}/robustness/architectures.yaml",
+    log:
+        "logs/random_architectures/{dataset}.log",
+    benchmark:
+        "benchmarks/random_architectures/{dataset}.tsv"
+    conda:
+        "../../envs/plot.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        grid=grid_cells,
+        models=config["models"],
+        random=random_architectures(),
+        robustness={k: v for k, v in config["robustness"].items() if k != "fid_levels"},
+        claims=config["claims"],
+        median_window=config["figures"]["median_window"],
+        code=code("random_architectures.py"),
+    script:
+        "../scripts/random_architectures.py"

@@ -24,7 +24,8 @@ tracking claims are a property of each run, so with one seed their interval is o
 diverged run counts as failed: FID infinite, no modes, never reaching ``good_fid``. "not
 reproduced" is a finding only when every run it rests on had converged (``runs.convergence``);
 otherwise the verdict is "inconclusive: still improving" (or "not started") with the runs named.
-No TensorFlow.
+With random architectures in the grid (``robustness``), one more claim pairs the GAN and WGAN
+per architecture and tests them with a sign test (``_robustness``). No TensorFlow.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import robustness
 from .report import fmt
 from .runs import CONVERGED, PLATEAUED, WGAN_MODELS, as_float, diverged
 
@@ -271,6 +273,38 @@ def _unless_unconverged(used: Sequence[Mapping]) -> str:
     return f"{INCONCLUSIVE}: " + "; ".join(f"{state} ({', '.join(names)})" for state, names in reasons.items())
 
 
+ROBUSTNESS_CLAIM = "WGAN succeeds on at least as many random architectures as the GAN (Gulrajani et al., Table 2)"
+
+
+def _robustness(rows: Sequence[Mapping], t: Mapping, level: float) -> tuple[str, str, dict]:
+    """The GAN against WGAN on the random architectures, paired per architecture and seed: a run
+    succeeds with FID <= good_fid and at least min_modes classes. A one-sided sign test on the
+    architectures where exactly one of them succeeded: "reproduced" when WGAN's are significantly
+    more (p < 1 - confidence), "not reproduced" when the GAN's are, else inconclusive."""
+    pairs = robustness.outcomes(rows, t["good_fid"], t["min_modes"], models=("dcgan", "wgan"))
+    if not pairs:
+        return INCONCLUSIVE, "no random architecture with a judged GAN and WGAN run of the same seed", {"seeds": 0}
+    wins = sum(c["wgan"] and not c["dcgan"] for c in pairs.values())
+    losses = sum(c["dcgan"] and not c["wgan"] for c in pairs.values())
+    both = sum(c["wgan"] and c["dcgan"] for c in pairs.values())
+    p_wgan, p_gan = robustness.sign_test(wins, losses), robustness.sign_test(losses, wins)
+    alpha = 1 - level
+    seeds = len({seed for _, seed, _ in pairs})
+    stats = {"seeds": seeds, "agreeing": len(pairs) - losses, "out_of": len(pairs), "over": "architecture"}
+    stats |= {"median": math.nan, "p_value": min(p_wgan, p_gan)}
+    evidence = (
+        f"success = FID <= {t['good_fid']} and >= {t['min_modes']} classes, on {len(pairs)} architecture-seed "
+        f"pairs: only WGAN {wins}, only the GAN {losses}, both {both}, neither {len(pairs) - wins - losses - both}; "
+        f"one-sided sign test on the {wins + losses} split: p = {p_wgan:.3g} for WGAN, {p_gan:.3g} for the GAN"
+    )
+    if p_gan < alpha:
+        used = [r for r in rows if robustness.is_random(r.get("architecture")) and r.get("model") in ("dcgan", "wgan")]
+        return _unless_unconverged(used), evidence, stats
+    if p_wgan < alpha:
+        return REPRODUCED, evidence, stats
+    return f"{INCONCLUSIVE}: no significant difference", evidence, stats
+
+
 def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
     """Verdicts on the paper's claims, per dataset: [{claim, dataset, evidence, verdict, seeds,
     agreeing, out_of, over, median, low, high}]: ``agreeing`` of ``out_of`` seeds (``over`` "seed")
@@ -285,4 +319,9 @@ def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
         for claim, judge in CLAIMS:
             verdict, evidence, stats = _judge(judge(subset, thresholds), level, resamples)
             result.append({"claim": claim, "dataset": dataset, "evidence": evidence, "verdict": verdict, **stats})
+        if any(robustness.is_random(r.get("architecture")) for r in subset):
+            verdict, evidence, stats = _robustness(subset, thresholds, level)
+            result.append(
+                {"claim": ROBUSTNESS_CLAIM, "dataset": dataset, "evidence": evidence, "verdict": verdict, **stats}
+            )
     return result

@@ -21,6 +21,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from . import robustness
+
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
 MODELS = ("dcgan", "wgan", "wgan-gp")
@@ -279,8 +281,34 @@ def validate(config: dict, source: str = "config") -> dict:
         config["architecture_definitions"] = {**presets, **user_architectures}
     validator = _validator_with_defaults()(schema)
     _raise_schema_errors(list(validator.iter_errors(config)), source)
+    if _add_random_architectures(config, user_architectures, source):
+        _raise_schema_errors(list(validator.iter_errors(config)), source)  # fills the drawn blocks' defaults
     _check_semantics(config, source)
     return config
+
+
+def _add_random_architectures(config: dict, user_architectures: Any, source: str) -> bool:
+    """The robustness section's random architectures join the definitions and the grid's
+    architectures (after the listed ones); True when there are any."""
+    drawn = robustness.architectures(config["robustness"])
+    for name, definition in drawn.items():
+        mine = (user_architectures or {}).get(name) if isinstance(user_architectures, dict) else None
+        if mine is not None and not _same_blocks(mine, definition):
+            _fail(
+                source,
+                f"architecture_definitions.{name}",
+                f"'{name}' is the name of a random architecture (robustness.architectures); rename yours",
+            )
+    config["architecture_definitions"].update(copy.deepcopy(drawn))
+    config["architectures"] = [*config["architectures"], *(n for n in drawn if n not in config["architectures"])]
+    return bool(drawn)
+
+
+def _same_blocks(given: Any, drawn: dict) -> bool:
+    """Whether a definition is the drawn one, with defaults filled in (a config validated twice)."""
+    return isinstance(given, dict) and all(
+        isinstance(given.get(net), dict) and all(given[net].get(k) == v for k, v in drawn[net].items()) for net in drawn
+    )
 
 
 def _refuse_non_finite(value: Any, source: str, path: str = "") -> None:
@@ -320,6 +348,8 @@ def _fail(source: str, path: str, message: str) -> None:
 
 def _check_semantics(config: dict, source: str) -> None:
     defined = config["architecture_definitions"]
+    if not config["architectures"]:
+        _fail(source, "architectures", "the list is empty; give at least one entry, or random ones (robustness.architectures)")
     for i, name in enumerate(config["architectures"]):
         if name not in defined:
             known = ", ".join(sorted(defined)) or "none"

@@ -7,6 +7,8 @@
   (in the style of Lucic et al. 2018, "Are GANs Created Equal?").
 - ``plot_quality_over_compute``: FID over training against generator iterations, critic updates
   and wall-clock seconds, the three axes on which the models' speed can be compared.
+- ``plot_robustness``: the random architectures, each model's final FID and modes per
+  architecture against the levels of success (Gulrajani et al. 2017, Table 2).
 
 Inputs are plain structures (run dicts as made by ``runs.load_run`` with the grid's metadata), so
 the figures can be tested on synthetic runs. Matplotlib is used through ``Figure`` objects and
@@ -29,6 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
+from . import robustness
 from .images import image_grid, to_uint8
 from .io import atomic_path
 from .runs import (
@@ -48,6 +51,7 @@ __all__ = [
     "plot_sample_sheet",
     "plot_summary",
     "plot_quality_over_compute",
+    "plot_robustness",
     "model_colour",
 ]
 
@@ -529,6 +533,68 @@ def plot_summary(
         fontsize=9,
         ncols=_legend_columns(handles, width, 2.2),
     )
+    _save(fig, out_png, out_pdf)
+
+
+def plot_robustness(
+    rows: Sequence[Mapping],
+    out_png: PathLike,
+    out_pdf: PathLike,
+    *,
+    fid_levels: Sequence[float],
+    min_modes: int,
+    models: Sequence[str] | None = None,
+) -> None:
+    """The random architectures (Gulrajani et al. 2017, Table 2): per architecture, each model's
+    final FID and modes covered, every seed a dot, with the levels of success drawn across."""
+    random_rows = [r for r in rows if robustness.is_random(r.get("architecture"))]
+    models = list(models or _ordered((r.get("model") for r in random_rows), MODEL_ORDER)) or ["(none)"]
+    architectures = sorted({r.get("architecture") for r in random_rows}) or ["(none)"]
+    width = max(7.0, 0.32 * len(architectures) * max(2, len(models)) + 2.0)
+    fig = Figure(figsize=(width, 8.5), layout="constrained")
+    fid_ax, modes_ax = fig.subplots(2, 1)
+    diverged = _summary_panel(
+        fid_ax, random_rows, "fid", models, architectures, math.nan, "final FID (lower is better)", True
+    )
+    _summary_panel(modes_ax, random_rows, "modes_covered", models, architectures, math.nan, "modes covered", False)
+    for level in fid_levels:
+        fid_ax.axhline(level, color="#777777", ls=":", lw=1.2, zorder=1)
+        fid_ax.annotate(
+            f"FID {level:g}",
+            (1.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color="#555555",
+        )
+    modes_ax.axhline(min_modes, color="#777777", ls=":", lw=1.2, zorder=1)
+    modes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in (fid_ax, modes_ax):
+        ax.set_xlabel("random architecture (summary.md lists each)")
+        ax.tick_params(axis="x", labelrotation=90 if len(architectures) > 12 else 0)
+    fid_ax.set_title("Final FID: a run succeeds at or under a dotted level ...")
+    modes_ax.set_title(f"... and covering at least {min_modes} classes (dotted)")
+    handles = [Patch(color=model_colour(m), label=m) for m in models]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="none",
+            ms=5,
+            mfc="white",
+            mec="#555555",
+            mew=1.5,
+            label="still improving or not started",
+        )
+    )
+    if diverged:
+        handles.append(Line2D([], [], color=DIVERGED_COLOUR, marker="x", ms=8, mew=2.5, ls="none", label="diverged"))
+    title = "Which model trains on which random architecture" + _dataset_suffix(random_rows)
+    fig.suptitle(_wrap(title, width, 13), fontsize=13)
+    fig.legend(handles=handles, loc="outside lower center", frameon=False, fontsize=9, ncols=len(handles))
     _save(fig, out_png, out_pdf)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import robustness
 from .io import atomic_path, write_text
 from .runs import METRIC_KEYS, SUMMARY_COLUMNS, PathLike, as_float, diverged
 
@@ -126,6 +127,48 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
     return lines
 
 
+def _blocks(net: Mapping) -> str:
+    """A network's blocks in a few words: 'conv 32, depth 1, bn first, constant width'."""
+    words = [f"{net.get('type')} {net.get('width')}", f"depth {net.get('depth')}"]
+    bn = net.get("batch_norm")
+    words.append({True: "bn", False: "no bn", "all": "bn", "none": "no bn"}.get(bn, f"bn {bn}"))
+    if net.get("constant_width"):
+        words.append("constant width")
+    if net.get("output") == "linear":
+        words.append("linear out")
+    return ", ".join(words)
+
+
+def _robustness_lines(rows: Sequence[Mapping], datasets: Sequence[Any], settings: Mapping | None) -> list[str]:
+    """Per dataset: the random architectures, and per FID level where only one model succeeded,
+    all, none (Gulrajani et al. 2017, Table 2)."""
+    definitions = (settings or {}).get("architectures") or {}
+    if not definitions:
+        return []
+    lines = []
+    for dataset in datasets:
+        subset = [r for r in rows if r.get("dataset") == dataset]
+        if not any(robustness.is_random(r.get("architecture")) for r in subset):
+            continue
+        levels, min_modes = settings["fid_levels"], settings["min_modes"]
+        tables = {level: robustness.success_table(subset, level, min_modes) for level in levels}
+        judged = len(robustness.outcomes(subset, levels[0], min_modes))
+        lines += [f"## Random architectures ({dataset})", ""]
+        lines += [
+            f"Success: final FID at most the level and at least {min_modes} classes covered (a diverged run "
+            f"fails). Counts of the {judged} architecture-seed pairs where all three models have a judged run.",
+            "",
+        ]
+        lines += _md_table(
+            ["succeeded"] + [f"FID <= {fmt(level)}" for level in levels],
+            ([outcome] + [tables[level][outcome] for level in levels] for outcome in tables[levels[0]]),
+        )
+        lines += ["", "| architecture | generator | critic |", "| --- | --- | --- |"]
+        lines += [f"| {name} | {_blocks(d['generator'])} | {_blocks(d['critic'])} |" for name, d in definitions.items()]
+        lines += [""]
+    return lines
+
+
 def _agreement(claim: Mapping) -> str:
     """'2 of 3 seeds', '7 of 8 runs (1 seed)', or '–' without a comparison."""
     n, over = claim.get("out_of") or 0, claim.get("over") or "seed"
@@ -143,8 +186,11 @@ def write_summary_markdown(
     path: PathLike,
     *,
     thresholds: Mapping | None = None,
+    random_architectures: Mapping | None = None,
 ) -> None:
-    """A Markdown page: the runs, the real-data floor and the claims with their verdicts."""
+    """A Markdown page: the runs, the real-data floor and the claims with their verdicts; with
+    ``random_architectures`` ({fid_levels, min_modes, architectures: name -> definition}), the
+    success counts over them."""
     datasets = list(dict.fromkeys(r.get("dataset") for r in rows))
     several = len(datasets) > 1
     lines = [f"# WGAN reproduction: {', '.join(str(d) for d in datasets) or 'no runs'}", "", "## Runs", ""]
@@ -214,6 +260,7 @@ def write_summary_markdown(
             "",
         ]
     lines += _literature_lines(rows, datasets)
+    lines += _robustness_lines(rows, datasets, random_architectures)
     lines += ["## Claims", ""]
     lines += _md_table(
         (["dataset"] if several else []) + ["claim", "evidence", "agreeing", "verdict"],

@@ -19,8 +19,10 @@ def write_summary(
     median_window: int | None,
     csv_path: str | os.PathLike,
     markdown_path: str | os.PathLike,
+    random_architectures: Mapping | None = None,
 ) -> list[dict]:
-    """Rows of ``runs`` (``runs.load_runs``) judged against the config's ``claims`` thresholds;
+    """Rows of ``runs`` (``runs.load_runs``) judged against the config's ``claims`` thresholds,
+    with the success counts over ``random_architectures`` (``report.write_summary_markdown``);
     returns the verdicts."""
     rows = summary_rows(
         runs,
@@ -32,5 +34,7 @@ def write_summary(
     )
     verdicts = evaluate_claims(rows, thresholds)
     write_summary_csv(rows, csv_path)
-    write_summary_markdown(rows, verdicts, real_floor, markdown_path, thresholds=thresholds)
+    write_summary_markdown(
+        rows, verdicts, real_floor, markdown_path, thresholds=thresholds, random_architectures=random_architectures
+    )
     return verdicts

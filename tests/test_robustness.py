@@ -1,0 +1,268 @@
+"""Random architectures (config `robustness`): the draw, the grid they join, success per run and
+per method, the sign test, the claim, the summary's tables and the figure."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+
+import numpy as np
+import pytest
+import yaml
+from conftest import snakemake
+from PIL import Image
+from wganlib import claims, plots, report, robustness
+from wganlib import config as cfg
+
+TINY_SPACE = {  # every block option, at widths a test trains in seconds
+    "generator": {
+        "type": ["conv", "mlp"],
+        "conv": {
+            "width": [2, 4],
+            "depth": [0, 1],
+            "constant_width": [False, True],
+            "batch_norm": ["all", "first", "none"],
+        },
+        "mlp": {"width": [8], "depth": [1, 2], "batch_norm": ["none", "all"], "output": ["linear", "tanh"]},
+    },
+    "critic": {
+        "type": ["conv", "mlp"],
+        "conv": {"width": [2, 4], "depth": [0, 1], "constant_width": [False, True], "batch_norm": [True, False]},
+        "mlp": {"width": [8], "depth": [1], "batch_norm": [True, False]},
+    },
+}
+
+
+def grid(count: int, seed: int = 0, **config) -> dict:
+    return cfg.validate({"architectures": [], "robustness": {"architectures": count, "seed": seed}, **config})
+
+
+def definitions(config: dict) -> dict:
+    return {n: config["architecture_definitions"][n] for n in config["architectures"] if robustness.is_random(n)}
+
+
+# -- the draw -----------------------------------------------------------------------------------
+
+
+def test_same_seed_same_architectures_another_seed_others():
+    assert definitions(grid(6)) == definitions(grid(6))
+    assert definitions(grid(6)) != definitions(grid(6, seed=1))
+    assert list(definitions(grid(3))) == ["rand-00", "rand-01", "rand-02"]
+
+
+def test_more_architectures_add_new_ones_and_leave_the_others_untouched():
+    """The train jobs' params are the experiments' JSON: equal JSON, nothing reruns."""
+    few, more = (cfg.experiments(grid(n)) for n in (4, 6))
+    assert set(few) < set(more) and len(more) - len(few) == 2 * 3
+    assert all(more[key].to_json() == few[key].to_json() for key in few)
+
+
+def test_draws_use_every_choice_of_the_space_and_nothing_else():
+    drawn = [robustness.draw(TINY_SPACE, 0, i) for i in range(300)]
+    for net in ("generator", "critic"):
+        assert {d[net]["type"] for d in drawn} == set(TINY_SPACE[net]["type"])
+        for kind in TINY_SPACE[net]["type"]:
+            for key, options in TINY_SPACE[net][kind].items():
+                seen = {d[net][key] for d in drawn if d[net]["type"] == kind}
+                assert seen == set(options), (net, kind, key)
+
+
+def test_random_architectures_join_the_grid_after_the_listed_ones_with_every_model():
+    config = grid(2, architectures=["conv"])
+    assert config["architectures"] == ["conv", "rand-00", "rand-01"]
+    names = sorted(name for _, name in cfg.experiments(config))
+    assert names == sorted(f"{m}-{a}-s0" for m in ("dcgan", "wgan", "wgan-gp") for a in config["architectures"])
+    assert cfg.validate(config) == config  # validating twice changes nothing
+
+
+def test_config_mistakes_about_random_architectures():
+    with pytest.raises(cfg.ConfigError, match=r"architectures: the list is empty.*robustness\.architectures"):
+        cfg.validate({"architectures": []})
+    mine = {"generator": {"type": "mlp"}, "critic": {"type": "conv"}}
+    with pytest.raises(cfg.ConfigError, match=r"architecture_definitions\.rand-00: .*random architecture.*rename"):
+        grid(2, architecture_definitions={"rand-00": mine})
+    with pytest.raises(cfg.ConfigError, match=r"robustness\.space\.generator\.conv\.batch_norm\[0\].*choose one of"):
+        grid(
+            2,
+            robustness={
+                "architectures": 2,
+                "space": {
+                    "generator": {"type": ["conv"], "conv": {"batch_norm": ["al"]}},
+                    "critic": {"type": ["conv"]},
+                },
+            },
+        )
+
+
+@pytest.mark.slow
+def test_every_drawn_architecture_builds_and_trains():
+    """Eight architectures of the tiny space (both generator and critic types, every batch-norm
+    placement) with the three models: built, two training iterations, finite losses."""
+    import dataclasses
+
+    from wganlib.training import GAN
+
+    config = cfg.validate(
+        {
+            "architectures": [],
+            "robustness": {"architectures": 8, "space": TINY_SPACE},
+            "training": {"batch_size": 8, "z_dim": 4},
+        }
+    )
+    drawn = definitions(config).values()
+    assert {d["generator"]["type"] for d in drawn} == {"conv", "mlp"} and {d["critic"]["type"] for d in drawn} == {
+        "conv",
+        "mlp",
+    }
+    assert {d["generator"]["batch_norm"] for d in drawn} == {"all", "first", "none"}
+    images = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
+    for exp in cfg.experiments(config).values():
+        gan = GAN(dataclasses.replace(exp, critic_burst=None, n_critic=1), images)
+        for _ in range(2):
+            logged = gan.train_iteration(np.arange(8, dtype=np.int32).reshape(1, 8))
+        assert all(math.isfinite(float(v)) for v in logged.values() if v is not None), exp.name
+
+
+# -- success, the tables and the sign test --------------------------------------------------------
+
+
+def row(model, architecture, fid, modes=10, seed=0, status="completed", convergence="plateaued"):
+    return {
+        "experiment": f"{model}-{architecture}-s{seed}",
+        "dataset": "mnist-5k",
+        "model": model,
+        "architecture": architecture,
+        "seed": seed,
+        "status": status,
+        "fid": fid,
+        "modes_covered": modes,
+        "convergence": convergence,
+    }
+
+
+def runs(outcomes: dict[str, tuple]) -> list[dict]:
+    """architecture -> (GAN FID, WGAN FID, WGAN-GP FID); FID None: diverged."""
+    rows = []
+    for arch, fids in outcomes.items():
+        for model, fid in zip(robustness.MODELS, fids, strict=True):
+            rows.append(row(model, arch, math.nan, 0, status="diverged") if fid is None else row(model, arch, fid))
+    return rows
+
+
+def test_success_needs_the_fid_level_and_the_modes_and_a_diverged_run_fails():
+    assert robustness.succeeded(row("wgan", "rand-00", 40), 50, 8)
+    assert not robustness.succeeded(row("wgan", "rand-00", 60), 50, 8)
+    assert not robustness.succeeded(row("wgan", "rand-00", 40, modes=3), 50, 8)  # a collapsed run
+    assert not robustness.succeeded(row("wgan", "rand-00", math.nan, status="diverged"), 50, 8)
+    assert robustness.succeeded(row("wgan", "rand-00", math.nan), 50, 8) is None  # not evaluated
+
+
+def test_success_table_counts_each_architecture_once():
+    rows = runs(
+        {
+            "rand-00": (30, 30, 30),  # all
+            "rand-01": (300, 30, 300),  # only wgan
+            "rand-02": (None, 300, 30),  # only wgan-gp
+            "rand-03": (300, 300, 300),  # none
+            "rand-04": (300, 30, 30),  # all but dcgan
+            "rand-05": (30, 300, 300),  # only dcgan
+        }
+    ) + [row("wgan", "conv", 30)]  # not random: not counted
+    table = robustness.success_table(rows, 50, 8)
+    assert table == {
+        "only dcgan": 1, "only wgan": 1, "only wgan-gp": 1, "all": 1, "none": 1,
+        "all but dcgan": 1, "all but wgan": 0, "all but wgan-gp": 0,
+    }  # fmt: skip
+    assert sum(table.values()) == 6
+    assert robustness.success_table(rows, 500, 8)["all"] == 5  # rand-02's GAN diverged
+
+
+def test_sign_test_by_hand():
+    assert robustness.sign_test(5, 0) == 1 / 32
+    assert robustness.sign_test(3, 1) == 5 / 16
+    assert robustness.sign_test(0, 4) == 1.0
+    assert robustness.sign_test(0, 0) == 1.0
+
+
+THRESHOLDS = {"min_correlation": 0.6, "good_fid": 50.0, "fid_margin": 1.5, "min_modes": 8}
+
+
+def robustness_claim(rows):
+    result = claims.evaluate_claims(rows, THRESHOLDS)
+    assert result[-1]["claim"] == claims.ROBUSTNESS_CLAIM
+    return result[-1]
+
+
+def test_the_claim_is_judged_by_a_paired_sign_test():
+    wgan_better = runs({f"rand-{i:02d}": (300, 30, 30) for i in range(6)} | {"rand-06": (30, 30, 30)})
+    claim = robustness_claim(wgan_better)
+    assert claim["verdict"] == "reproduced" and claim["p_value"] == 1 / 64
+    assert (claim["agreeing"], claim["out_of"], claim["over"]) == (7, 7, "architecture")
+    assert "only WGAN 6, only the GAN 0, both 1, neither 0" in claim["evidence"]
+
+    gan_better = runs({f"rand-{i:02d}": (30, 300, 30) for i in range(6)})
+    assert robustness_claim(gan_better)["verdict"] == "not reproduced"
+    for r in gan_better:
+        if r["experiment"] == "wgan-rand-03-s0":
+            r["convergence"] = "still improving"
+    assert robustness_claim(gan_better)["verdict"] == "inconclusive: still improving (wgan-rand-03-s0)"
+
+    split = runs({"rand-00": (300, 30, 30), "rand-01": (300, 30, 30), "rand-02": (30, 300, 30)})
+    claim = robustness_claim(split)
+    assert claim["verdict"] == "inconclusive: no significant difference" and claim["p_value"] == 0.5
+
+
+def test_the_claim_appears_only_with_random_architectures():
+    rows = [row("wgan", "conv", 30), row("dcgan", "conv", 30)]
+    assert all(c["claim"] != claims.ROBUSTNESS_CLAIM for c in claims.evaluate_claims(rows, THRESHOLDS))
+    only_wgan = [row("wgan", "rand-00", 30)]
+    assert robustness_claim(only_wgan)["verdict"] == "inconclusive"
+
+
+def test_summary_tables_and_figure(tmp_path):
+    config = grid(3)
+    rows = runs({"rand-00": (30, 30, 30), "rand-01": (300, 30, None), "rand-02": (300, 80, 30)})
+    settings = {"fid_levels": [50, 100], "min_modes": 8, "architectures": definitions(config)}
+    report.write_summary_markdown(
+        rows, claims.evaluate_claims(rows, THRESHOLDS), None, tmp_path / "s.md", random_architectures=settings
+    )
+    text = (tmp_path / "s.md").read_text()
+    assert "## Random architectures (mnist-5k)" in text
+    assert "| succeeded | FID <= 50 | FID <= 100 |" in text
+    assert "| only wgan | 1 | 1 |" in text and "| all | 1 | 1 |" in text and "| all but dcgan | 0 | 1 |" in text
+    assert all(f"| {name} | " in text for name in settings["architectures"])
+    plots.plot_robustness(rows, tmp_path / "r.png", tmp_path / "r.pdf", fid_levels=[50, 100], min_modes=8)
+    with Image.open(tmp_path / "r.png") as image:
+        assert image.width > 600 and image.height > 600
+    assert (tmp_path / "r.pdf").stat().st_size > 1000
+
+
+# -- the workflow ----------------------------------------------------------------------------------
+
+
+def test_the_sweep_config_is_planned():
+    run = snakemake("-n", "--cores", "2", "--quiet", "rules", "--configfile", "config/robustness.yaml")
+    assert "random_architectures" in run.stdout
+    assert re.search(r"^train\s+36$", run.stdout, re.M), run.stdout
+
+
+@pytest.mark.slow
+def test_adding_random_architectures_trains_only_them(tiny_run, tmp_path):
+    """The tiny grid's results, then one random architecture more: only its three runs train and
+    are evaluated; its figure, definitions and claim appear."""
+    root = tmp_path / "workflow"
+    shutil.copytree(tiny_run, root)  # file times kept: nothing is out of date
+    space = {net: {"type": ["conv"], "conv": {"width": [4]}} for net in ("generator", "critic")}
+    (root / "config" / "sweep.yaml").write_text(yaml.safe_dump({"robustness": {"architectures": 1, "space": space}}))
+    plan = snakemake("-n", "--cores", "2", "--configfile", "config/sweep.yaml", cwd=root).stdout
+    for rule in ("train", "evaluate"):
+        blocks = re.findall(rf"^rule {rule}:\n(?:    .*\n)*?    wildcards: .*experiment=([\w-]+)", plan, re.M)
+        assert sorted(blocks) == [f"{m}-rand-00-s0" for m in ("dcgan", "wgan", "wgan-gp")], (rule, plan[-3000:])
+    snakemake("--cores", "2", "--configfile", "config/sweep.yaml", cwd=root)
+    results = root / "results" / "mnist-5k"
+    drawn = yaml.safe_load((results / "robustness" / "architectures.yaml").read_text())
+    assert drawn["architectures"]["rand-00"]["generator"]["width"] == 4 and drawn["drawn_from"]["architectures"] == 1
+    assert (results / "robustness" / "fid_per_architecture.png").stat().st_size > 1000
+    summary = (results / "summary.md").read_text()
+    assert "## Random architectures (mnist-5k)" in summary and claims.ROBUSTNESS_CLAIM in summary

@@ -1,0 +1,110 @@
+"""Random architectures, the experiment of Gulrajani et al. 2017 (Sec. 5.1, Table 2): which
+method trains on which of many architectures drawn at random.
+
+``robustness.architectures`` architectures are drawn from ``robustness.space`` (choices per
+block key of the generator and the critic), named ``rand-00``, ``rand-01``, ..., and join the
+grid as ordinary architectures. Each choice depends only on the seed, the architecture's index
+and the key, so a larger count adds architectures and leaves the earlier ones as they were.
+A run succeeds when its final FID is at most a level and it covers at least ``min_modes``
+classes; a diverged run fails. No TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+PREFIX = "rand-"
+MODELS = ("dcgan", "wgan", "wgan-gp")
+
+
+def _choice(options: Sequence[Any], *key: Any) -> Any:
+    """One of ``options``, uniformly, as a function of ``key`` only (stable across versions of
+    Python and NumPy, unlike their generators' streams)."""
+    digest = hashlib.sha256("/".join(map(str, key)).encode()).digest()
+    return options[int.from_bytes(digest[:8], "big") % len(options)]
+
+
+def name(index: int) -> str:
+    return f"{PREFIX}{index:02d}"
+
+
+def draw(space: Mapping, seed: int, index: int) -> dict:
+    """Architecture ``index`` under ``seed``: {generator: {type, ...}, critic: {type, ...}}, one
+    choice per key of ``space[net][type]``."""
+    architecture = {}
+    for net in ("generator", "critic"):
+        kind = _choice(space[net]["type"], seed, index, net, "type")
+        blocks = {"type": kind}
+        for key, options in sorted(space[net].get(kind, {}).items()):
+            blocks[key] = _choice(options, seed, index, net, kind, key)
+        architecture[net] = blocks
+    return architecture
+
+
+def architectures(robustness: Mapping) -> dict[str, dict]:
+    """Every random architecture of the config's ``robustness`` section, by name."""
+    return {name(i): draw(robustness["space"], robustness["seed"], i) for i in range(robustness["architectures"])}
+
+
+def is_random(architecture: Any) -> bool:
+    return isinstance(architecture, str) and architecture.startswith(PREFIX)
+
+
+# ---------------------------------------------------------------- success
+
+
+def succeeded(row: Mapping, fid_level: float, min_modes: int) -> bool | None:
+    """Whether a summary row's run succeeded; None when it has no final evaluation."""
+    if row.get("status") == "diverged":
+        return False
+    fid, modes = _float(row.get("fid")), _float(row.get("modes_covered"))
+    if math.isnan(fid) or math.isnan(modes):
+        return None
+    return fid <= fid_level and modes >= min_modes
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def outcomes(rows: Sequence[Mapping], fid_level: float, min_modes: int, models=MODELS) -> dict[tuple, dict]:
+    """(dataset, seed, architecture) -> {model: succeeded} for the random architectures where every
+    one of ``models`` has a judged run."""
+    cells: dict[tuple, dict] = {}
+    for r in rows:
+        if is_random(r.get("architecture")) and r.get("model") in models:
+            ok = succeeded(r, fid_level, min_modes)
+            if ok is not None:
+                cells.setdefault((r.get("dataset"), r.get("seed"), r.get("architecture")), {})[r["model"]] = ok
+    return {key: cell for key, cell in sorted(cells.items(), key=str) if set(cell) == set(models)}
+
+
+def success_table(rows: Sequence[Mapping], fid_level: float, min_modes: int, models=MODELS) -> dict[str, int]:
+    """Their Table 2 for three methods: architectures where only one method succeeded, where all,
+    where none, and where two of the three did; the counts add up to the architectures judged."""
+    table = {f"only {m}": 0 for m in models} | {"all": 0, "none": 0}
+    table |= {f"all but {m}": 0 for m in models} if len(models) > 2 else {}
+    for cell in outcomes(rows, fid_level, min_modes, models).values():
+        won = [m for m in models if cell[m]]
+        if len(won) == len(models):
+            table["all"] += 1
+        elif not won:
+            table["none"] += 1
+        elif len(won) == 1:
+            table[f"only {won[0]}"] += 1
+        else:
+            table[f"all but {next(m for m in models if m not in won)}"] += 1
+    return table
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """One-sided exact binomial (sign) test: the chance of ``wins`` or more of ``wins + losses``
+    discordant pairs if either side were as likely to win each; 1.0 without discordant pairs."""
+    n = wins + losses
+    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2**n if n else 1.0
