@@ -123,6 +123,9 @@ def test_one_seed_is_inconclusive_and_says_so():
         ("reproduced", 3, 3, "run", 1),
     ]
     assert "5 of 5 runs agree" in tracking[0]["evidence"] and "interval over runs" in tracking[0]["evidence"]
+    contrary = [dict(r, convergence="still improving") for r in contrary_grid() if r["seed"] == 0]
+    verdicts_one_seed = [c["verdict"] for c in claims.evaluate_claims(contrary, THRESHOLDS)]
+    assert verdicts_one_seed[2] == "inconclusive: one seed, still improving (dcgan-conv-nobn-s0, wgan-conv-nobn-s0)"
     one_run_off = [dict(r, spearman_em_fid=0.2) if r["experiment"] == "wgan-mlp-s0" else r for r in paper_grid()]
     claim = claims.evaluate_claims([r for r in one_run_off if r["seed"] == 0], THRESHOLDS)[0]
     assert (claim["verdict"], claim["agreeing"]) == ("inconclusive: runs disagree", 4)

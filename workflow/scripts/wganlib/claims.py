@@ -83,8 +83,12 @@ def _judge(c: Comparison, level: float, resamples: int) -> tuple[str, str, dict]
     seeds = len({r.get("seed") for r in c.used}) if c.over == "run" else len(values)
     stats = {"seeds": seeds, "agreeing": agree, "out_of": len(values), "over": c.over, "median": _median(values)}
     evidence = f"{c.evidence}; {agree} of {len(values)} {c.over}{'s' if len(values) != 1 else ''} agree"
-    if len(values) == 1:
-        return ONE_SEED, evidence + f" ({c.unit} {fmt(values[0])})", stats
+    if len(values) == 1:  # against the claim on unconverged runs: the verdict names them too
+        unconverged = _unless_unconverged(c.used) if not agree else NOT_REPRODUCED
+        verdict = ONE_SEED + (
+            "" if unconverged == NOT_REPRODUCED else ", " + unconverged.removeprefix(INCONCLUSIVE + ": ")
+        )
+        return verdict, evidence + f" ({c.unit} {fmt(values[0])})", stats
     low, high = bootstrap_interval(values, level, resamples)
     stats.update(low=low, high=high)
     evidence += f"; median {c.unit} {fmt(stats['median'])}, {level:.0%} bootstrap interval over {c.over}s [{fmt(low)}, {fmt(high)}]"

@@ -349,7 +349,11 @@ def _fail(source: str, path: str, message: str) -> None:
 def _check_semantics(config: dict, source: str) -> None:
     defined = config["architecture_definitions"]
     if not config["architectures"]:
-        _fail(source, "architectures", "the list is empty; give at least one entry, or random ones (robustness.architectures)")
+        _fail(
+            source,
+            "architectures",
+            "the list is empty; give at least one entry, or random ones (robustness.architectures)",
+        )
     for i, name in enumerate(config["architectures"]):
         if name not in defined:
             known = ", ".join(sorted(defined)) or "none"
