@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import robustness
 from .io import atomic_path, write_text
-from .runs import METRIC_KEYS, SUMMARY_COLUMNS, PathLike, as_float, diverged
+from .runs import METRIC_KEYS, SUMMARY_COLUMNS, UNFINISHED, PathLike, as_float, diverged
 
 
 def fmt(x: Any, infinite: str = "inf") -> str:
@@ -61,18 +61,21 @@ LUCIC_MNIST_FID = {"wgan": (6.7, 0.4), "dcgan": (6.8, 0.5), "wgan-gp": (20.3, 5.
 
 def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
     """Per model of LUCIC_MNIST_FID: the lowest median-over-seeds final FID among its
-    architectures here (a diverged run counts as FID inf), and both ranks."""
+    architectures here (a diverged run counts as FID inf), its range over seeds, whether a run of
+    it had not converged, and both ranks."""
     ours = {}
     for model in LUCIC_MNIST_FID:
-        medians = {}
+        groups: dict = {}
         for r in rows:
             if r.get("dataset") == dataset and r.get("model") == model:
                 value = math.inf if diverged(r) else as_float(r.get("fid"))
                 if not math.isnan(value):
-                    medians.setdefault(r.get("architecture"), []).append(value)
-        if medians:
-            arch, best = min(((a, float(np.median(v))) for a, v in medians.items()), key=lambda item: item[1])
-            ours[model] = (best, arch)
+                    groups.setdefault(r.get("architecture"), []).append((value, r))
+        if groups:
+            arch, runs = min(groups.items(), key=lambda item: float(np.median([v for v, _ in item[1]])))
+            values = [v for v, _ in runs]
+            unfinished = any(r.get("convergence") in UNFINISHED for _, r in runs)
+            ours[model] = (float(np.median(values)), arch, min(values), max(values), unfinished)
     theirs = sorted(LUCIC_MNIST_FID, key=lambda m: LUCIC_MNIST_FID[m][0])
     mine = sorted(ours, key=lambda m: ours[m][0])
     return [
@@ -82,6 +85,9 @@ def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
             "lucic_rank": theirs.index(m) + 1,
             "fid": ours[m][0],
             "architecture": ours[m][1],
+            "low": ours[m][2],
+            "high": ours[m][3],
+            "unfinished": ours[m][4],
             "rank": mine.index(m) + 1,
         }
         for m in theirs
@@ -99,12 +105,18 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
             continue
         lines += [f"## Against the literature ({dataset})", ""]
         lines += _md_table(
-            ["model", "Lucic et al. 2018: best FID (rank)", "here: best median FID, architecture (rank)"],
+            [
+                "model",
+                "Lucic et al. 2018: best FID (rank)",
+                "here: best median FID (range over seeds), architecture (rank)",
+            ],
             (
                 [
                     r["model"] + (" (NS-GAN)" if r["model"] == "dcgan" else ""),
                     f"{r['lucic_fid'][0]} ± {r['lucic_fid'][1]} ({r['lucic_rank']})",
-                    f"{fmt(r['fid'])}, {r['architecture']} ({r['rank']})",
+                    f"{fmt(r['fid'])}"
+                    + (f" ({fmt(r['low'])}–{fmt(r['high'])})" if r["high"] > r["low"] else "")
+                    + f", {r['architecture']}{', still improving' if r['unfinished'] else ''} ({r['rank']})",
                 ]
                 for r in ranking
             ),
@@ -116,7 +128,8 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
             "Lucic et al. report the best FID of a large hyperparameter search on full MNIST with "
             "Inception features; here FID uses this project's digit classifier and one setting per model, "
             "so only the order is comparable, not the numbers. Their WGAN and NS-GAN are within each "
-            "other's spread (a tie), WGAN-GP clearly behind. "
+            "other's spread (a tie), WGAN-GP clearly behind. Here the budgets are this config's, and a "
+            "model whose best runs were still improving may yet move up. "
             + {
                 True: "Here too WGAN-GP comes after both.",
                 False: "Here WGAN-GP does not come after both: the order differs.",
