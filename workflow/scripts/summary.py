@@ -16,4 +16,5 @@ write_summary(
     job.params["median_window"],
     job.output["csv"],
     job.output["markdown"],
+    job.params["random_architectures"],
 )
