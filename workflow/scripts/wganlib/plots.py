@@ -397,6 +397,11 @@ def _dot_offsets(n: int, half_width: float) -> np.ndarray:
     return np.zeros(1) if n == 1 else np.linspace(-half_width, half_width, n)
 
 
+def _hollow_handle(label: str) -> Line2D:
+    """The legend's mark for a run drawn hollow (still improving or not started)."""
+    return Line2D([], [], marker="o", ls="none", ms=5, mfc="white", mec="#555555", mew=1.5, label=label)
+
+
 def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_spread: bool):
     n_models = len(models)
     slot = 0.8 / n_models
@@ -502,17 +507,7 @@ def plot_summary(
     handles = [Patch(color=model_colour(m), label=m) for m in models]
     handles += [
         Line2D([], [], color="#555555", marker="o", ls="none", ms=5, label="one seed"),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="none",
-            ms=5,
-            mfc="white",
-            mec="#555555",
-            mew=1.5,
-            label="one seed, still improving or not started",
-        ),
+        _hollow_handle("one seed, still improving or not started"),
         Line2D([], [], color="#555555", lw=2.5, label="median over seeds (what the verdicts compare)"),
         Line2D([], [], color="#555555", lw=1.2, label="min-max over seeds"),
     ]
@@ -577,19 +572,7 @@ def plot_robustness(
     fid_ax.set_title("Final FID: a run succeeds at or under a dotted level ...")
     modes_ax.set_title(f"... and covering at least {min_modes} classes (dotted)")
     handles = [Patch(color=model_colour(m), label=m) for m in models]
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="none",
-            ms=5,
-            mfc="white",
-            mec="#555555",
-            mew=1.5,
-            label="still improving or not started",
-        )
-    )
+    handles.append(_hollow_handle("still improving or not started"))
     if diverged:
         handles.append(Line2D([], [], color=DIVERGED_COLOUR, marker="x", ms=8, mew=2.5, ls="none", label="diverged"))
     title = "Which model trains on which random architecture" + _dataset_suffix(random_rows)
