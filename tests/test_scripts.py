@@ -249,3 +249,57 @@ def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "w.gif").stat().st_size > 0 and (tmp_path / "w.png").stat().st_size > 0
+
+
+# The modules of the package that import TensorFlow (wganlib/__init__.py lists them).
+TENSORFLOW_MODULES = {"tensorflow", "keras", *(f"wganlib.{m}" for m in ("models", "training", "losses", "evaluation", "runtime", "bench"))}
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_scripts_that_import_tensorflow_skip_keras_unused_imports_and_only_they():
+    for script in sorted(SCRIPTS.glob("*.py")):
+        uses_tensorflow = bool(_imports(script) & TENSORFLOW_MODULES)
+        asks = "tensorflow=True" in script.read_text()
+        assert asks == uses_tensorflow, f"{script.name}: imports TensorFlow {uses_tensorflow}, asks {asks}"
+
+
+def test_a_tensorflow_job_imports_neither_sklearn_nor_pandas_and_keras_still_trains(tmp_path):
+    code = f"""
+import sys
+sys.path.insert(0, {str(SCRIPTS)!r})
+from wganlib.jobs import Job, KERAS_UNUSED_IMPORTS
+job = Job.start({{}}, "doc", by_hand=lambda d: Job({{}}, {{}}, {{}}, log={str(tmp_path / "job.log")!r}), tensorflow=True)
+import keras, numpy as np
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+model.compile("sgd", "mse")
+model.fit(np.zeros((8, 3)), np.zeros((8, 2)), epochs=1, verbose=0)
+assert all(sys.modules[name] is None for name in KERAS_UNUSED_IMPORTS), [sys.modules[n] for n in KERAS_UNUSED_IMPORTS]
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr + (tmp_path / "job.log").read_text()
+    assert result.stdout.strip() == "ok"
+
+
+def test_other_jobs_keep_pandas():
+    code = f"""
+import sys
+sys.path.insert(0, {str(SCRIPTS)!r})
+from wganlib.jobs import Job
+Job.start({{}}, "doc", by_hand=lambda d: Job({{}}, {{}}, {{}}))
+import pandas
+print(pandas.__name__)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "pandas", result.stderr

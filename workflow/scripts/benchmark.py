@@ -10,7 +10,7 @@ By hand (a smoke run of a few seconds' work):
 
 from wganlib.jobs import Job
 
-job = Job.start(globals(), __doc__)
+job = Job.start(globals(), __doc__, tensorflow=True)
 
 from wganlib.bench import BenchSettings, markdown, run  # noqa: E402
 from wganlib.io import write_json, write_text  # noqa: E402

@@ -8,7 +8,7 @@
 
 from wganlib.jobs import Job
 
-job = Job.start(globals(), __doc__)
+job = Job.start(globals(), __doc__, tensorflow=True)
 
 import json
 import logging

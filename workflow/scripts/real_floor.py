@@ -3,7 +3,7 @@ the value a perfect generator would get, so each number of the experiments has a
 
 from wganlib.jobs import Job
 
-job = Job.start(globals(), __doc__)
+job = Job.start(globals(), __doc__, tensorflow=True)
 
 import json
 import logging

@@ -48,7 +48,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
     )
 
 
-job = Job.start(globals(), __doc__, by_hand=by_hand)
+job = Job.start(globals(), __doc__, by_hand=by_hand, tensorflow=True)
 
 import logging
 

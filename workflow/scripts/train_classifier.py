@@ -4,7 +4,7 @@ reference that every sample-quality metric compares against."""
 
 from wganlib.jobs import Job
 
-job = Job.start(globals(), __doc__)
+job = Job.start(globals(), __doc__, tensorflow=True)
 
 import logging
 

@@ -12,6 +12,17 @@ from pathlib import Path
 
 # Errors a user can act on: logged as one clear message, without a traceback (a bug keeps its).
 USER_ERRORS = ("ConfigError", "DatasetError", "WriteError")
+# What `import keras` imports when it is installed, for features no job uses (Keras' scikit-learn
+# wrappers, pandas frames given to fit()): mlxtend brings scikit-learn along, and the two cost about
+# 0.9 s of CPU at every TensorFlow start, a quarter of `import keras` (python -X importtime).
+KERAS_UNUSED_IMPORTS = ("sklearn", "pandas")
+
+
+def skip_unused_keras_imports() -> None:
+    """Make Keras' optional imports of ``KERAS_UNUSED_IMPORTS`` fail fast (Keras then leaves those
+    features out). Call before TensorFlow or Keras is imported; a package already imported stays."""
+    for name in KERAS_UNUSED_IMPORTS:
+        sys.modules.setdefault(name, None)  # None in sys.modules: `import name` raises ImportError
 
 
 def _report_user_errors(kind, error, trace) -> None:
@@ -62,12 +73,21 @@ class Job:
     wildcards: dict = field(default_factory=dict)
 
     @classmethod
-    def start(cls, namespace: dict, description: str, by_hand: Callable[[str], Job] | None = None) -> Job:
+    def start(
+        cls,
+        namespace: dict,
+        description: str,
+        by_hand: Callable[[str], Job] | None = None,
+        tensorflow: bool = False,
+    ) -> Job:
         """The job that runs this script, its log started: every script's first line.
 
         ``namespace`` is the script's ``globals()`` (where Snakemake puts ``snakemake``);
-        ``by_hand(description)`` reads a script's own command line, when it has one.
+        ``by_hand(description)`` reads a script's own command line, when it has one;
+        ``tensorflow``: the script imports TensorFlow, so Keras' unused imports are skipped.
         """
+        if tensorflow:
+            skip_unused_keras_imports()
         smk = namespace.get("snakemake")
         if smk is not None:
             job = cls.from_snakemake(smk)
