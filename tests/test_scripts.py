@@ -252,7 +252,11 @@ def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
 
 
 # The modules of the package that import TensorFlow (wganlib/__init__.py lists them).
-TENSORFLOW_MODULES = {"tensorflow", "keras", *(f"wganlib.{m}" for m in ("models", "training", "losses", "evaluation", "runtime", "bench"))}
+TENSORFLOW_MODULES = {
+    "tensorflow",
+    "keras",
+    *(f"wganlib.{m}" for m in ("models", "training", "losses", "evaluation", "runtime", "bench")),
+}
 
 
 def _imports(path: Path) -> set[str]:
