@@ -26,8 +26,8 @@ BATCH = 500
 def inference(model: keras.Model):
     """``model`` in inference mode over batches of BATCH, as one compiled function: what
     ``model.predict`` computes, without the data pipeline it builds on every call (most of the
-    time of a 500-image call on a CPU)."""
-    call = tf.function(lambda x: model(x, training=False))
+    time of a 500-image call on a CPU). No Python control flow to convert: autograph is off."""
+    call = tf.function(lambda x: model(x, training=False), autograph=False)
 
     def run(x: np.ndarray):
         parts = [call(x[i : i + BATCH]) for i in range(0, len(x), BATCH)]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 # Errors a user can act on: logged as one clear message, without a traceback (a bug keeps its).
 USER_ERRORS = ("ConfigError", "DatasetError", "WriteError")
-# What `import keras` imports when it is installed, for features no job uses (Keras' scikit-learn
-# wrappers, pandas frames given to fit()): mlxtend brings scikit-learn along, and the two cost about
-# 0.9 s of CPU at every TensorFlow start, a quarter of `import keras` (python -X importtime).
-KERAS_UNUSED_IMPORTS = ("sklearn", "pandas")
+# What `import keras` imports when they are installed, for features no job uses (its scikit-learn
+# wrappers, pandas frames given to fit(), its image-gallery plots); mlxtend brings scikit-learn
+# along. Together a third of `import keras`'s CPU time at every TensorFlow start (python -X importtime).
+KERAS_UNUSED_IMPORTS = ("sklearn", "pandas", "matplotlib")
 
 
 def skip_unused_keras_imports() -> None:
