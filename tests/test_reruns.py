@@ -127,7 +127,7 @@ def test_8b_results_copied_without_their_times_need_one_touch(tiny_run, tmp_path
         copy / "results/mnist-5k/evaluation/classifier.keras",
     ]:
         os.utime(path, (copied + 30, copied + 30))
-    assert {f"make_gif:{e}" for e in EXPERIMENTS} | {"real_floor:mnist-5k"} | AGGREGATES <= planned(copy)
+    assert {f"make_gif:{e}" for e in EXPERIMENTS} | {f"evaluate:{e}" for e in EXPERIMENTS} | AGGREGATES <= planned(copy)
     results = sorted(p for p in (copy / "results").rglob("*") if p.is_file())
     before = [p.read_bytes() for p in results]
     snakemake("--touch", "--cores", "1", cwd=copy)

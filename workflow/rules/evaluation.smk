@@ -28,6 +28,8 @@ rule make_gif:
         "../scripts/make_gif.py"
 
 
+# What every experiment's metrics are measured against, in one TensorFlow start per dataset: the
+# classifier, the test split's features (the reference) and the real-data floor.
 rule train_classifier:
     input:
         dataset="resources/datasets/{dataset}.npz",
@@ -36,6 +38,7 @@ rule train_classifier:
         classifier="results/{dataset}/evaluation/classifier.keras",
         accuracy="results/{dataset}/evaluation/classifier.json",
         reference="results/{dataset}/evaluation/reference.npz",
+        real_floor="results/{dataset}/evaluation/real_floor.json",
     log:
         "logs/train_classifier/{dataset}.log",
     benchmark:
@@ -49,34 +52,11 @@ rule train_classifier:
     params:
         epochs=config["evaluation"]["classifier_epochs"],
         seed=config["evaluation"]["classifier_seed"],
+        floor_samples=config["evaluation"]["final_samples"],
+        metrics=metric_settings(),
         code=code("train_classifier.py"),
     script:
         "../scripts/train_classifier.py"
-
-
-rule real_floor:
-    input:
-        dataset="resources/datasets/{dataset}.npz",
-        classifier="results/{dataset}/evaluation/classifier.keras",
-        reference="results/{dataset}/evaluation/reference.npz",
-    output:
-        real_floor="results/{dataset}/evaluation/real_floor.json",
-    log:
-        "logs/real_floor/{dataset}.log",
-    benchmark:
-        "benchmarks/real_floor/{dataset}.tsv"
-    conda:
-        "../../envs/tensorflow.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        n_samples=config["evaluation"]["final_samples"],
-        metrics=metric_settings(),
-        code=code("real_floor.py"),
-    script:
-        "../scripts/real_floor.py"
 
 
 # One TensorFlow start per experiment: the final samples (sheet and .npz) and every metric, of

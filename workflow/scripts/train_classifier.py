@@ -1,16 +1,23 @@
-"""Rule `train_classifier`: the evaluation network of one dataset (a small CNN trained on its train
-split with a fixed seed), its test accuracy, and the test split's features and labels: the
-reference that every sample-quality metric compares against."""
+"""Rule `train_classifier`: what every sample-quality metric of a dataset compares against, in one
+TensorFlow start:
+
+- the evaluation network (a small CNN trained on the train split with a fixed seed) and its test
+  accuracy;
+- the reference: the test split's features and labels;
+- the real-data floor: every metric for real training images against the test split, the value a
+  perfect generator would get, so each number of the experiments has a reference.
+"""
 
 from wganlib.jobs import Job
 
 job = Job.start(globals(), __doc__, tensorflow=True)
 
+import json
 import logging
 
 import numpy as np
 from wganlib import datasets
-from wganlib.evaluation import Judge, train_classifier
+from wganlib.evaluation import Judge, score, train_classifier
 from wganlib.io import atomic_path, write_json
 from wganlib.runtime import configure_tensorflow
 
@@ -21,9 +28,11 @@ classifier, accuracy = train_classifier(data, job.params["epochs"], job.params["
 logging.info("classifier test accuracy: %.4f", accuracy)
 with atomic_path(job.output["classifier"]) as tmp:
     classifier.save(tmp)
-features, _ = Judge(classifier)(data["x_test"])
+judge = Judge(classifier)
+features, _ = judge(data["x_test"])
+reference = {"features": features, "labels": data["y_test"].astype(np.int64)}
 with atomic_path(job.output["reference"]) as tmp:
-    np.savez(tmp, features=features, labels=data["y_test"].astype(np.int64))
+    np.savez(tmp, **reference)
 write_json(
     job.output["accuracy"],
     {
@@ -34,3 +43,9 @@ write_json(
         "seed": job.params["seed"],
     },
 )
+x_train = data["x_train"]
+n = min(job.params["floor_samples"], len(x_train))
+real = x_train[np.random.default_rng(0).permutation(len(x_train))[:n]]
+floor = score(judge, real, reference, job.params["metrics"])
+logging.info("real-data floor: %s", json.dumps(floor))
+write_json(job.output["real_floor"], floor)
