@@ -73,7 +73,7 @@ def test_preset_shapes_and_range(arch):
 
 
 def _kernels(net, kind):
-    return np.concatenate([layer.kernel.numpy().ravel() for layer in net.layers if type(layer).__name__ == kind])
+    return np.concatenate([layer.kernel.numpy().ravel() for layer in net.layers if isinstance(layer, kind)])
 
 
 def test_official_initialisation():
@@ -83,7 +83,12 @@ def test_official_initialisation():
     grid = preset_experiments()
     conv = grid[("mnist-5k", "wgan-conv-s0")]
     generator, critic = build_generator(conv.generator, conv.z_dim, conv.init), build_critic(conv.critic, conv.init)
-    for kernels in (_kernels(generator, "Conv2DTranspose"), _kernels(critic, "Conv2D"), _kernels(critic, "Dense")):
+    layers = tf.keras.layers
+    for kernels in (
+        _kernels(generator, layers.Conv2DTranspose),
+        _kernels(critic, layers.Conv2D),
+        _kernels(critic, layers.Dense),
+    ):
         assert abs(kernels.mean()) < 0.002 and kernels.std() == pytest.approx(0.02, rel=0.05)
     gammas = np.concatenate([layer.gamma.numpy() for layer in generator.layers if hasattr(layer, "gamma")])
     assert gammas.std() == pytest.approx(0.02, rel=0.3) and abs(gammas.mean() - 1) < 0.01
@@ -99,6 +104,59 @@ def test_official_initialisation():
     assert {float(g) for layer in keras_style.layers if hasattr(layer, "gamma") for g in layer.gamma.numpy()} == {1.0}
     first = build_critic(conv.critic, "glorot").layers[1].kernel.numpy()  # 4x4x1 -> 64
     assert first.std() == pytest.approx(math.sqrt(6 / (16 + 16 * 64) / 3), rel=0.05)  # Glorot, not N(0, 0.02)
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize(("channels", "filters", "activation"), [(32, 1, "tanh"), (8, 3, None)])
+def test_sub_pixel_transposed_conv_is_keras_transposed_conv(policy, channels, filters, activation):
+    """The generator's output layer: Keras' Conv2DTranspose (kernel 4, stride 2, same) computed another
+    way, with the same initial weights, outputs and gradients."""
+    import keras
+    from wganlib.models import SubPixelConv2DTranspose, precision
+
+    built = {}
+    with precision(policy):
+        for cls in (keras.layers.Conv2DTranspose, SubPixelConv2DTranspose):
+            keras.utils.set_random_seed(1)
+            built[cls] = cls(filters, 4, strides=2, padding="same", activation=activation, bias_initializer="normal")
+    keras_layer, ours = built.values()
+    x = tf.random.stateless_normal([5, 14, 14, channels], seed=[0, 3])
+    results = []
+    for layer in (keras_layer, ours):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
+        results.append([y, *tape.gradient(loss, [x, *layer.trainable_weights])])
+    for a, b in zip(keras_layer.weights, ours.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())  # the same initialisation, draw for draw
+    assert results[1][0].shape == (5, 28, 28, filters) and results[1][0].dtype == results[0][0].dtype
+    for a, b in zip(*results, strict=True):  # to the precision's round-off, at the scale of each array
+        a, b = np.asarray(tf.cast(a, tf.float32)), np.asarray(tf.cast(b, tf.float32))
+        np.testing.assert_allclose(a, b, rtol=0, atol=(1e-6 if policy == "float32" else 2e-2) * np.abs(a).max())
+
+
+def test_sub_pixel_transposed_conv_refuses_what_it_does_not_compute():
+    from wganlib.models import SubPixelConv2DTranspose
+
+    for options in ({"kernel_size": 3, "strides": 2}, {"kernel_size": 4, "strides": 1}):
+        with pytest.raises(ValueError, match="kernel 4, stride 2"):
+            SubPixelConv2DTranspose(1, padding="same", **options)
+    with pytest.raises(ValueError, match="kernel 4, stride 2"):
+        SubPixelConv2DTranspose(1, 4, strides=2, padding="valid")
+
+
+def test_a_saved_generator_loads_with_its_layers(tmp_path):
+    import keras
+    from wganlib.models import SubPixelConv2DTranspose
+
+    exp = preset_experiments()[("mnist-5k", "wgan-conv-s0")]
+    generator = build_generator(exp.generator, exp.z_dim, exp.init)
+    generator.save(tmp_path / "generator.keras")
+    loaded = keras.models.load_model(tmp_path / "generator.keras", compile=False)
+    assert isinstance(loaded.layers[-1], SubPixelConv2DTranspose)
+    z = np.random.default_rng(0).standard_normal((4, exp.z_dim)).astype(np.float32)
+    np.testing.assert_array_equal(generator(z, training=False), loaded(z, training=False))
 
 
 def test_optimizers_as_pytorch_means_them():

@@ -19,6 +19,7 @@ import numpy as np
 from wganlib.evaluation import Judge, generate, inference, load_reference, sample_noise, score
 from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json
+from wganlib.models import SubPixelConv2DTranspose  # noqa: F401 (registered: the saved generator's layers)
 from wganlib.runtime import configure_tensorflow
 
 configure_tensorflow(job.threads, gpu=False)

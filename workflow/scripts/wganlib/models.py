@@ -18,7 +18,8 @@ import contextlib
 import math
 
 import keras
-from keras import layers
+import numpy as np
+from keras import layers, ops
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -33,6 +34,38 @@ def precision(policy: str):
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+@keras.saving.register_keras_serializable(package="wganlib")
+class SubPixelConv2DTranspose(layers.Conv2DTranspose):
+    """Conv2DTranspose(kernel 4, stride 2, "same"), the same function of the same weights, computed
+    as a 3x3 convolution to 4x the filters (one per output pixel phase) and a depth-to-space: on a
+    CPU, TensorFlow's transposed-conv kernel to one channel (the generator's output layer) runs at
+    3 % of the matmul peak, the convolution twice as fast (docs/evidence/speed.md)."""
+
+    # Output row 2t + r takes kernel row TAP[r][u] from input row t + u - 1; 4 marks no tap (a zero).
+    TAP = np.array([[3, 1, 4], [4, 2, 0]])
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
+        if self.kernel_size != (4, 4) or self.strides != (2, 2) or self.padding != "same":
+            raise ValueError("SubPixelConv2DTranspose computes kernel 4, stride 2, padding 'same' only")
+
+    def phase_kernel(self):
+        """(3, 3, in, 4 * filters): kernel[TAP[r][u], TAP[s][v], f, c] at [u, v, c, (r, s, f)]."""
+        k = ops.pad(self.kernel, [[0, 1], [0, 1], [0, 0], [0, 0]])  # row and column 4: zeros
+        k = ops.take(ops.take(k, self.TAP.T, axis=0), self.TAP.T, axis=2)  # (u, r, v, s, filters, in)
+        k = ops.transpose(k, [0, 2, 5, 1, 3, 4])  # (u, v, in, r, s, filters)
+        return ops.reshape(k, (3, 3, k.shape[2], 4 * self.filters))
+
+    def call(self, inputs):
+        y = ops.conv(inputs, self.phase_kernel(), strides=1, padding="same")  # (N, H, W, (r, s, f))
+        n, h, w = ops.shape(y)[0], y.shape[1], y.shape[2]
+        y = ops.reshape(y, (n, h, w, 2, 2, self.filters))
+        y = ops.reshape(ops.transpose(y, [0, 1, 3, 2, 4, 5]), (n, 2 * h, 2 * w, self.filters))
+        if self.use_bias:
+            y = ops.add(y, self.bias)
+        return self.activation(y) if self.activation is not None else y
 
 
 def _float32_output(x):
@@ -96,7 +129,7 @@ def dcgan_generator(
     for _ in range(depth):
         x = layers.Conv2D(width, 3, padding="same", **_conv_init(init))(x)
         x = _norm_act(x, next(norms), layers.ReLU(), init)
-    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation=_output(output), **_conv_init(init))(x)
+    x = SubPixelConv2DTranspose(1, 4, strides=2, padding="same", activation=_output(output), **_conv_init(init))(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
