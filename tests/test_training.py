@@ -142,8 +142,13 @@ def test_sub_pixel_transposed_conv_refuses_what_it_does_not_compute():
     for options in ({"kernel_size": 3, "strides": 2}, {"kernel_size": 4, "strides": 1}):
         with pytest.raises(ValueError, match="kernel 4, stride 2"):
             SubPixelConv2DTranspose(1, padding="same", **options)
-    with pytest.raises(ValueError, match="kernel 4, stride 2"):
-        SubPixelConv2DTranspose(1, 4, strides=2, padding="valid")
+    for options in (
+        {"padding": "valid"},
+        {"output_padding": 1},
+        {"data_format": "channels_first"},
+    ):
+        with pytest.raises(ValueError, match="kernel 4, stride 2"):
+            SubPixelConv2DTranspose(1, 4, strides=2, **{"padding": "same", **options})
 
 
 def test_a_saved_generator_loads_with_its_layers(tmp_path):

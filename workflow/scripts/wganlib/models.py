@@ -48,8 +48,12 @@ class SubPixelConv2DTranspose(layers.Conv2DTranspose):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
-        if self.kernel_size != (4, 4) or self.strides != (2, 2) or self.padding != "same":
-            raise ValueError("SubPixelConv2DTranspose computes kernel 4, stride 2, padding 'same' only")
+        shape = (self.kernel_size, self.strides, self.padding, self.output_padding, self.data_format)
+        if shape != ((4, 4), (2, 2), "same", None, "channels_last"):
+            raise ValueError(
+                "SubPixelConv2DTranspose computes kernel 4, stride 2, padding 'same', channels last, "
+                "no output padding only"
+            )
 
     def phase_kernel(self):
         """(3, 3, in, 4 * filters): kernel[TAP[r][u], TAP[s][v], f, c] at [u, v, c, (r, s, f)]."""
