@@ -146,7 +146,8 @@ def test_quick_benchmark_compares_thread_layouts(quick_run):
 
 @pytest.mark.slow
 def test_quick_benchmark_says_where_the_time_goes(quick_run):
-    """The profiler's op-type shares of a step, and the critic's conv kernels timed alone."""
+    """The profiler's op-type shares of a step, the critic's conv kernels and the generator's
+    transposed convs timed alone."""
     report, table = quick_run
     where = report["where_time_goes"]
     assert [p["model"] for p in where["profiles"]] == report["settings"]["profile_models"] == ["dcgan"]
@@ -161,9 +162,18 @@ def test_quick_benchmark_says_where_the_time_goes(quick_run):
         assert all(
             kernel[k]["gflops"] > 0 and kernel[k]["ms"] > 0 for k in ("forward", "input_gradient", "filter_gradient")
         )
+    # the DCGAN generator's two: 7x7 -> 14x14 (Keras' layer) and 14x14 -> 28x28x1 (the sub-pixel one)
+    assert [g["layer"].split(", ")[1] for g in where["generator_layers"]] == [
+        "Conv2DTranspose",
+        "SubPixelConv2DTranspose",
+    ]
+    for layer in where["generator_layers"]:
+        assert layer["mflop"] > 0
+        assert all(layer[k]["gflops"] > 0 and layer[k]["ms"] > 0 for k in ("forward", "forward_and_gradients"))
     section = table.split("## Where the time goes")[1].split("## Thread layouts")[0]
     assert "Conv2D" in section and "filter gradient" in section
     assert sum(line.startswith("| 28x28x1 -> 14x14x") for line in section.splitlines()) == 1
+    assert sum(line.startswith("| 14x14x") and "SubPixelConv2DTranspose" in line for line in section.splitlines()) == 1
 
 
 def test_settings_have_one_set_of_defaults():

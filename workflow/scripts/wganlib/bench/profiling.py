@@ -1,5 +1,6 @@
 """Where the time goes: TensorFlow's profiler over a few training iterations (op time by op type),
-and the critic's conv layers as kernels timed alone."""
+the critic's conv layers as kernels timed alone, and the generator's transposed convs through
+their own call."""
 
 from __future__ import annotations
 
@@ -98,9 +99,54 @@ def conv_kernels(critic: keras.Model, batch: int, peak_gflops: float, repetition
     return rows
 
 
+def generator_layers(generator: keras.Model, batch: int, peak_gflops: float, repetitions: int = 20) -> list[dict]:
+    """Each transposed conv of the generator timed alone through its own call, as training runs it:
+    forward (in every critic step) and forward with both gradients (in the generator step)."""
+    from keras import layers
+
+    rows = []
+    for layer in generator.layers:
+        if not isinstance(layer, layers.Conv2DTranspose):
+            continue
+        _, h, w, c_in = layer.input.shape
+        _, h_out, w_out, c_out = layer.output.shape
+        x = tf.random.stateless_normal([batch, h, w, c_in], seed=[0, 0])
+        flops = (
+            2 * batch * h * w * layer.kernel.shape[0] * layer.kernel.shape[1] * c_in * c_out
+        )  # every input pixel meets the kernel
+
+        def backward(layer=layer):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = tf.cast(layer(x), tf.float32)
+                loss = tf.reduce_sum(y * y)  # uses the output: nothing of the forward pass is pruned
+            return [loss] + [tf.reduce_sum(g) for g in tape.gradient(loss, [x, layer.kernel])]
+
+        row = {
+            "layer": f"{h}x{w}x{c_in} -> {h_out}x{w_out}x{c_out}, {type(layer).__name__}",
+            "mflop": flops / 1e6,
+        }
+        for name, work, run in (
+            ("forward", flops, tf.function(lambda layer=layer: tf.reduce_sum(layer(x)))),
+            ("forward_and_gradients", 3 * flops, tf.function(backward)),
+        ):
+            run()
+            start = time.perf_counter()
+            for _ in range(repetitions):
+                run()
+            seconds = (time.perf_counter() - start) / repetitions
+            row[name] = {
+                "ms": 1e3 * seconds,
+                "gflops": work / seconds / 1e9,
+                "fraction_of_matmul_peak": work / seconds / 1e9 / peak_gflops,
+            }
+        rows.append(row)
+    return rows
+
+
 def where_time_goes(settings: BenchSettings, images: np.ndarray, peak_gflops: float) -> dict:
     """The profile of each profile model, and the conv kernels of the first one's critic."""
-    profiles, kernels = [], None
+    profiles, kernels, generator_kernels = [], None, None
     for exp in settings.experiments(settings.profile_models, [settings.profile_architecture], settings.profile_width):
         gan = GAN(exp, images)
         indices = BatchOrder(len(images), exp.batch_size, seed=0).next(exp.n_critic)
@@ -114,6 +160,7 @@ def where_time_goes(settings: BenchSettings, images: np.ndarray, peak_gflops: fl
             )
         if kernels is None:
             kernels = conv_kernels(gan.critic, exp.batch_size, peak_gflops)
+            generator_kernels = generator_layers(gan.generator, exp.batch_size, peak_gflops)
         del gan
         keras.backend.clear_session()
     return {
@@ -121,4 +168,5 @@ def where_time_goes(settings: BenchSettings, images: np.ndarray, peak_gflops: fl
         "width": settings.profile_width,
         "profiles": profiles,
         "critic_conv_kernels": kernels,
+        "generator_layers": generator_kernels,
     }

@@ -150,6 +150,20 @@ def _profile_lines(where: dict, threads: int) -> list[str]:
             for n in ("forward", "input_gradient", "filter_gradient")
         ]
         lines.append(f"| {k['layer']} | {k['mflop']:.0f} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The generator's transposed convs timed alone through their own call, as training runs them "
+        "(float32): GFLOP/s of the transposed conv's own FLOPs (% of the float32 matmul peak).",
+        "",
+        "| layer | MFLOP | forward | forward and both gradients |",
+        "|---|---:|---:|---:|",
+    ]
+    for k in where["generator_layers"]:
+        cells = [
+            f"{k[n]['gflops']:.1f} ({100 * k[n]['fraction_of_matmul_peak']:.0f}%)"
+            for n in ("forward", "forward_and_gradients")
+        ]
+        lines.append(f"| {k['layer']} | {k['mflop']:.0f} | " + " | ".join(cells) + " |")
     return lines
 
 
