@@ -60,23 +60,26 @@ def counted_flops(function: Callable, *input_signature: tf.TensorSpec) -> dict:
     return {"flops": total, "ops_with_unknown_shape": unknown_shape, "by_op_type": by_type}
 
 
-def forward_flops(model: keras.Model) -> int:
-    """Multiply-adds x 2 of the conv and dense layers of one forward pass, per image."""
+def layer_flops(layer: keras.layers.Layer) -> int:
+    """Multiply-adds x 2 of one conv, transposed-conv or dense layer's forward pass, per image (0 else)."""
     from keras import layers
 
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, layers.Conv2DTranspose):  # every input pixel meets the whole kernel
-            _, h, w, c_in = layer.input.shape
-            k_h, k_w, c_out, _ = layer.kernel.shape
-            total += 2 * h * w * k_h * k_w * c_in * c_out
-        elif isinstance(layer, layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
-            k_h, k_w, c_in, _ = layer.kernel.shape
-            total += 2 * h * w * k_h * k_w * c_in * c_out
-        elif isinstance(layer, layers.Dense):
-            total += 2 * math.prod(layer.kernel.shape)
-    return int(total)
+    if isinstance(layer, layers.Conv2DTranspose):  # every input pixel meets the whole kernel
+        _, h, w, c_in = layer.input.shape
+        k_h, k_w, c_out, _ = layer.kernel.shape
+        return 2 * h * w * k_h * k_w * c_in * c_out
+    if isinstance(layer, layers.Conv2D):
+        _, h, w, c_out = layer.output.shape
+        k_h, k_w, c_in, _ = layer.kernel.shape
+        return 2 * h * w * k_h * k_w * c_in * c_out
+    if isinstance(layer, layers.Dense):
+        return 2 * math.prod(layer.kernel.shape)
+    return 0
+
+
+def forward_flops(model: keras.Model) -> int:
+    """Multiply-adds x 2 of the conv and dense layers of one forward pass, per image."""
+    return int(sum(layer_flops(layer) for layer in model.layers))
 
 
 def analytic_flops(exp: Experiment, generator: keras.Model, critic: keras.Model) -> dict:

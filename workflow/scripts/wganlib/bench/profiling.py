@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from wganlib.training import GAN, BatchOrder
 
+from .flops import layer_flops
 from .settings import BenchSettings
 
 # Events of the executor's threads that wrap ops rather than being one.
@@ -55,6 +56,18 @@ def op_profile(gan: GAN, indices: np.ndarray, iterations: int, logdir: str) -> d
     }
 
 
+def _timed(run, flops: int, peak_gflops: float, repetitions: int) -> dict:
+    """Milliseconds per call of ``run`` (a tf.function returning a number) after one warm-up call,
+    and the rate of ``flops`` per call against the peak."""
+    float(run())
+    start = time.perf_counter()
+    for _ in range(repetitions):
+        float(run())
+    seconds = (time.perf_counter() - start) / repetitions
+    gflops = flops / seconds / 1e9
+    return {"ms": 1e3 * seconds, "gflops": gflops, "fraction_of_matmul_peak": gflops / peak_gflops}
+
+
 def conv_kernels(critic: keras.Model, batch: int, peak_gflops: float, repetitions: int = 20) -> list[dict]:
     """Each conv layer of the critic as three kernels timed alone (forward, input gradient, filter
     gradient), at the step's batch size: how close TensorFlow's CPU kernels come to the peak."""
@@ -78,23 +91,13 @@ def conv_kernels(critic: keras.Model, batch: int, peak_gflops: float, repetition
             "filter_gradient": lambda: tf.raw_ops.Conv2DBackpropFilter(
                 input=x, filter_sizes=kernel.shape, out_backprop=dy, strides=strides, padding=padding),
         }  # fmt: skip
-        flops = 2 * batch * h_out * w_out * k_h * k_w * c_in * c_out
+        flops = batch * layer_flops(layer)
         row = {
             "layer": f"{h}x{w}x{c_in} -> {h_out}x{w_out}x{c_out}, {k_h}x{k_w} stride {layer.strides[0]}",
             "mflop": flops / 1e6,
         }
         for name, kernel_fn in kernels.items():
-            run = tf.function(lambda f=kernel_fn: tf.reduce_sum(f()))
-            float(run())
-            start = time.perf_counter()
-            for _ in range(repetitions):
-                float(run())
-            seconds = (time.perf_counter() - start) / repetitions
-            row[name] = {
-                "ms": 1e3 * seconds,
-                "gflops": flops / seconds / 1e9,
-                "fraction_of_matmul_peak": flops / seconds / 1e9 / peak_gflops,
-            }
+            row[name] = _timed(tf.function(lambda f=kernel_fn: tf.reduce_sum(f())), flops, peak_gflops, repetitions)
         rows.append(row)
     return rows
 
@@ -111,41 +114,32 @@ def generator_layers(generator: keras.Model, batch: int, peak_gflops: float, rep
         _, h, w, c_in = layer.input.shape
         _, h_out, w_out, c_out = layer.output.shape
         x = tf.random.stateless_normal([batch, h, w, c_in], seed=[0, 0])
-        flops = (
-            2 * batch * h * w * layer.kernel.shape[0] * layer.kernel.shape[1] * c_in * c_out
-        )  # every input pixel meets the kernel
+        flops = batch * layer_flops(layer)
 
-        def backward(layer=layer):
+        def forward_and_gradients(layer=layer):
             with tf.GradientTape() as tape:
                 tape.watch(x)
-                y = tf.cast(layer(x), tf.float32)
-                loss = tf.reduce_sum(y * y)  # uses the output: nothing of the forward pass is pruned
-            return [loss] + [tf.reduce_sum(g) for g in tape.gradient(loss, [x, layer.kernel])]
+                loss = tf.reduce_sum(tf.square(tf.cast(layer(x), tf.float32)))  # uses the output: nothing pruned
+            return loss + tf.add_n([tf.reduce_sum(g) for g in tape.gradient(loss, [x, layer.kernel])])
 
-        row = {
-            "layer": f"{h}x{w}x{c_in} -> {h_out}x{w_out}x{c_out}, {type(layer).__name__}",
-            "mflop": flops / 1e6,
-        }
-        for name, work, run in (
-            ("forward", flops, tf.function(lambda layer=layer: tf.reduce_sum(layer(x)))),
-            ("forward_and_gradients", 3 * flops, tf.function(backward)),
-        ):
-            run()
-            start = time.perf_counter()
-            for _ in range(repetitions):
-                run()
-            seconds = (time.perf_counter() - start) / repetitions
-            row[name] = {
-                "ms": 1e3 * seconds,
-                "gflops": work / seconds / 1e9,
-                "fraction_of_matmul_peak": work / seconds / 1e9 / peak_gflops,
+        rows.append(
+            {
+                "layer": f"{h}x{w}x{c_in} -> {h_out}x{w_out}x{c_out}, {type(layer).__name__}",
+                "mflop": flops / 1e6,
+                "forward": _timed(
+                    tf.function(lambda layer=layer: tf.reduce_sum(layer(x))), flops, peak_gflops, repetitions
+                ),
+                "forward_and_gradients": _timed(
+                    tf.function(forward_and_gradients), 3 * flops, peak_gflops, repetitions
+                ),
             }
-        rows.append(row)
+        )
     return rows
 
 
 def where_time_goes(settings: BenchSettings, images: np.ndarray, peak_gflops: float) -> dict:
-    """The profile of each profile model, and the conv kernels of the first one's critic."""
+    """The profile of each profile model; the conv kernels of the first one's critic and the
+    transposed convs of its generator, timed alone."""
     profiles, kernels, generator_kernels = [], None, None
     for exp in settings.experiments(settings.profile_models, [settings.profile_architecture], settings.profile_width):
         gan = GAN(exp, images)
