@@ -101,7 +101,7 @@ def test_every_drawn_architecture_builds_and_trains():
     placement) with the three models: built, two training iterations, finite losses."""
     import dataclasses
 
-    from wganlib.training import GAN
+    from wganlib.gan import GAN
 
     config = cfg.validate(
         {

@@ -31,19 +31,22 @@ def count(model, trainable=True):
 
 
 # -- architectures ------------------------------------------------------------------------------
-# Counted by hand from the layers (z_dim 64, width 64 as the schema's presets):
-# conv G: Dense 64->7*7*128 (407,680) + BN 128 (256 trainable) + ConvT 128->64 4x4 (131,136)
-#         + BN 64 (128) + ConvT 64->1 4x4 (1,025)
+# Counted by hand from the layers (z_dim 64, width 64 as the schema's presets). The GAN's and WGAN's
+# conv layers have no biases (the official models/dcgan.py: bias=False); WGAN-GP's have them.
+# conv G: Dense 64->7*7*128 (401,408) + BN 128 (256 trainable) + ConvT 128->64 4x4 (131,072)
+#         + BN 64 (128) + ConvT 64->1 4x4 (1,024)
 EXPECTED = {
-    ("wgan-conv-s0", "generator"): 407_680 + 256 + 131_136 + 128 + 1_025,
-    ("wgan-conv-nobn-s0", "generator"): 64 * 3136 + 3136 + 16 * 64 * 64 + 64 + 1_025,
-    # the official MLP_G: 4 linear layers, 3 hidden ReLU layers of 512 units
+    ("wgan-conv-s0", "generator"): 401_408 + 256 + 131_072 + 128 + 1_024,
+    ("wgan-conv-nobn-s0", "generator"): 64 * 3136 + 16 * 64 * 64 + 1_024,
+    # the official MLP_G: 4 linear layers with biases, 3 hidden ReLU layers of 512 units
     ("wgan-mlp-s0", "generator"): (64 * 512 + 512) + 2 * (512 * 512 + 512) + (512 * 784 + 784),
-    ("wgan-conv-bn-first-s0", "generator"): 407_680 + 256 + 131_136 + 1_025,
-    # DCGAN critic: Conv 1->64 4x4 (1,088) + Conv 64->128 4x4 (131,200) + BN 128 (256) + Dense 6272->1
-    ("wgan-conv-s0", "critic"): 1_088 + 131_200 + 256 + 6_273,
-    # WGAN-GP: layer norm in place of batch norm, the same 256 parameters
+    ("wgan-conv-bn-first-s0", "generator"): 401_408 + 256 + 131_072 + 1_024,
+    # DCGAN critic: Conv 1->64 4x4 (1,024) + Conv 64->128 4x4 (131,072) + BN 128 (256) + Dense 6272->1
+    ("wgan-conv-s0", "critic"): 1_024 + 131_072 + 256 + 6_272,
+    ("dcgan-conv-s0", "critic"): 1_024 + 131_072 + 256 + 6_272,
+    # WGAN-GP: layer norm in place of batch norm, the same 256 parameters, and biases
     ("wgan-gp-conv-s0", "critic"): 1_088 + 131_200 + 256 + 6_273,
+    ("wgan-gp-conv-s0", "generator"): 407_680 + 256 + 131_136 + 128 + 1_025,
 }
 
 
@@ -51,18 +54,14 @@ EXPECTED = {
 def test_preset_parameter_counts(key):
     name, role = key
     exp = preset_experiments()[("mnist-5k", name)]
-    net = (
-        build_generator(exp.generator, exp.z_dim, exp.init)
-        if role == "generator"
-        else build_critic(exp.critic, exp.init)
-    )
+    net = build_generator(exp) if role == "generator" else build_critic(exp)
     assert count(net) == EXPECTED[key]
 
 
 @pytest.mark.parametrize("arch", ["conv", "conv-nobn", "mlp", "conv-bn-first"])
 def test_preset_shapes_and_range(arch):
     exp = preset_experiments()[("mnist-5k", f"dcgan-{arch}-s0")]
-    generator, critic = build_generator(exp.generator, exp.z_dim, exp.init), build_critic(exp.critic, exp.init)
+    generator, critic = build_generator(exp), build_critic(exp)
     images = generator(tf.random.normal([5, exp.z_dim]), training=False).numpy()
     assert images.shape == (5, 28, 28, 1)
     assert critic(images, training=False).shape == (5, 1)
@@ -82,7 +81,7 @@ def test_official_initialisation():
     tf.keras.utils.set_random_seed(0)
     grid = preset_experiments()
     conv = grid[("mnist-5k", "wgan-conv-s0")]
-    generator, critic = build_generator(conv.generator, conv.z_dim, conv.init), build_critic(conv.critic, conv.init)
+    generator, critic = build_generator(conv), build_critic(conv)
     layers = tf.keras.layers
     for kernels in (
         _kernels(generator, layers.Conv2DTranspose),
@@ -94,15 +93,15 @@ def test_official_initialisation():
     assert gammas.std() == pytest.approx(0.02, rel=0.3) and abs(gammas.mean() - 1) < 0.01
     mlp = grid[("mnist-5k", "wgan-mlp-s0")]
     dense = [
-        layer for layer in build_generator(mlp.generator, mlp.z_dim, mlp.init).layers if type(layer).__name__ == "Dense"
+        layer for layer in build_generator(mlp).layers if type(layer).__name__ == "Dense"
     ]
     for layer in dense:
         bound = 1 / math.sqrt(layer.kernel.shape[0])
         for weights in (layer.kernel.numpy(), layer.bias.numpy()):
             assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.9 * bound
-    keras_style = build_generator(conv.generator, conv.z_dim, "glorot")
+    keras_style = build_generator(dataclasses.replace(conv, init="glorot"))
     assert {float(g) for layer in keras_style.layers if hasattr(layer, "gamma") for g in layer.gamma.numpy()} == {1.0}
-    first = build_critic(conv.critic, "glorot").layers[1].kernel.numpy()  # 4x4x1 -> 64
+    first = build_critic(dataclasses.replace(conv, init="glorot")).layers[1].kernel.numpy()  # 4x4x1 -> 64
     assert first.std() == pytest.approx(math.sqrt(6 / (16 + 16 * 64) / 3), rel=0.05)  # Glorot, not N(0, 0.02)
 
 
@@ -156,7 +155,7 @@ def test_a_saved_generator_loads_with_its_layers(tmp_path):
     from wganlib.models import SubPixelConv2DTranspose
 
     exp = preset_experiments()[("mnist-5k", "wgan-conv-s0")]
-    generator = build_generator(exp.generator, exp.z_dim, exp.init)
+    generator = build_generator(exp)
     generator.save(tmp_path / "generator.keras")
     loaded = keras.models.load_model(tmp_path / "generator.keras", compile=False)
     assert isinstance(loaded.layers[-1], SubPixelConv2DTranspose)
@@ -166,7 +165,7 @@ def test_a_saved_generator_loads_with_its_layers(tmp_path):
 
 def test_optimizers_as_pytorch_means_them():
     """epsilon is PyTorch's, added to the root: Keras' RMSProp gets it squared under the root."""
-    from wganlib.training import make_optimizer
+    from wganlib.gan import make_optimizer
 
     grid = preset_experiments()
     rmsprop = make_optimizer(grid[("mnist-5k", "wgan-conv-s0")])
@@ -183,7 +182,7 @@ def test_optimizers_as_pytorch_means_them():
 
 def test_wgan_gp_critic_has_no_batch_norm():
     exp = preset_experiments()[("mnist-5k", "wgan-gp-conv-s0")]
-    kinds = {type(layer).__name__ for layer in build_critic(exp.critic, exp.init).layers}
+    kinds = {type(layer).__name__ for layer in build_critic(exp).layers}
     assert "BatchNormalization" not in kinds and "GroupNormalization" in kinds  # layer norm over (H, W, C)
 
 
@@ -225,7 +224,7 @@ def test_gradient_penalty_zero_for_unit_gradient_positive_otherwise():
 
 def test_clipping_keeps_every_critic_weight_in_range():
     exp = preset_experiments()[("mnist-5k", "wgan-conv-s0")]
-    critic = build_critic(exp.critic, exp.init)
+    critic = build_critic(exp)
     for w in critic.trainable_weights:
         w.assign(w * 1000)
     losses.clip_weights(critic, 0.01)
@@ -271,7 +270,7 @@ def test_objective_penalty_is_zero_where_the_model_has_none(model):
 @pytest.mark.parametrize("model", sorted(losses.OBJECTIVES))
 def test_objective_constraint_clips_only_wgan(model):
     exp = preset_experiments()[("mnist-5k", f"{model}-conv-s0")]
-    critic = build_critic(exp.critic, exp.init)
+    critic = build_critic(exp)
     for w in critic.trainable_weights:
         w.assign(tf.ones_like(w))
     losses.OBJECTIVES[model].constraint(critic, 0.01)
@@ -284,7 +283,7 @@ def test_the_training_step_has_no_model_branches():
     import inspect
     import textwrap
 
-    from wganlib.training import GAN
+    from wganlib.gan import GAN
 
     for step in (GAN.critic_step, GAN.generator_step, GAN._train_iteration):
         compared = [
@@ -346,9 +345,9 @@ def fake_images(n=200):
 
 
 def test_clipping_holds_after_training(tmp_path):
-    from wganlib.training import GAN
+    from wganlib.gan import GAN
 
-    exp = tiny_experiment("wgan", learning_rate=0.05)
+    exp = tiny_experiment("wgan", learning_rate=0.05, clip_at="after_update")  # critic_start: tests/test_fidelity.py
     gan = GAN(exp, fake_images())
     for _ in range(3):
         gan.train_iteration(np.arange(32, dtype=np.int32).reshape(2, 16))
@@ -371,7 +370,7 @@ def test_nan_run_is_marked_diverged_and_keeps_outputs(tmp_path):
 
 
 def test_same_seed_same_initial_networks_other_seed_others():
-    from wganlib.training import GAN
+    from wganlib.gan import GAN
 
     first, again = (GAN(tiny_experiment("wgan"), fake_images()) for _ in range(2))
     other = GAN(dataclasses.replace(tiny_experiment("wgan"), seed=1), fake_images())

@@ -7,7 +7,6 @@ config the same way. No TensorFlow here: the Snakefile imports this module.
 from __future__ import annotations
 
 import copy
-import difflib
 import fnmatch
 import itertools
 import json
@@ -18,10 +17,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from . import robustness
+from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are this module's API too)
+    ConfigError,
+    exit_on_bad_yaml,
+    overrides_in_file_order,
+    raise_schema_errors,
+    read_yaml,
+    suggest,
+    validator_with_defaults,
+)
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
@@ -44,42 +51,22 @@ MODEL_KEYS = (
     "rho",
     "epsilon",
     "init",
+    "norm_epsilon",
+    "conv_bias",
     "n_critic",
     "clip_value",
+    "clip_at",
     "gradient_penalty",
     "critic_burst",
+    "epoch_ends_critic_run",
 )
 # Settings that mean something for one model only; setting them for another is a mistake.
-MODEL_ONLY = {"clip_value": "wgan", "gradient_penalty": "wgan-gp"}
+MODEL_ONLY = {"clip_value": "wgan", "clip_at": "wgan", "gradient_penalty": "wgan-gp"}
 # Settings each optimizer reads; the other optimizer's are None in an Experiment.
 OPTIMIZER_KEYS = {"adam": ("beta_1", "beta_2"), "rmsprop": ("rho",)}
 
 
 log = logging.getLogger(__name__)
-
-
-class ConfigError(ValueError):
-    """A user mistake in the config: the message names the key path and what is expected."""
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, except that a key given twice in one mapping is an error (PyYAML keeps
-    the last one silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        first_line: dict = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            if key in first_line:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"key '{key}' is given twice, at lines {first_line[key]} and {line}; keep one",
-                    key_node.start_mark,
-                )
-            first_line[key] = line
-        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass(frozen=True)
@@ -113,9 +100,13 @@ class Experiment:
     rho: float | None
     epsilon: float
     init: str
+    norm_epsilon: float
+    conv_bias: bool
     clip_value: float | None
+    clip_at: str | None
     gradient_penalty: float | None
     critic_burst: dict | None
+    epoch_ends_critic_run: bool
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -151,124 +142,6 @@ def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
 # Loading and validation
 
 
-def read_yaml(path: str | Path) -> dict:
-    """Parse a YAML config file; a syntax error becomes a ConfigError with its line."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read the config file ({err.strerror}).") from None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}.") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top, got {type(data).__name__}.")
-    return data
-
-
-def exit_on_bad_yaml(*paths: str | Path) -> None:
-    """Stop with one message naming the line when a file exists but is not valid YAML, or gives
-    a key twice (Snakemake's own reader would keep the last silently)."""
-    for path in paths:
-        if Path(path).exists():
-            try:
-                read_yaml(path)
-            except ConfigError as err:
-                raise SystemExit(f"Error: {err}") from None
-
-
-def overrides_in_file_order(overrides: Any, paths: list[str | Path]) -> Any:
-    """The merged ``overrides`` in the order their patterns first appear in ``paths``
-    (config/config.yaml, then each --configfile). Snakemake merges the command line's files first,
-    which would apply a --configfile's patterns before the ones it inherits; in file order, a later
-    file's pattern is applied after them (a redefined pattern keeps its first place)."""
-    if not isinstance(overrides, dict):
-        return overrides
-    order: dict[str, None] = {}
-    for path in paths:
-        if Path(path).exists():
-            patterns = read_yaml(path).get("overrides")
-            order.update(dict.fromkeys(patterns if isinstance(patterns, dict) else ()))
-    order.update(dict.fromkeys(overrides))  # patterns from no file (--config) come last
-    return {pattern: overrides[pattern] for pattern in order if pattern in overrides}
-
-
-def _validator_with_defaults():
-    """A validator that fills in the schema's defaults while it validates (jsonschema FAQ)."""
-    base = jsonschema.Draft202012Validator
-    check_properties = base.VALIDATORS["properties"]
-
-    def properties_with_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for key, subschema in properties.items():
-                if isinstance(subschema, dict) and "default" in subschema and key not in instance:
-                    instance[key] = copy.deepcopy(subschema["default"])
-        yield from check_properties(validator, properties, instance, schema)
-
-    return jsonschema.validators.extend(base, {"properties": properties_with_defaults})
-
-
-def _key_path(error: jsonschema.ValidationError) -> str:
-    path = ""
-    for part in error.absolute_path:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
-
-
-def _suggest(word: Any, choices: list[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _describe(error: jsonschema.ValidationError) -> str:
-    """One line for one schema error, in words a user acts on."""
-    schema, value = error.schema, error.instance
-    if error.validator == "additionalProperties" and isinstance(value, dict):
-        allowed = sorted(schema.get("properties", {}))
-        unknown = [k for k in value if k not in allowed]
-        if allowed:
-            return f"unknown key '{unknown[0]}'{_suggest(unknown[0], allowed)}; allowed keys: {', '.join(allowed)}"
-    if error.validator == "enum":
-        choices = [str(c).lower() if isinstance(c, bool) else str(c) for c in error.validator_value]
-        return f"{value!r} is not allowed{_suggest(value, choices)}; choose one of: {', '.join(choices)}"
-    if error.validator == "propertyNames":
-        return error.message
-    if error.validator == "type":
-        expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"expected {'an' if str(expected)[0] in 'aeiou' else 'a'} {expected}, got {value!r}"
-    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        words = {
-            "minimum": "at least",
-            "exclusiveMinimum": "greater than",
-            "maximum": "at most",
-            "exclusiveMaximum": "less than",
-        }
-        return f"{value!r} is out of range: it must be {words[error.validator]} {error.validator_value}"
-    if error.validator == "minItems":
-        return "the list is empty; give at least one entry"
-    if error.validator == "uniqueItems":
-        return f"{value!r} lists an entry twice"
-    if error.validator == "required":
-        return error.message
-    return error.message
-
-
-def _raise_schema_errors(errors: list[jsonschema.ValidationError], source: str) -> None:
-    if not errors:
-        return
-    errors = sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-    lines = [f"  {_key_path(e)}: {_describe(e)}" for e in errors[:5]]
-    more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
-    raise ConfigError(f"Invalid config ({source}):\n" + "\n".join(lines) + more)
-
-
 def validate(config: dict, source: str = "config") -> dict:
     """Validate ``config`` against the schema and return a copy with every default filled in."""
     config = copy.deepcopy(config)
@@ -279,10 +152,10 @@ def validate(config: dict, source: str = "config") -> dict:
     if isinstance(user_architectures, dict):  # the user's entries join the presets
         presets = schema["properties"]["architecture_definitions"]["default"]
         config["architecture_definitions"] = {**presets, **user_architectures}
-    validator = _validator_with_defaults()(schema)
-    _raise_schema_errors(list(validator.iter_errors(config)), source)
+    validator = validator_with_defaults()(schema)
+    raise_schema_errors(list(validator.iter_errors(config)), source)
     if _add_random_architectures(config, user_architectures, source):
-        _raise_schema_errors(list(validator.iter_errors(config)), source)  # fills the drawn blocks' defaults
+        raise_schema_errors(list(validator.iter_errors(config)), source)  # fills the drawn blocks' defaults
     _check_semantics(config, source)
     return config
 
@@ -360,7 +233,7 @@ def _check_semantics(config: dict, source: str) -> None:
             _fail(
                 source,
                 f"architectures[{i}]",
-                f"'{name}' is not defined under architecture_definitions{_suggest(name, list(defined))}; "
+                f"'{name}' is not defined under architecture_definitions{suggest(name, list(defined))}; "
                 f"defined: {known}",
             )
     for name in defined:
@@ -386,7 +259,7 @@ def _check_semantics(config: dict, source: str) -> None:
             _fail(
                 source,
                 f"overrides.{pattern}",
-                f"matches no experiment of the grid{_suggest(pattern, names + shapes)}, nor of any grid of the defined "
+                f"matches no experiment of the grid{suggest(pattern, names + shapes)}, nor of any grid of the defined "
                 f"models and architectures; experiments: {', '.join(names[:12])}{' ...' if len(names) > 12 else ''}",
             )
         for key, model in MODEL_ONLY.items():
@@ -493,7 +366,7 @@ def find_experiment(config: dict, name: str, dataset: str | None = None) -> Expe
     found = [e for (d, n), e in grid.items() if n == name and (dataset is None or d == dataset)]
     if not found:
         names = sorted({n for _, n in grid})
-        raise ConfigError(f"No experiment '{name}' in the grid{_suggest(name, names)}; experiments: {', '.join(names)}")
+        raise ConfigError(f"No experiment '{name}' in the grid{suggest(name, names)}; experiments: {', '.join(names)}")
     if len(found) > 1:
         raise ConfigError(
             f"Experiment '{name}' exists on several datasets ({', '.join(e.dataset for e in found)}); "

@@ -70,7 +70,8 @@ def no_penalty(critic, real: tf.Tensor, fake: tf.Tensor, rng: tf.random.Generato
 
 
 def clip_weights(critic, clip_value: float) -> None:
-    """WGAN's Lipschitz constraint: every critic parameter into [-c, c] after each update."""
+    """WGAN's Lipschitz constraint: every critic parameter (kernels, biases, batch-norm scales and
+    offsets, as the official code's netD.parameters()) into [-c, c]."""
     for weight in critic.trainable_weights:
         weight.assign(tf.clip_by_value(weight, -clip_value, clip_value))
 
@@ -86,7 +87,7 @@ class Objective:
     critic_loss: Callable  # (f(x), f(G(z))) -> the loss the critic minimises
     generator_loss: Callable  # f(G(z)) -> the loss the generator minimises
     penalty: Callable  # (critic, x, G(z), rng) -> the penalty, weighted by gradient_penalty
-    constraint: Callable  # (critic, clip_value) -> None, applied after every critic update
+    constraint: Callable  # (critic, clip_value) -> None, around every critic update (clip_at)
     critic_output: Callable  # the critic's raw output as logged (d_real, d_fake)
     estimate: str  # the metrics column of the distance the run estimates
     distance: Callable  # critic loss -> that estimate

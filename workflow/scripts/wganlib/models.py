@@ -10,18 +10,37 @@ MLPs keep PyTorch's nn.Linear default, weights and biases from U(-1/sqrt(fan_in)
 Our conv networks' dense layers stand where the official code has convolutions (the generator's
 1x1 -> 4x4 first layer, the critic's last), so they are initialised as convolutions. "glorot" is
 Keras' default (Glorot uniform, zero biases, scales 1), near Gulrajani et al.'s WGAN-GP code.
+
+Layer settings read by every builder (``Layers``): the normalisation epsilon (PyTorch's BatchNorm2d
+and Gulrajani et al.'s batchnorm and layernorm ops use 1e-5; Keras' default is 1e-3) and whether
+the conv networks have biases (the official models/dcgan.py has none, ``bias=False`` everywhere;
+Gulrajani et al.'s tflib layers have them). MLP layers keep their biases, as nn.Linear does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 from keras import layers, ops
 
 IMAGE_SHAPE = (28, 28, 1)
+
+
+@dataclass(frozen=True)
+class Layers:
+    """What every layer of both networks reads: initialisation, normalisation epsilon, conv biases."""
+
+    init: str
+    norm_epsilon: float
+    conv_bias: bool
+
+    @classmethod
+    def of(cls, exp) -> Layers:
+        return cls(exp.init, exp.norm_epsilon, exp.conv_bias)
 
 
 @contextlib.contextmanager
@@ -77,30 +96,36 @@ def _float32_output(x):
     return x if x.dtype == "float32" else layers.Activation("linear", dtype="float32")(x)
 
 
-def _conv_init(init: str) -> dict:
-    """Initialisers of a conv, transposed-conv or conv-standing dense layer."""
-    return {"kernel_initializer": keras.initializers.RandomNormal(0.0, 0.02)} if init == "official" else {}
+def _conv(lay: Layers) -> dict:
+    """Options of a conv, transposed-conv or conv-standing dense layer: initialiser and bias."""
+    init = {"kernel_initializer": keras.initializers.RandomNormal(0.0, 0.02)} if lay.init == "official" else {}
+    return {"use_bias": lay.conv_bias, **init}
 
 
-def _linear(units: int, fan_in: int, init: str, **options) -> layers.Dense:
-    """A dense layer of an MLP; "official" is PyTorch's nn.Linear default."""
-    if init == "official":
+def _linear(units: int, fan_in: int, lay: Layers, **options) -> layers.Dense:
+    """A dense layer of an MLP (with a bias, as nn.Linear); "official" is PyTorch's default init."""
+    if lay.init == "official":
         bound = 1 / math.sqrt(fan_in)
         options["kernel_initializer"] = keras.initializers.RandomUniform(-bound, bound)
         options["bias_initializer"] = keras.initializers.RandomUniform(-bound, bound)
     return layers.Dense(units, **options)
 
 
-def _norm_act(x, norm: str, activation: layers.Layer, init: str):
+def _norm_act(x, norm: str, activation: layers.Layer, lay: Layers):
     """Normalisation (batch, layer or none), then the activation."""
     if norm == "batch":
         # momentum 0.9 is PyTorch's default (0.1 there), which the official WGAN code trains with.
-        scale = {"gamma_initializer": keras.initializers.RandomNormal(1.0, 0.02)} if init == "official" else {}
-        x = layers.BatchNormalization(momentum=0.9, **scale)(x)
+        scale = {"gamma_initializer": keras.initializers.RandomNormal(1.0, 0.02)} if lay.init == "official" else {}
+        x = layers.BatchNormalization(momentum=0.9, epsilon=lay.norm_epsilon, **scale)(x)
     elif norm == "layer":
         # Over all of (H, W, C) with a scale and offset per channel, as in Gulrajani et al.'s code
         # (Keras' LayerNormalization would normalise each pixel over its channels only).
-        x = layers.GroupNormalization(groups=1)(x) if len(x.shape) == 4 else layers.LayerNormalization()(x)
+        eps = lay.norm_epsilon
+        x = (
+            layers.GroupNormalization(1, epsilon=eps)(x)
+            if len(x.shape) == 4
+            else layers.LayerNormalization(epsilon=eps)(x)
+        )
     return activation(x)
 
 
@@ -119,75 +144,79 @@ def _output(output: str):
 
 
 def dcgan_generator(
-    z_dim: int, width: int, depth: int, constant_width: bool, batch_norm: str, output: str, init: str
+    z_dim: int, width: int, depth: int, constant_width: bool, batch_norm: str, output: str, lay: Layers
 ) -> keras.Model:
     """z -> 7x7 -> 14x14 -> 28x28; `depth` extra 3x3 layers at 14x14."""
     wide = width if constant_width else 2 * width
     norms = iter(_generator_norms(batch_norm, 2 + depth))
     z = keras.Input((z_dim,), name="z")
-    x = layers.Dense(7 * 7 * wide, **_conv_init(init))(z)
+    x = layers.Dense(7 * 7 * wide, **_conv(lay))(z)
     x = layers.Reshape((7, 7, wide))(x)
-    x = _norm_act(x, next(norms), layers.ReLU(), init)
-    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", **_conv_init(init))(x)
-    x = _norm_act(x, next(norms), layers.ReLU(), init)
+    x = _norm_act(x, next(norms), layers.ReLU(), lay)
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", **_conv(lay))(x)
+    x = _norm_act(x, next(norms), layers.ReLU(), lay)
     for _ in range(depth):
-        x = layers.Conv2D(width, 3, padding="same", **_conv_init(init))(x)
-        x = _norm_act(x, next(norms), layers.ReLU(), init)
-    x = SubPixelConv2DTranspose(1, 4, strides=2, padding="same", activation=_output(output), **_conv_init(init))(x)
+        x = layers.Conv2D(width, 3, padding="same", **_conv(lay))(x)
+        x = _norm_act(x, next(norms), layers.ReLU(), lay)
+    x = SubPixelConv2DTranspose(1, 4, strides=2, padding="same", activation=_output(output), **_conv(lay))(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
-def mlp_generator(z_dim: int, width: int, depth: int, batch_norm: str, output: str, init: str) -> keras.Model:
+def mlp_generator(z_dim: int, width: int, depth: int, batch_norm: str, output: str, lay: Layers) -> keras.Model:
     """`depth` hidden ReLU layers of `width` units, then 28x28 outputs (the paper's Figure 7
     generator: the official MLP_G has 3 hidden layers of 512 and a linear output)."""
     z = keras.Input((z_dim,), name="z")
     x, fan_in = z, z_dim
     for norm in _generator_norms(batch_norm, depth):
-        x = _linear(width, fan_in, init)(x)
-        x = _norm_act(x, norm, layers.ReLU(), init)
+        x = _linear(width, fan_in, lay)(x)
+        x = _norm_act(x, norm, layers.ReLU(), lay)
         fan_in = width
-    x = _linear(28 * 28, fan_in, init, activation=_output(output))(x)
+    x = _linear(28 * 28, fan_in, lay, activation=_output(output))(x)
     x = layers.Reshape(IMAGE_SHAPE)(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
-def dcgan_critic(width: int, depth: int, constant_width: bool, normalization: str, init: str) -> keras.Model:
+def dcgan_critic(width: int, depth: int, constant_width: bool, normalization: str, lay: Layers) -> keras.Model:
     """28x28 -> 14x14 -> 7x7 -> one number: a logit (GAN) or a critic value (WGAN); no sigmoid."""
     wide = width if constant_width else 2 * width
     image = keras.Input(IMAGE_SHAPE, name="image")
-    x = layers.Conv2D(width, 4, strides=2, padding="same", **_conv_init(init))(image)
+    x = layers.Conv2D(width, 4, strides=2, padding="same", **_conv(lay))(image)
     x = layers.LeakyReLU(0.2)(x)  # DCGAN: no normalisation on the critic's first layer
     for _ in range(depth):
-        x = layers.Conv2D(width, 3, padding="same", **_conv_init(init))(x)
-        x = _norm_act(x, normalization, layers.LeakyReLU(0.2), init)
-    x = layers.Conv2D(wide, 4, strides=2, padding="same", **_conv_init(init))(x)
-    x = _norm_act(x, normalization, layers.LeakyReLU(0.2), init)
+        x = layers.Conv2D(width, 3, padding="same", **_conv(lay))(x)
+        x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
+    x = layers.Conv2D(wide, 4, strides=2, padding="same", **_conv(lay))(x)
+    x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
     x = layers.Flatten()(x)
-    x = layers.Dense(1, **_conv_init(init))(x)
+    x = layers.Dense(1, **_conv(lay))(x)
     return keras.Model(image, _float32_output(x), name="critic")
 
 
-def mlp_critic(width: int, depth: int, normalization: str, init: str) -> keras.Model:
+def mlp_critic(width: int, depth: int, normalization: str, lay: Layers) -> keras.Model:
     """`depth` hidden ReLU layers of `width` units, as the official MLP_D."""
     image = keras.Input(IMAGE_SHAPE, name="image")
     x, fan_in = layers.Flatten()(image), math.prod(IMAGE_SHAPE)
     for _ in range(depth):
-        x = _linear(width, fan_in, init)(x)
-        x = _norm_act(x, normalization, layers.ReLU(), init)
+        x = _linear(width, fan_in, lay)(x)
+        x = _norm_act(x, normalization, layers.ReLU(), lay)
         fan_in = width
-    x = _linear(1, fan_in, init)(x)
+    x = _linear(1, fan_in, lay)(x)
     return keras.Model(image, _float32_output(x), name="critic")
 
 
-def build_generator(spec: dict, z_dim: int, init: str) -> keras.Model:
+def build_generator(exp) -> keras.Model:
+    """The generator of an Experiment (wganlib.config)."""
+    spec, lay = exp.generator, Layers.of(exp)
     if spec["type"] == "mlp":
-        return mlp_generator(z_dim, spec["width"], spec["depth"], spec["batch_norm"], spec["output"], init)
+        return mlp_generator(exp.z_dim, spec["width"], spec["depth"], spec["batch_norm"], spec["output"], lay)
     return dcgan_generator(
-        z_dim, spec["width"], spec["depth"], spec["constant_width"], spec["batch_norm"], spec["output"], init
+        exp.z_dim, spec["width"], spec["depth"], spec["constant_width"], spec["batch_norm"], spec["output"], lay
     )
 
 
-def build_critic(spec: dict, init: str) -> keras.Model:
+def build_critic(exp) -> keras.Model:
+    """The critic of an Experiment (wganlib.config)."""
+    spec, lay = exp.critic, Layers.of(exp)
     if spec["type"] == "mlp":
-        return mlp_critic(spec["width"], spec["depth"], spec["normalization"], init)
-    return dcgan_critic(spec["width"], spec["depth"], spec["constant_width"], spec["normalization"], init)
+        return mlp_critic(spec["width"], spec["depth"], spec["normalization"], lay)
+    return dcgan_critic(spec["width"], spec["depth"], spec["constant_width"], spec["normalization"], lay)

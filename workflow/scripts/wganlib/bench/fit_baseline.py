@@ -10,8 +10,8 @@ import tensorflow as tf
 
 from wganlib import losses
 from wganlib.config import Experiment
+from wganlib.gan import make_optimizer
 from wganlib.models import build_critic, build_generator
-from wganlib.training import make_optimizer
 
 
 def keras_example_model(exp: Experiment) -> keras.Model:
@@ -23,8 +23,8 @@ def keras_example_model(exp: Experiment) -> keras.Model:
     class KerasExampleGAN(keras.Model):
         def __init__(self):
             super().__init__()
-            self.generator = build_generator(exp.generator, exp.z_dim, exp.init)
-            self.critic = build_critic(exp.critic, exp.init)
+            self.generator = build_generator(exp)
+            self.critic = build_critic(exp)
             self.rng = tf.random.Generator.from_seed(exp.seed)  # z and the penalty's interpolates
             self.built = True  # both networks are built functional models
 

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from wganlib import losses
 from wganlib.config import Experiment
-from wganlib.training import GAN
+from wganlib.gan import GAN
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from wganlib.config import Experiment
-from wganlib.training import GAN, BatchOrder
+from wganlib.gan import GAN, BatchOrder
 
 from .settings import BenchSettings
 from .timing import spread

@@ -16,8 +16,9 @@ import numpy as np
 import tensorflow as tf
 
 from wganlib.config import Experiment
+from wganlib.gan import GAN, BatchOrder
 from wganlib.runtime import BF16_CPU_FLAGS, choose_precision, cpu_flags, gpu_capability
-from wganlib.training import GAN, BatchOrder, software_versions
+from wganlib.training import software_versions
 
 from .fit_baseline import EpochTimer, keras_example_model
 from .flops import step_flops

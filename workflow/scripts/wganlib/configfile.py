@@ -1,0 +1,157 @@
+"""Reading config files: YAML that refuses a key given twice, and schema errors described in
+words a user acts on (one line per error, the key path first, a did-you-mean where one fits).
+
+No TensorFlow here: the Snakefile imports this module through wganlib.config.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """A user mistake in the config: the message names the key path and what is expected."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error (PyYAML keeps
+    the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        first_line: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key '{key}' is given twice, at lines {first_line[key]} and {line}; keep one",
+                    key_node.start_mark,
+                )
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """Parse a YAML config file; a syntax error becomes a ConfigError with its line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file ({err.strerror}).") from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}.") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top, got {type(data).__name__}.")
+    return data
+
+
+def exit_on_bad_yaml(*paths: str | Path) -> None:
+    """Stop with one message naming the line when a file exists but is not valid YAML, or gives
+    a key twice (Snakemake's own reader would keep the last silently)."""
+    for path in paths:
+        if Path(path).exists():
+            try:
+                read_yaml(path)
+            except ConfigError as err:
+                raise SystemExit(f"Error: {err}") from None
+
+
+def overrides_in_file_order(overrides: Any, paths: list[str | Path]) -> Any:
+    """The merged ``overrides`` in the order their patterns first appear in ``paths``
+    (config/config.yaml, then each --configfile). Snakemake merges the command line's files first,
+    which would apply a --configfile's patterns before the ones it inherits; in file order, a later
+    file's pattern is applied after them (a redefined pattern keeps its first place)."""
+    if not isinstance(overrides, dict):
+        return overrides
+    order: dict[str, None] = {}
+    for path in paths:
+        if Path(path).exists():
+            patterns = read_yaml(path).get("overrides")
+            order.update(dict.fromkeys(patterns if isinstance(patterns, dict) else ()))
+    order.update(dict.fromkeys(overrides))  # patterns from no file (--config) come last
+    return {pattern: overrides[pattern] for pattern in order if pattern in overrides}
+
+
+def validator_with_defaults():
+    """A validator that fills in the schema's defaults while it validates (jsonschema FAQ)."""
+    base = jsonschema.Draft202012Validator
+    check_properties = base.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, subschema in properties.items():
+                if isinstance(subschema, dict) and "default" in subschema and key not in instance:
+                    instance[key] = copy.deepcopy(subschema["default"])
+        yield from check_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(base, {"properties": properties_with_defaults})
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def suggest(word: Any, choices: list[str]) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """One line for one schema error, in words a user acts on."""
+    schema, value = error.schema, error.instance
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(schema.get("properties", {}))
+        unknown = [k for k in value if k not in allowed]
+        if allowed:
+            return f"unknown key '{unknown[0]}'{suggest(unknown[0], allowed)}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "enum":
+        choices = [str(c).lower() if isinstance(c, bool) else str(c) for c in error.validator_value]
+        return f"{value!r} is not allowed{suggest(value, choices)}; choose one of: {', '.join(choices)}"
+    if error.validator == "propertyNames":
+        return error.message
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"expected {'an' if str(expected)[0] in 'aeiou' else 'a'} {expected}, got {value!r}"
+    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {
+            "minimum": "at least",
+            "exclusiveMinimum": "greater than",
+            "maximum": "at most",
+            "exclusiveMaximum": "less than",
+        }
+        return f"{value!r} is out of range: it must be {words[error.validator]} {error.validator_value}"
+    if error.validator == "minItems":
+        return "the list is empty; give at least one entry"
+    if error.validator == "uniqueItems":
+        return f"{value!r} lists an entry twice"
+    if error.validator == "required":
+        return error.message
+    return error.message
+
+
+def raise_schema_errors(errors: list[jsonschema.ValidationError], source: str) -> None:
+    if not errors:
+        return
+    errors = sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    lines = [f"  {_key_path(e)}: {_describe(e)}" for e in errors[:5]]
+    more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
+    raise ConfigError(f"Invalid config ({source}):\n" + "\n".join(lines) + more)
