@@ -214,3 +214,65 @@ def test_compute_axes_count_critic_updates_and_seconds_at_the_snapshots():
         230,
         16,
     )
+
+
+# -- crossings of a FID level, and "not started" against the untrained generator ------------------
+
+
+def test_a_crossing_counts_once_the_next_snapshot_confirms_it():
+    """500-sample FIDs move by about 2 between draws: a dip under the level that the next snapshot
+    does not hold is noise, not a crossing; the last snapshot stands alone."""
+    run = curve_run([120, 79, 82, 78, 79, 75], every=100)
+    assert runs.iterations_to_threshold(run, 80) == 400  # 200's 79 is undone at 300
+    assert runs.iterations_to_threshold(curve_run([120, 90, 79], every=100), 80) == 300  # the last
+    assert runs.iterations_to_threshold(curve_run([120, 79, np.nan, 70], every=100), 80) == 400
+    assert runs.iterations_to_threshold(run, None) is None
+    assert runs.fid_reached(run) == 75  # the last snapshot stands alone
+    assert runs.fid_reached(curve_run([120, 79, 82, 78, 79, 85], every=100)) == 79  # max(78, 79), held
+    assert runs.fid_reached(curve_run([120, 60, 90, 85], every=100)) == 85  # 60 was not held
+    assert math.isnan(runs.fid_reached({"evaluation": None}))
+    assert runs.summary_rows([run | {"model": "wgan"}], good_fid=80)[0]["fid_reached"] == 75
+
+
+def test_not_started_is_measured_against_the_untrained_generator():
+    """The snapshot at iteration 0 is the reference when there is one. Without it the first
+    snapshot stands in, so a late first snapshot (1,000 iterations, config/paper.yaml) could
+    make a run that trained look as if it had not: one that crossed good_fid has started."""
+    trained_before_first_snapshot = curve_run(82 + np.random.default_rng(0).normal(0, 2, 10), every=1000)
+    trained_before_first_snapshot["evaluation"]["over_training"][1]["fid"] = 78.0
+    trained_before_first_snapshot["evaluation"]["over_training"][2]["fid"] = 77.0
+    assert runs.convergence(trained_before_first_snapshot, 0.1) == "not started"  # no good_fid: no telling
+    assert runs.convergence(trained_before_first_snapshot, 0.1, good_fid=80) == "plateaued"
+    with_untrained = curve_run([85 + d for d in np.random.default_rng(1).normal(0, 2, 10)], every=1000)
+    with_untrained["evaluation"]["over_training"].insert(0, {"generator_iteration": 0, "fid": 400.0})
+    assert runs.convergence(with_untrained, 0.1) == "plateaued"  # fell from 400, against iteration 0
+    with_untrained["evaluation"]["over_training"][0]["fid"] = 90.0  # untrained as good as trained
+    assert runs.convergence(with_untrained, 0.1) == "not started"
+
+
+def test_the_change_correlation_sees_tracking_beyond_a_shared_trend():
+    """Two curves that fall together correlate near 1 over training whether or not one follows the
+    other's moves; the correlation of their changes tells the cases apart."""
+    rng = np.random.default_rng(0)
+    n, every = 40, 50
+    snapshots = np.arange(1, n + 1) * every
+    trend = 300 * np.exp(-snapshots / 600)
+    wiggle = rng.normal(0, 8, n)
+    fid = trend + 30 + wiggle
+    it = np.arange(1, n * every + 1)
+
+    def run(estimate_at_snapshots):
+        metrics = pd.DataFrame(
+            {"generator_iteration": it, "em_estimate": np.interp(it, snapshots, estimate_at_snapshots)}
+        )
+        over = [{"generator_iteration": int(s), "fid": float(f)} for s, f in zip(snapshots, fid, strict=True)]
+        return {"model": "wgan", "metrics": metrics, "evaluation": {"over_training": over}}
+
+    follows = run(trend / 100 + wiggle / 100)  # moves with FID's moves
+    trend_only = run(trend / 100 + rng.normal(0, 0.08, n))  # the trend, its own noise
+    for r in (follows, trend_only):
+        assert runs.estimate_fid_correlation(r, "em_estimate", 1) > 0.8
+    assert runs.estimate_fid_change_correlation(follows, "em_estimate", 1) > 0.9
+    assert abs(runs.estimate_fid_change_correlation(trend_only, "em_estimate", 1)) < 0.4
+    row = runs.summary_rows([follows], median_window=1)[0]
+    assert row["spearman_em_fid_changes"] > 0.9 and math.isnan(row["spearman_js_fid_changes"])

@@ -1,6 +1,6 @@
 """Rule `random_architectures`: the random architectures of the grid (config `robustness`): their
-full definitions as YAML, and per architecture each model's final FID and modes covered against
-the levels of success (Gulrajani et al. 2017, Table 2). No TensorFlow."""
+full definitions as YAML, and per architecture each model's FID reached (runs.fid_reached) and modes
+covered against the levels of success (Gulrajani et al. 2017, Table 2). No TensorFlow."""
 
 from wganlib.jobs import Job
 

@@ -7,7 +7,7 @@
   (in the style of Lucic et al. 2018, "Are GANs Created Equal?").
 - ``plot_quality_over_compute``: FID over training against generator iterations, critic updates
   and wall-clock seconds, the three axes on which the models' speed can be compared.
-- ``plot_robustness``: the random architectures, each model's final FID and modes per
+- ``plot_robustness``: the random architectures, each model's FID reached and modes per
   architecture against the levels of success (Gulrajani et al. 2017, Table 2).
 
 Inputs are plain structures (run dicts as made by ``runs.load_run`` with the grid's metadata), so
@@ -541,15 +541,16 @@ def plot_robustness(
     models: Sequence[str] | None = None,
 ) -> None:
     """The random architectures (Gulrajani et al. 2017, Table 2): per architecture, each model's
-    final FID and modes covered, every seed a dot, with the levels of success drawn across."""
+    FID reached (``runs.fid_reached``) and modes covered, every seed a dot, with the levels of
+    success drawn across."""
     random_rows = [r for r in rows if robustness.is_random(r.get("architecture"))]
     models = list(models or _ordered((r.get("model") for r in random_rows), MODEL_ORDER)) or ["(none)"]
     architectures = sorted({r.get("architecture") for r in random_rows}) or ["(none)"]
     width = max(7.0, 0.32 * len(architectures) * max(2, len(models)) + 2.0)
     fig = Figure(figsize=(width, 8.5), layout="constrained")
     fid_ax, modes_ax = fig.subplots(2, 1)
-    diverged = _summary_panel(
-        fid_ax, random_rows, "fid", models, architectures, math.nan, "final FID (lower is better)", True
+    diverged = _summary_panel(  # the FID success is judged on (robustness.succeeded)
+        fid_ax, random_rows, "fid_reached", models, architectures, math.nan, "FID reached (lower is better)", True
     )
     _summary_panel(modes_ax, random_rows, "modes_covered", models, architectures, math.nan, "modes covered", False)
     for level in fid_levels:
@@ -569,7 +570,7 @@ def plot_robustness(
     for ax in (fid_ax, modes_ax):
         ax.set_xlabel("random architecture (summary.md lists each)")
         ax.tick_params(axis="x", labelrotation=90 if len(architectures) > 12 else 0)
-    fid_ax.set_title("Final FID: a run succeeds at or under a dotted level ...")
+    fid_ax.set_title("FID reached (held to the next snapshot): a run succeeds at or under a dotted level ...")
     modes_ax.set_title(f"... and covering at least {min_modes} classes (dotted)")
     handles = [Patch(color=model_colour(m), label=m) for m in models]
     handles.append(_hollow_handle("still improving or not started"))

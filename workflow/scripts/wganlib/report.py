@@ -168,8 +168,10 @@ def _robustness_lines(rows: Sequence[Mapping], datasets: Sequence[Any], settings
         judged = len(robustness.outcomes(subset, levels[0], min_modes))
         lines += [f"## Random architectures ({dataset})", ""]
         lines += [
-            f"Success: final FID at most the level and at least {min_modes} classes covered (a diverged run "
-            f"fails). Counts of the {judged} architecture-seed pairs where all three models have a judged run.",
+            f"Success: the snapshot FIDs reached the level (a snapshot at or under it, and the next one too "
+            f"or it is the last: the crossing the speed claims read) and at least {min_modes} classes covered "
+            f"at the end (a diverged run fails). Counts of the {judged} architecture-seed pairs where all three "
+            "models have a judged run.",
             "",
         ]
         lines += _md_table(
@@ -215,17 +217,19 @@ def write_summary_markdown(
         "gen. iters",
         "FID at the end",
         "FID",
-        "KID",
+        "KID ± s.d. over subsets",
         "modes",
         "class. score",
         "rho(est., FID)",
+        "rho of changes",
         reach,
         "wall time (min)",
     ]
 
     def body():
         for r in rows:
-            rho = r.get("spearman_js_fid" if r.get("model") == "dcgan" else "spearman_em_fid")
+            name = "js" if r.get("model") == "dcgan" else "em"
+            rho, changes = as_float(r.get(f"spearman_{name}_fid")), as_float(r.get(f"spearman_{name}_fid_changes"))
             status = r.get("status") or "n/a"
             if diverged(r) and not math.isnan(as_float(r.get("diverged_at"))):
                 status = f"diverged at {int(as_float(r['diverged_at'])):,}"
@@ -245,7 +249,8 @@ def write_summary_markdown(
                 kid,
                 fmt(r.get("modes_covered")),
                 fmt(r.get("classifier_score")),
-                "n/a" if math.isnan(as_float(rho)) else f"{as_float(rho):.2f}",
+                "n/a" if math.isnan(rho) else f"{rho:.2f}",
+                "n/a" if math.isnan(changes) else f"{changes:.2f}",
                 reached,
                 fmt(as_float(r.get("wall_time_s")) / 60),
             ]
@@ -255,11 +260,16 @@ def write_summary_markdown(
     lines += [
         "",
         "rho(est., FID): Spearman correlation over training between FID and the critic's "
-        "EM estimate (wgan, wgan-gp) or the discriminator's JS estimate (dcgan). "
+        "EM estimate (wgan, wgan-gp) or the discriminator's JS estimate (dcgan), mostly the trend both "
+        "share; rho of changes: the same between their changes from snapshot to snapshot, on which the "
+        "tracking claims are judged. KID ± s.d.: the spread of KID over the overlapping sample subsets "
+        "it averages, not the uncertainty of that mean. Iterations to FID: the first snapshot at or "
+        "under it whose next snapshot is too (or that is the last), a crossing no longer budget moves. "
         "FID at the end: 'still improving' when the trend of FID over the second half of training "
         "(Theil-Sen slope) falls by more than the still_improving fraction over the last quarter; "
-        "'not started' when it did not, but FID never fell by the min_progress fraction below its "
-        "first snapshot's (the run had not left its starting point); else 'plateaued'. "
+        "'not started' when it did not, but FID never fell by the min_progress fraction below the "
+        "untrained generator's (iteration 0; runs without that snapshot use their first, an FID no "
+        "higher) and never crossed good_fid; else 'plateaued'. "
         "A longer budget would change a still-improving or not-started run's numbers.",
         "",
     ]
@@ -290,11 +300,16 @@ def write_summary_markdown(
         f"Verdicts are computed only from the numbers above, against the configured thresholds{used}. "
         "Each claim compares one quantity per seed with its threshold; 'agreeing' counts the seeds "
         "for which the claim holds on their own. A verdict is 'reproduced' or 'not reproduced' only when "
-        "the percentile bootstrap interval over seeds of the quantity's median lies on one side of the "
-        "threshold ('inconclusive: seeds disagree' otherwise; 'inconclusive: one seed' with one). The two "
-        "tracking claims hold or fail per run, so with one seed they count and resample its runs. A diverged "
-        "run counts as failed. 'inconclusive' alone means the runs a claim needs are missing from the grid; "
-        "a verdict against the claim that rests on runs that had not converged is inconclusive too (named).",
+        "the order-statistic interval over seeds for the quantity's median lies on one side of the "
+        "threshold ('inconclusive: seeds disagree' otherwise; 'inconclusive: one seed' with one). Its "
+        "level is exact and set by the number of seeds: [min, max] covers the median with 50 % over 2 "
+        "seeds, 75 % over 3, 87.5 % over 4, 93.8 % over 5, 96.9 % over 6; a verdict whose level falls "
+        "short of `confidence` states it. With one seed the tracking claims count its runs, which differ "
+        "in architecture and model and are no replicates. A diverged run counts as failed, two failed "
+        "runs as equally bad. 'inconclusive' alone means the runs a claim needs are missing from the grid; "
+        "a verdict against the claim that rests on runs whose number could still change is inconclusive "
+        "too (named): runs still improving or not started, except for the speed claims a run past its "
+        "crossing of good_fid.",
         "",
     ]
     write_text(path, "\n".join(lines))

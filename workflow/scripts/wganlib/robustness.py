@@ -5,8 +5,9 @@ method trains on which of many architectures drawn at random.
 block key of the generator and the critic), named ``rand-00``, ``rand-01``, ..., and join the
 grid as ordinary architectures. Each choice depends only on the seed, the architecture's index
 and the key, so a larger count adds architectures and leaves the earlier ones as they were.
-A run succeeds when its final FID is at most a level and it covers at least ``min_modes``
-classes; a diverged run fails. No TensorFlow.
+A run succeeds at a level when its snapshot FIDs crossed it (``runs.fid_reached``: the crossing
+the speed claims read, confirmed by the next snapshot) and its final evaluation covers at least
+``min_modes`` classes; a diverged run fails. No TensorFlow.
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ def is_random(architecture: Any) -> bool:
 
 
 def succeeded(row: Mapping, fid_level: float, min_modes: int) -> bool | None:
-    """Whether a summary row's run succeeded; None when it has no final evaluation."""
+    """Whether a summary row's run succeeded: it reached ``fid_level`` on its snapshot FIDs (the
+    same kind of FID, and the same crossing, as the speed claims) and covered ``min_modes``
+    classes at the end; None when it has no evaluation."""
     if row.get("status") == "diverged":
         return False
-    fid, modes = _float(row.get("fid")), _float(row.get("modes_covered"))
+    fid, modes = _float(row.get("fid_reached")), _float(row.get("modes_covered"))
     if math.isnan(fid) or math.isnan(modes):
         return None
     return fid <= fid_level and modes >= min_modes
@@ -101,6 +104,16 @@ def success_table(rows: Sequence[Mapping], fid_level: float, min_modes: int, mod
         else:
             table[f"all but {next(m for m in models if m not in won)}"] += 1
     return table
+
+
+def by_architecture(rows: Sequence[Mapping], fid_level: float, min_modes: int, models=MODELS) -> dict[tuple, dict]:
+    """(dataset, architecture) -> {model: succeeded} where a model succeeds on an architecture when
+    more than half of its seeds did (a tie is no success): the seeds of one architecture are not
+    independent pairs for a test across architectures, the architectures are."""
+    seeds: dict[tuple, list] = {}
+    for (dataset, _, architecture), cell in outcomes(rows, fid_level, min_modes, models).items():
+        seeds.setdefault((dataset, architecture), []).append(cell)
+    return {key: {m: 2 * sum(c[m] for c in cells) > len(cells) for m in models} for key, cells in seeds.items()}
 
 
 def sign_test(wins: int, losses: int) -> float:

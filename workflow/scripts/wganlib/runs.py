@@ -39,9 +39,12 @@ SUMMARY_COLUMNS = (
     "fid_above_real",
     "spearman_em_fid",
     "spearman_js_fid",
+    "spearman_em_fid_changes",
+    "spearman_js_fid_changes",
     "iterations_to_threshold",
     "critic_updates_to_threshold",
     "seconds_to_threshold",
+    "fid_reached",
     "fid_threshold",
     "convergence",
 )
@@ -173,13 +176,28 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(rank_x, rank_y)[0, 1])
 
 
-def estimate_fid_correlation(run: Mapping, column: str, median_window: int | None) -> float:
-    """Spearman between the filtered ``column`` at the FID snapshot iterations and FID, one run."""
+def _estimate_and_fid(run: Mapping, column: str, median_window: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """(the filtered ``column`` at the FID snapshot iterations, FID there), one run."""
     snapshot_iterations, fid = fid_over_training(run)
     if len(fid) == 0:
-        return math.nan
+        return fid, fid
     iterations, values = filtered_estimate(metrics_frame(run), column, median_window)
-    return spearman(value_at(iterations, values, snapshot_iterations), fid)
+    return value_at(iterations, values, snapshot_iterations), fid
+
+
+def estimate_fid_correlation(run: Mapping, column: str, median_window: int | None) -> float:
+    """Spearman between the filtered ``column`` at the FID snapshot iterations and FID, one run.
+    Both usually fall with training, so this is mostly their shared trend."""
+    return spearman(*_estimate_and_fid(run, column, median_window))
+
+
+def estimate_fid_change_correlation(run: Mapping, column: str, median_window: int | None) -> float:
+    """Spearman between the changes, snapshot to snapshot, of the filtered ``column`` and of FID:
+    whether the estimate moves when quality moves, beyond a trend both share (Fig. 3 against
+    Fig. 4). Snapshots further apart than ``median_window`` keep the changes' filters apart."""
+    estimate, fid = _estimate_and_fid(run, column, median_window)
+    keep = np.isfinite(estimate) & np.isfinite(fid)
+    return spearman(np.diff(estimate[keep]), np.diff(fid[keep]))
 
 
 # What a snapshot cost: the three axes on which the models' speed is compared (WGAN spends 5, in
@@ -213,22 +231,40 @@ def compute_at(run: Mapping, iterations: Sequence[float]) -> dict[str, np.ndarra
 
 
 def to_threshold(run: Mapping, good_fid: float | None) -> dict[str, float]:
-    """The cost, on each compute axis, of the first snapshot with FID <= ``good_fid`` (NaN if
-    never, or no threshold)."""
+    """The cost, on each compute axis, of the run's crossing of ``good_fid``
+    (``iterations_to_threshold``; NaN if never, or no threshold)."""
     iteration = iterations_to_threshold(run, good_fid)
     if iteration is None:
         return dict.fromkeys(COMPUTE_AXES, math.nan)
     return {axis: float(values[0]) for axis, values in compute_at(run, [iteration]).items()}
 
 
+def _held(fid: np.ndarray) -> np.ndarray:
+    """Per snapshot, the FID it and the next snapshot both stay at or under: a crossing of a level
+    counts once the next snapshot confirms it (a 500-sample FID moves by 1.5 to 2 between
+    draws); the last snapshot has no next one and stands alone. Non-finite FIDs hold nothing."""
+    fid = np.where(np.isfinite(fid), fid, math.inf)
+    return np.maximum(fid, np.append(fid[1:], fid[-1:])) if len(fid) else fid
+
+
 def iterations_to_threshold(run: Mapping, good_fid: float | None) -> int | None:
-    """The first snapshot iteration with FID <= ``good_fid``; None if never or no threshold."""
+    """The run's crossing of ``good_fid``: the first snapshot with FID <= ``good_fid`` whose next
+    snapshot is there too (or that is the last); None if never, or no threshold. Once crossed, it
+    cannot change with a longer budget."""
     if good_fid is None:
         return None
-    for iteration, fid in zip(*fid_over_training(run), strict=True):
-        if np.isfinite(fid) and fid <= good_fid:
-            return int(iteration)
-    return None
+    iterations, fid = fid_over_training(run)
+    crossed = np.flatnonzero(_held(fid) <= good_fid)
+    return int(iterations[crossed[0]]) if len(crossed) else None
+
+
+def fid_reached(run: Mapping) -> float:
+    """The lowest FID the run crossed in the sense of ``iterations_to_threshold``: it crossed a
+    level exactly when this is at or under it (inf if no snapshot FID is finite, NaN without
+    snapshots). The robustness sweep's success bar reads this, so it and the speed claims judge
+    the same kind of FID (the snapshots')."""
+    _, fid = fid_over_training(run)
+    return float(_held(fid).min()) if len(fid) else math.nan
 
 
 # Whether a run's FID had stopped improving when training ended.
@@ -238,13 +274,17 @@ CONVERGED = (PLATEAUED, DIVERGED)  # a run whose result would not change with a 
 UNFINISHED = (STILL_IMPROVING, NOT_STARTED)  # a run a longer budget would change
 
 
-def convergence(run: Mapping, min_gain: float, min_progress: float = 0.25) -> str:
+def convergence(run: Mapping, min_gain: float, min_progress: float = 0.25, good_fid: float | None = None) -> str:
     """Whether FID was still falling at the end: the Theil-Sen slope of FID over the snapshots of
     the second half of training, extrapolated over the last quarter, is a fall of more than
     ``min_gain`` (a fraction of the median FID there): "still improving"; else "plateaued".
-    A flat curve that never fell below ``1 - min_progress`` times its first snapshot's FID has not
-    left its starting point (an MLP generator's early collapse, say): "not started", which a longer
-    budget may change as much as a falling one.
+    A flat curve that never fell below ``1 - min_progress`` times the untrained generator's FID
+    has not left its starting point (an MLP generator's early collapse, say): "not started",
+    which a longer budget may change as much as a falling one. The untrained generator is the
+    snapshot at iteration 0 when there is one; without it (runs before that snapshot was taken)
+    the first snapshot stands in, an FID no higher than the untrained one's, so "not started"
+    comes a little more easily: the inconclusive side. A run that crossed ``good_fid``
+    (``iterations_to_threshold``) has left its start, wherever its first snapshot fell.
     Fewer than 3 snapshots in the second half: "too few snapshots". A diverged run: "diverged"."""
     if diverged(run):
         return DIVERGED
@@ -261,6 +301,8 @@ def convergence(run: Mapping, min_gain: float, min_progress: float = 0.25) -> st
     fall = -float(np.median(slopes)) * (iterations[-1] / 4) / float(np.median(f))
     if fall > min_gain:
         return STILL_IMPROVING
+    if iterations_to_threshold(run, good_fid) is not None:
+        return PLATEAUED
     return NOT_STARTED if fid.min() > (1 - min_progress) * fid[0] else PLATEAUED
 
 
@@ -278,7 +320,8 @@ def summary_rows(
 ) -> list[dict]:
     """One row per experiment: identity, status, final metrics, correlations, speed.
 
-    ``fid_above_real`` is final FID minus the real-data floor's FID. Pass the figures'
+    ``fid_above_real`` is final FID minus the real-data floor's FID; ``fid_reached`` the lowest
+    snapshot FID confirmed by the next snapshot (``fid_reached``). Pass the figures'
     ``median_window`` so the correlations here equal the ones printed in the figures.
     """
     floor_fid = as_float((real_floor or {}).get("fid"))
@@ -288,16 +331,19 @@ def summary_rows(
         row = {key: run.get(key) for key in RUN_KEYS}
         row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
         row["fid_above_real"] = row["fid"] - floor_fid
-        is_wgan = run.get("model") in WGAN_MODELS
-        row["spearman_em_fid"] = estimate_fid_correlation(run, "em_estimate", median_window) if is_wgan else math.nan
-        row["spearman_js_fid"] = (
-            estimate_fid_correlation(run, "js_estimate", median_window) if run.get("model") == "dcgan" else math.nan
-        )
+        estimate = {"em": run.get("model") in WGAN_MODELS, "js": run.get("model") == "dcgan"}
+        for name, has in estimate.items():
+            column = f"{name}_estimate"
+            row[f"spearman_{name}_fid"] = estimate_fid_correlation(run, column, median_window) if has else math.nan
+            row[f"spearman_{name}_fid_changes"] = (
+                estimate_fid_change_correlation(run, column, median_window) if has else math.nan
+            )
         cost = to_threshold(run, good_fid)
         row["iterations_to_threshold"] = iterations_to_threshold(run, good_fid)
         row["critic_updates_to_threshold"] = cost["critic_updates"]
         row["seconds_to_threshold"] = cost["wall_time_s"]
+        row["fid_reached"] = fid_reached(run)
         row["fid_threshold"] = good_fid
-        row["convergence"] = convergence(run, still_improving, min_progress)
+        row["convergence"] = convergence(run, still_improving, min_progress, good_fid)
         rows.append(row)
     return rows

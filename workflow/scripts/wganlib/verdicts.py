@@ -1,0 +1,135 @@
+"""From one number per seed to a verdict: the vocabulary, what a claim compares, and the rule.
+
+A claim compares one quantity per seed with a threshold (``Comparison``). The verdict rests on the
+order-statistic interval for the median over seeds (``intervals.median_interval``) at the level it
+actually has: "reproduced" or "not reproduced" when the interval lies on one side of the threshold,
+"inconclusive: seeds disagree" when it straddles it. When the seeds are too few for the configured
+level, the verdict carries the level it has, "reproduced (75 % interval)" with 3 seeds, and the
+evidence says how many seeds the configured level needs. One seed: "inconclusive: one seed".
+"not reproduced" stands only on runs whose number is final (``Comparison.settled``). No TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .intervals import median_interval, percent, seeds_needed
+from .report import fmt
+from .runs import CONVERGED, PLATEAUED, as_float, diverged
+
+REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
+ONE_SEED, SEEDS_DISAGREE = f"{INCONCLUSIVE}: one seed", f"{INCONCLUSIVE}: seeds disagree"
+
+
+def converged(row: Mapping) -> bool:
+    """A run whose numbers a longer budget would not change (a row without a convergence
+    judgement, NaN read back from a CSV, counts as converged)."""
+    state = row.get("convergence")
+    return (state if isinstance(state, str) else PLATEAUED) in CONVERGED
+
+
+@dataclass
+class Comparison:
+    """What a claim compares: one value per seed, and on which side of ``threshold`` the claim
+    holds (``holds(value)``, monotone in the value)."""
+
+    evidence: str
+    per_seed: dict = field(default_factory=dict)  # seed (or run, see ``over``) -> value; NaN: none
+    holds: Callable[[float], bool] = lambda value: False
+    unit: str = ""
+    used: list = field(default_factory=list)
+    missing: str | None = None  # why there is nothing to compare
+    over: str = "seed"  # what per_seed's keys are: "seed", or "run" for a one-seed tracking claim
+    # Whether a run's value is final: by default a converged run's; a crossing of a threshold is
+    # final once crossed, whatever the run did after.
+    settled: Callable[[Mapping], bool] = converged
+    # The claim's own last word on a verdict that the interval gave (the tracking claims').
+    refine: Callable[[str, float], str] | None = None
+
+
+def unless_unsettled(used: Sequence[Mapping], settled: Callable[[Mapping], bool] = converged) -> str:
+    """ "not reproduced", or "inconclusive: still improving (runs)" when a run it rests on could
+    still change its number (named, by convergence state)."""
+    reasons: dict[str, list[str]] = {}
+    for r in used:
+        if not settled(r):
+            state = r.get("convergence") if isinstance(r.get("convergence"), str) else PLATEAUED
+            reasons.setdefault(state, []).append(str(r.get("experiment")))
+    if not reasons:
+        return NOT_REPRODUCED
+    return f"{INCONCLUSIVE}: " + "; ".join(f"{state} ({', '.join(names)})" for state, names in reasons.items())
+
+
+def side(values: Sequence[float], holds: Callable[[float], bool], level: float) -> bool | None:
+    """True when the median's interval over ``values`` lies where ``holds``, False where it does
+    not, None when it straddles the threshold or there are fewer than two values."""
+    values = [v for v in values if not math.isnan(v)]
+    if len(values) < 2:
+        return None
+    interval = median_interval(values, level)
+    low, high = bool(holds(interval.low)), bool(holds(interval.high))
+    return low if low == high else None
+
+
+def judge(c: Comparison, level: float) -> tuple[str, str, dict]:
+    """Verdict, evidence and the numbers behind them, from a Comparison."""
+    if c.missing:
+        return INCONCLUSIVE, c.missing, {"seeds": 0}
+    values = [v for v in c.per_seed.values() if not math.isnan(v)]
+    agree = sum(bool(c.holds(v)) for v in values)
+    seeds = len({r.get("seed") for r in c.used}) if c.over == "run" else len(values)
+    stats = {"seeds": seeds, "agreeing": agree, "out_of": len(values), "over": c.over, "median": median(values)}
+    evidence = f"{c.evidence}; {agree} of {len(values)} {c.over}{'s' if len(values) != 1 else ''} agree"
+    if not values:
+        return INCONCLUSIVE, evidence, stats
+    if c.over == "run":  # one seed's runs differ in architecture and model: a count, not replicates
+        return ONE_SEED, evidence + " (runs of different architectures and models, not replicates)", stats
+    if len(values) == 1:  # against the claim on unsettled runs: the verdict names them too
+        unsettled = unless_unsettled(c.used, c.settled) if not agree else NOT_REPRODUCED
+        verdict = ONE_SEED + ("" if unsettled == NOT_REPRODUCED else ", " + unsettled.removeprefix(INCONCLUSIVE + ": "))
+        return verdict, evidence + f" ({c.unit} {fmt(values[0])})", stats
+    interval = median_interval(values, level)
+    stats.update(low=interval.low, high=interval.high, level=interval.level)
+    evidence += (
+        f"; median {c.unit} {fmt(stats['median'])}, {percent(interval.level)} order-statistic interval over seeds "
+        f"[{fmt(interval.low)}, {fmt(interval.high)}]"
+    )
+    if interval.level < level:
+        evidence += f" ({percent(level)} needs {seeds_needed(level)} seeds)"
+    verdict = {True: REPRODUCED, False: NOT_REPRODUCED, None: SEEDS_DISAGREE}[side(values, c.holds, level)]
+    if c.refine is not None:
+        verdict = c.refine(verdict, level)
+    if verdict == NOT_REPRODUCED:
+        verdict = unless_unsettled(c.used, c.settled)
+    if verdict in (REPRODUCED, NOT_REPRODUCED) and interval.level < level:
+        verdict += f" ({percent(interval.level)} interval)"
+    return verdict, evidence, stats
+
+
+# ---------------------------------------------------------------- rows
+
+
+def pick(rows: Sequence[Mapping], model: str | Sequence[str], architecture: str | None = None) -> list[Mapping]:
+    models = (model,) if isinstance(model, str) else tuple(model)
+    return [
+        r for r in rows if r.get("model") in models and (architecture is None or r.get("architecture") == architecture)
+    ]
+
+
+def value(row: Mapping, key: str, if_diverged: float) -> float:
+    return if_diverged if diverged(row) else as_float(row.get(key))
+
+
+def by_seed(rows: Sequence[Mapping]) -> dict:
+    grouped: dict = {}
+    for r in rows:
+        grouped.setdefault(r.get("seed"), []).append(r)
+    return grouped
+
+
+def median(values: Sequence[float]) -> float:
+    return float(np.median(values)) if len(values) else math.nan
