@@ -176,6 +176,8 @@ def train(
         log.info("training %s from scratch: %d generator iterations on %s", exp.name, exp.generator_iterations, device)
     z_frames = frame_noise(exp.z_dim)
     writer = tf.summary.create_file_writer(str(work.events))
+    if iteration == 0:  # the untrained generator: where "not started" is measured from
+        _snapshot(gan, work, 0, z_frames, writer)
     status, diverged_at = "completed", None
     started, last = time.perf_counter(), time.perf_counter()
     while iteration < exp.generator_iterations:
