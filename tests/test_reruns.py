@@ -139,6 +139,29 @@ def test_8b_results_copied_without_their_times_need_one_touch(tiny_run, tmp_path
     assert planned(copy) == AGGREGATES
 
 
+def test_9_the_monitors_settings_rerun_the_monitored_runs_only(run):
+    """A run that stops at convergence depends on the convergence rule's thresholds: changing one
+    reruns it (and the aggregates, whose verdicts read it too), not the fixed-budget runs; a
+    figure setting reruns no training."""
+    monitored = "wgan-conv-s0"
+    original = (run / "config/config.yaml").read_bytes()
+    try:
+        watch = {"stop_at_convergence": True, "min_iterations": 10}
+        edit_config(run, lambda c: c["overrides"].update({monitored: watch}))
+        assert planned(run) == downstream_of_training(monitored)
+        snakemake("--cores", "2", cwd=run)
+        status = yaml.safe_load((run / f"results/mnist-5k/{monitored}/status.json").read_text())
+        assert status["stop_reason"] in ("plateaued", "maximum") and status["monitor_fid"]
+        edit_config(run, lambda c: c.setdefault("claims", {}).update({"still_improving": 0.2}))
+        assert planned(run) == downstream_of_training(monitored)
+        edit_config(run, lambda c: c["claims"].pop("still_improving"))
+        edit_config(run, lambda c: c.setdefault("figures", {}).update({"median_window": 5}))
+        assert planned(run) == AGGREGATES
+    finally:  # the tiny run as the other tests find it
+        (run / "config/config.yaml").write_bytes(original)
+        snakemake("--cores", "2", cwd=run)
+
+
 def test_the_assertions_above_can_fail(run):
     shutil.rmtree(run / "results/mnist-5k/figures")
     try:

@@ -92,9 +92,7 @@ def test_official_initialisation():
     gammas = np.concatenate([layer.gamma.numpy() for layer in generator.layers if hasattr(layer, "gamma")])
     assert gammas.std() == pytest.approx(0.02, rel=0.3) and abs(gammas.mean() - 1) < 0.01
     mlp = grid[("mnist-5k", "wgan-mlp-s0")]
-    dense = [
-        layer for layer in build_generator(mlp).layers if type(layer).__name__ == "Dense"
-    ]
+    dense = [layer for layer in build_generator(mlp).layers if type(layer).__name__ == "Dense"]
     for layer in dense:
         bound = 1 / math.sqrt(layer.kernel.shape[0])
         for weights in (layer.kernel.numpy(), layer.bias.numpy()):

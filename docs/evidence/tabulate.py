@@ -28,7 +28,10 @@ def run_row(folder: Path, at: list[int]) -> dict:
         "iterations": status["generator_iterations"],
         "critic updates": updates,
         "train s": round(status["wall_time_s"]),
-        **{f"{i:,}": (f"{snapshots[i]['fid']:.0f} ({snapshots[i]['modes_covered']})" if i in snapshots else "") for i in at},
+        **{
+            f"{i:,}": (f"{snapshots[i]['fid']:.0f} ({snapshots[i]['modes_covered']})" if i in snapshots else "")
+            for i in at
+        },
         "final FID": f"{final['fid']:.1f}",
         "modes": final["modes_covered"],
     }

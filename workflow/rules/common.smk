@@ -1,15 +1,24 @@
 import re
 import sys
 
-from wganlib.config import ConfigError, experiments, overrides_in_file_order, validate
-from wganlib import robustness
+from wganlib.config import (
+    MODELS,
+    ConfigError,
+    experiments,
+    overrides_in_file_order,
+    validate,
+    without_replaced_overrides,
+)
+from wganlib import monitor, robustness
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
 
 try:
-    config["overrides"] = overrides_in_file_order(
-        config.get("overrides"),
-        ["config/config.yaml", *workflow.config_settings.configfiles],
+    configfiles = ["config/config.yaml", *workflow.config_settings.configfiles]
+    config["overrides"] = without_replaced_overrides(
+        overrides_in_file_order(config.get("overrides"), configfiles),
+        configfiles,
+        MODELS,
     )
     config.update(
         validate(config, source=" + ".join(map(str, workflow.configfiles)) or "config")
@@ -43,6 +52,30 @@ def experiment(wildcards):
 def train_settings(wildcards):
     """The experiment's resolved settings as normalised JSON: a changed value reruns only it."""
     return experiment(wildcards).to_json()
+
+
+def train_inputs(wildcards):
+    """The dataset, and for a run that stops at convergence the classifier that judges it."""
+    inputs = {
+        "dataset": f"resources/datasets/{wildcards.dataset}.npz",
+        "manifest": f"resources/datasets/{wildcards.dataset}.manifest.json",
+    }
+    if experiment(wildcards).stop_at_convergence:
+        judged = f"results/{wildcards.dataset}/evaluation"
+        inputs |= {
+            "classifier": f"{judged}/classifier.keras",
+            "reference": f"{judged}/reference.npz",
+        }
+    return inputs
+
+
+def monitor_settings(wildcards):
+    """What a monitored run's stop depends on beyond its settings (None for a fixed budget)."""
+    return monitor.settings(
+        experiment(wildcards),
+        config["claims"],
+        config["evaluation"]["snapshot_samples"],
+    )
 
 
 def experiment_labels(wildcards):

@@ -1,7 +1,6 @@
 rule train:
     input:
-        dataset="resources/datasets/{dataset}.npz",
-        manifest="resources/datasets/{dataset}.manifest.json",
+        unpack(train_inputs),
     output:
         generator="results/{dataset}/{experiment}/generator.keras",
         metrics="results/{dataset}/{experiment}/metrics.csv",
@@ -28,6 +27,7 @@ rule train:
         # Checkpoints live outside the outputs: Snakemake deletes a failed job's outputs.
         work_dir=lambda wildcards: f"results/{wildcards.dataset}/{wildcards.experiment}/train_state",
         gpu=config["resources"]["gpu"],
+        monitor=monitor_settings,
         code=code("train.py"),
     script:
         "../scripts/train.py"

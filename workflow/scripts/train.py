@@ -1,4 +1,4 @@
-"""Rule `train`: train one experiment of the grid.
+"""Rule `train`: train one experiment of the grid, for a fixed budget or until it has converged.
 
 By hand (debugging one experiment without Snakemake; writes under results/debug/ so the
 workflow's own results are never touched):
@@ -31,9 +31,20 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
     dataset_npz = Path("resources/datasets") / f"{exp.dataset}.npz"
     if not dataset_npz.exists():
         sys.exit(f"error: {dataset_npz} is missing; make it first with: snakemake --cores 1 {dataset_npz}")
+    from wganlib import monitor
+
+    watch = monitor.settings(exp, config["claims"], config["evaluation"]["snapshot_samples"])
+    inputs = {"dataset": dataset_npz, "manifest": dataset_npz.with_name(f"{exp.dataset}.manifest.json")}
+    if watch:  # the workflow's classifier judges a monitored run
+        judged = Path("results") / exp.dataset / "evaluation"
+        inputs |= {"classifier": judged / "classifier.keras", "reference": judged / "reference.npz"}
+        if not inputs["classifier"].exists():
+            sys.exit(
+                f"error: {inputs['classifier']} is missing; make it first with: snakemake --cores 1 {inputs['classifier']}"
+            )
     base = Path(args.out_dir) / exp.dataset / exp.name
     return Job(
-        input={"dataset": dataset_npz, "manifest": dataset_npz.with_name(f"{exp.dataset}.manifest.json")},
+        input=inputs,
         output={
             "generator": base / "generator.keras",
             "metrics": base / "metrics.csv",
@@ -43,7 +54,12 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
             "snapshots": base / "snapshots",
             "tensorboard": base / "tensorboard",
         },
-        params={"settings": exp.to_json(), "work_dir": base / "train_state", "gpu": config["resources"]["gpu"]},
+        params={
+            "settings": exp.to_json(),
+            "work_dir": base / "train_state",
+            "gpu": config["resources"]["gpu"],
+            "monitor": watch,
+        },
         threads=args.threads,
     )
 
@@ -62,7 +78,12 @@ exp = Experiment.from_json(job.params["settings"])
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 images = datasets.load(job.input["dataset"])["x_train"]
 outputs = Outputs(**{name: Path(path) for name, path in job.output.items()})
-result = train(exp, images, Path(job.params["work_dir"]), outputs, device=device, threads=job.threads)
+monitor = None
+if job.params.get("monitor"):  # a budget that ends at convergence: the classifier judges while it trains
+    from wganlib.evaluation import training_monitor
+
+    monitor = training_monitor(exp, job.params["monitor"], job.input["classifier"], job.input["reference"])
+result = train(exp, images, Path(job.params["work_dir"]), outputs, device=device, threads=job.threads, monitor=monitor)
 logging.getLogger("train").info(
     "%s: %s after %d generator iterations", exp.name, result["status"], result["generator_iterations"]
 )

@@ -28,6 +28,7 @@ from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are
     read_yaml,
     suggest,
     validator_with_defaults,
+    without_replaced_overrides,
 )
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -42,6 +43,8 @@ TRAINING_KEYS = (
     "keep_checkpoints",
     "log_every",
     "precision",
+    "stop_at_convergence",
+    "min_iterations",
 )
 MODEL_KEYS = (
     "optimizer",
@@ -95,6 +98,8 @@ class Experiment:
     keep_checkpoints: int
     log_every: int
     precision: str
+    stop_at_convergence: bool
+    min_iterations: int | None  # with stop_at_convergence: no stop before it; else None
     beta_1: float | None
     beta_2: float | None
     rho: float | None
@@ -339,6 +344,8 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
             if fnmatch.fnmatchcase(cell.name, pattern):
                 settings.update(override)
         _resolve_optimizer(settings, cell)
+        if not settings["stop_at_convergence"]:  # a fixed budget reads no minimum
+            settings["min_iterations"] = None
         arch = config["architecture_definitions"][cell.architecture]
         experiment = Experiment(
             name=cell.name,

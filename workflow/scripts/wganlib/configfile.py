@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import copy
 import difflib
+import logging
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -85,6 +88,59 @@ def overrides_in_file_order(overrides: Any, paths: list[str | Path]) -> Any:
             order.update(dict.fromkeys(patterns if isinstance(patterns, dict) else ()))
     order.update(dict.fromkeys(overrides))  # patterns from no file (--config) come last
     return {pattern: overrides[pattern] for pattern in order if pattern in overrides}
+
+
+def without_replaced_overrides(overrides: Any, paths: list[str | Path], models: tuple[str, ...]) -> Any:
+    """The merged ``overrides`` less what a later file replaces: a key that a file sets for every
+    experiment (``training``) or for every experiment of a model (``model_settings``) wins over the
+    same key in an override pattern from an earlier file (of that model: patterns that start with
+    its name), which that file never saw. So ``training: {generator_iterations: 60}`` in a
+    --configfile is the budget that runs, even where config/config.yaml gives a model its own by a
+    pattern. Each key dropped is logged at planning time; a later file's own patterns still apply."""
+    if not isinstance(overrides, dict):
+        return overrides
+    paths = [path for path in paths if Path(path).exists()]
+    files = [read_yaml(path) for path in paths]
+    owner: dict[tuple[str, str], int] = {}  # (pattern, key) -> the last file that set it
+    for index, data in enumerate(files):
+        for pattern, settings in _mapping(data.get("overrides")).items():
+            for key in _mapping(settings):
+                owner[pattern, key] = index
+    kept = {
+        pattern: dict(settings) if isinstance(settings, dict) else settings for pattern, settings in overrides.items()
+    }
+    for (pattern, key), index in owner.items():
+        if not isinstance(kept.get(pattern), dict) or key not in kept[pattern]:
+            continue
+        for later, data in enumerate(files[index + 1 :], start=index + 1):
+            model = _pattern_model(pattern, models)
+            general = key in _mapping(data.get("training"))
+            for_model = model is not None and key in _mapping(_mapping(data.get("model_settings")).get(model))
+            if general or for_model:
+                where = "training" if general else f"model_settings.{model}"
+                log.warning(  # a warning, so that Snakemake shows it while it plans
+                    "overrides.%s.%s (%s) does not apply: %s.%s of %s, a later file, replaces it",
+                    pattern,
+                    key,
+                    paths[index],
+                    where,
+                    key,
+                    paths[later],
+                )
+                del kept[pattern][key]
+                break
+    return {pattern: settings for pattern, settings in kept.items() if settings != {}}  # None: removed (null)
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _pattern_model(pattern: str, models: tuple[str, ...]) -> str | None:
+    """The model whose experiments alone a pattern names by its start (wgan-gp-* names wgan-gp's),
+    or None (a pattern that starts with a wildcard)."""
+    named = [m for m in models if pattern.startswith(m + "-")]
+    return max(named, key=len) if named else None
 
 
 def validator_with_defaults():

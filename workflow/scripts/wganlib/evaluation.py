@@ -15,6 +15,7 @@ from keras import layers
 
 from wganlib import metrics
 from wganlib.images import to_uint8, to_unit_range
+from wganlib.monitor import Monitor
 
 log = logging.getLogger(__name__)
 
@@ -110,4 +111,28 @@ def score(judge: Judge, images: np.ndarray, reference: dict, settings: dict) -> 
         kid_subset_size=settings["kid_subset_size"],
         min_share=settings["mode_min_share"],
         seed=0,
+    )
+
+
+def fid_measure(judge: Judge, reference: dict, n: int, z_dim: int):
+    """(generator, iteration) -> FID of ``n`` of its samples from the shared evaluation noise: what
+    the evaluate rule computes at a snapshot when ``n`` is its snapshot_samples (the training
+    monitor's measure; the iteration is not used)."""
+    z = sample_noise(n, z_dim)
+    compiled: dict = {}
+
+    def measure(generator: keras.Model, iteration: int) -> float:
+        sample = compiled.setdefault(id(generator), inference(generator))
+        features, _ = judge(generate(sample, z))
+        return metrics.fid(features, reference["features"])
+
+    return measure
+
+
+def training_monitor(exp, settings: dict, classifier_path, reference_path) -> Monitor:
+    """The train rule's monitor of ``exp`` (``monitor.settings``), measuring with the classifier."""
+    judge = Judge(keras.models.load_model(classifier_path, compile=False))
+    measure = fid_measure(judge, load_reference(reference_path), settings["samples"], exp.z_dim)
+    return Monitor(
+        measure, exp.min_iterations, settings["still_improving"], settings["min_progress"], settings["good_fid"]
     )

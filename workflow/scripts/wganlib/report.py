@@ -14,6 +14,9 @@ from . import robustness
 from .io import atomic_path, write_text
 from .runs import METRIC_KEYS, SUMMARY_COLUMNS, UNFINISHED, PathLike, as_float, diverged
 
+# A monitored run's stop (wganlib.monitor's reasons), as the summary table says it.
+STOPPED = {"plateaued": "stopped: plateaued", "maximum": "stopped at its maximum"}
+
 
 def fmt(x: Any, infinite: str = "inf") -> str:
     """Three significant digits; whole numbers >= 1000 with thousands separators."""
@@ -231,6 +234,8 @@ def write_summary_markdown(
             name = "js" if r.get("model") == "dcgan" else "em"
             rho, changes = as_float(r.get(f"spearman_{name}_fid")), as_float(r.get(f"spearman_{name}_fid_changes"))
             status = r.get("status") or "n/a"
+            if r.get("stop_reason") in STOPPED:  # a monitored run: why it stopped where it did
+                status = f"{STOPPED[r['stop_reason']]} (max {fmt(r.get('max_iterations'))})"
             if diverged(r) and not math.isnan(as_float(r.get("diverged_at"))):
                 status = f"diverged at {int(as_float(r['diverged_at'])):,}"
             kid = f"{fmt(r.get('kid'))} ± {fmt(r.get('kid_std'))}"

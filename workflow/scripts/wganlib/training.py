@@ -30,6 +30,7 @@ from wganlib.config import Experiment, critic_iterations
 from wganlib.gan import GAN, BatchOrder
 from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json, write_text
+from wganlib.monitor import BUDGET, DIVERGED, MAXIMUM, PLATEAUED, Monitor
 from wganlib.runtime import training_precision
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,18 @@ class WorkFolder:
         return None
 
     def save_checkpoint(
-        self, iteration: int, gan: GAN, order: BatchOrder, rows: list[dict], wall: float, keep: int
+        self,
+        iteration: int,
+        gan: GAN,
+        order: BatchOrder,
+        rows: list[dict],
+        wall: float,
+        keep: int,
+        monitor: list[dict] | None = None,
     ) -> None:
         state = {f"v{i:04d}": a for i, a in enumerate(gan.get_state())}
         meta = {"iteration": iteration, "epoch": order.epoch, "position": order.position, "wall_time_s": wall}
+        meta["monitor"] = monitor  # the monitor's curve so far: a resumed run decides as an uninterrupted one
         buffer = io.StringIO()
         _write_rows(buffer, rows)
         path = self.checkpoints / f"ckpt_{iteration:08d}.npz"
@@ -151,9 +160,17 @@ def software_versions() -> dict:
 
 
 def train(
-    exp: Experiment, images: np.ndarray, work_root: Path, out: Outputs, *, device: str = "CPU", threads: int = 1
+    exp: Experiment,
+    images: np.ndarray,
+    work_root: Path,
+    out: Outputs,
+    *,
+    device: str = "CPU",
+    threads: int = 1,
+    monitor: Monitor | None = None,
 ) -> dict:
-    """Train ``exp`` on ``images`` (uint8, N x 28 x 28), resuming from ``work_root`` when possible."""
+    """Train ``exp`` on ``images`` (uint8, N x 28 x 28), resuming from ``work_root`` when possible;
+    with a ``monitor`` (wganlib.monitor), until it has converged, at most generator_iterations."""
     work = WorkFolder(work_root, exp)
     policy = training_precision(exp.precision, device)
     gan = GAN(exp, images, policy)
@@ -176,9 +193,12 @@ def train(
         log.info("training %s from scratch: %d generator iterations on %s", exp.name, exp.generator_iterations, device)
     z_frames = frame_noise(exp.z_dim)
     writer = tf.summary.create_file_writer(str(work.events))
+    if restored is not None and monitor is not None:
+        monitor.set_state(meta.get("monitor") or [])
     if iteration == 0:  # the untrained generator: where "not started" is measured from
-        _snapshot(gan, work, 0, z_frames, writer)
+        _snapshot(gan, work, 0, z_frames, writer, monitor)
     status, diverged_at = "completed", None
+    stop_reason = BUDGET if monitor is None else MAXIMUM
     started, last = time.perf_counter(), time.perf_counter()
     while iteration < exp.generator_iterations:
         batches = order.next(critic_iterations(iteration, exp.n_critic, exp.critic_burst), exp.epoch_ends_critic_run)
@@ -192,16 +212,21 @@ def train(
         rows.append(row)
         _write_summaries(writer, row)
         if not all(math.isfinite(stats[k]) for k in ("critic_loss", "generator_loss")):
-            status, diverged_at = "diverged", iteration
+            status, diverged_at, stop_reason = "diverged", iteration, DIVERGED
             log.warning(
                 "%s diverged at generator iteration %d: losses are not finite; stopping here", exp.name, iteration
             )
             _snapshot(gan, work, iteration, z_frames, writer)
             break
         if iteration % exp.snapshot_every == 0 or iteration == exp.generator_iterations:
-            _snapshot(gan, work, iteration, z_frames, writer)
+            if _snapshot(gan, work, iteration, z_frames, writer, monitor):
+                stop_reason = PLATEAUED
+                log.info("%s has converged at generator iteration %d: stopping here", exp.name, iteration)
+                _log_progress(exp, row, rows)
+                break
         if iteration % exp.checkpoint_every == 0 and iteration < exp.generator_iterations:
-            work.save_checkpoint(iteration, gan, order, rows, row["wall_time_s"], exp.keep_checkpoints)
+            curve = monitor.get_state() if monitor is not None else None
+            work.save_checkpoint(iteration, gan, order, rows, row["wall_time_s"], exp.keep_checkpoints, curve)
         if iteration % exp.log_every == 0 or iteration == exp.generator_iterations:
             _log_progress(exp, row, rows)
     writer.close()
@@ -210,6 +235,9 @@ def train(
         "generator_iterations": iteration,
         "diverged_at": diverged_at,
         "wall_time_s": rows[-1]["wall_time_s"] if rows else 0.0,
+        "stop_reason": stop_reason,
+        "max_iterations": exp.generator_iterations,
+        "monitor_fid": monitor.get_state() if monitor is not None else None,
     }
     _publish(exp, gan, work, out, rows, result, device, threads, policy)
     return result
@@ -243,8 +271,11 @@ def _write_summaries(writer, row: dict) -> None:
                 tf.summary.scalar(key, row[key])
 
 
-def _snapshot(gan: GAN, work: WorkFolder, iteration: int, z: np.ndarray, writer) -> None:
-    """A frame from the fixed noise and the generator weights, for GIFs and quality over training."""
+def _snapshot(
+    gan: GAN, work: WorkFolder, iteration: int, z: np.ndarray, writer, monitor: Monitor | None = None
+) -> bool:
+    """A frame from the fixed noise and the generator weights, for GIFs and quality over training;
+    with a monitor, its measure too. True when the monitor's rule says the run has converged."""
     images = np.nan_to_num(gan.sample(z)[..., 0])
     grid = image_grid(images, ncols=8)
     save_png(work.frames / f"iter_{iteration:06d}.png", grid)
@@ -252,6 +283,11 @@ def _snapshot(gan: GAN, work: WorkFolder, iteration: int, z: np.ndarray, writer)
         gan.generator.save_weights(tmp)
     with writer.as_default(step=iteration):
         tf.summary.image(f"samples/{gan.exp.name}", grid[None, :, :, None], step=iteration)
+    if monitor is None:
+        return False
+    converged = monitor.observe(iteration, gan.generator)
+    log.info("%s iteration %d: FID %.2f (%s)", gan.exp.name, iteration, monitor.curve[-1]["fid"], monitor.state())
+    return converged
 
 
 def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:

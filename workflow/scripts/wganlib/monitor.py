@@ -1,0 +1,63 @@
+"""A budget that ends at convergence: sample quality watched while a run trains.
+
+At every snapshot the monitor measures the generator (FID of a few hundred samples on the dataset
+classifier's features: ``evaluation.fid_measure``) and asks the summary's own convergence rule
+(``convergence.convergence``, one rule in one place) whether the curve so far has plateaued. From
+``min_iterations`` on, a plateau ends the run; a run still improving, or one that has not left its
+start, trains on to ``generator_iterations``, its maximum. Its curve is part of the checkpoint, so
+a resumed run decides exactly as an uninterrupted one. No TensorFlow: the measure is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import convergence as rule
+
+# Why a run stopped (status.json's stop_reason).
+BUDGET = "budget"  # a fixed budget: generator_iterations
+PLATEAUED = rule.PLATEAUED  # the monitor saw the run converge
+MAXIMUM = "maximum"  # a monitored run reached its maximum without converging
+DIVERGED = rule.DIVERGED  # losses not finite
+
+
+@dataclass
+class Monitor:
+    """The quality curve of one run and the decision to stop it."""
+
+    measure: Callable[[Any, int], float]  # (the generator now, its iteration) -> FID
+    min_iterations: int
+    still_improving: float
+    min_progress: float
+    good_fid: float | None = None
+    curve: list[dict] = field(default_factory=list)
+
+    def observe(self, iteration: int, generator: Any) -> bool:
+        """Measure the generator at ``iteration``; True when the run has converged and may stop."""
+        self.curve.append({"generator_iteration": iteration, "fid": float(self.measure(generator, iteration))})
+        return iteration >= self.min_iterations and self.state() == PLATEAUED
+
+    def state(self) -> str:
+        """The convergence rule on the curve so far."""
+        run = {"status": "running", "evaluation": {"over_training": self.curve}}
+        return rule.convergence(run, self.still_improving, self.min_progress, self.good_fid)
+
+    # -- the checkpoint's part ------------------------------------------------------------------
+    def get_state(self) -> list[dict]:
+        return [dict(point) for point in self.curve]
+
+    def set_state(self, curve: list[Mapping]) -> None:
+        self.curve = [{"generator_iteration": int(p["generator_iteration"]), "fid": float(p["fid"])} for p in curve]
+
+
+def settings(exp: Any, claims: Mapping, snapshot_samples: int) -> dict | None:
+    """What a monitored run's decisions depend on beyond its Experiment: the rule's thresholds (the
+    config's ``claims``) and the samples per FID (the evaluate rule's ``snapshot_samples``, so that
+    the monitor's FIDs are the ones the summary judges). None for a fixed budget. The train rule's
+    ``monitor`` param: changing these reruns exactly the monitored runs."""
+    if not exp.stop_at_convergence:
+        return None
+    thresholds = {key: claims[key] for key in ("still_improving", "min_progress", "good_fid")}
+    return {**thresholds, "samples": snapshot_samples}
