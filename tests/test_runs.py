@@ -129,16 +129,23 @@ def test_filtered_estimate_skips_bad_values(bad):
 
 
 def package_imports(module: str) -> set[str]:
-    """The wganlib modules that ``module`` imports directly, read from its source."""
+    """The wganlib modules that ``module`` imports directly, read from its source: every file of it
+    if it is a package (``wganlib/plots/``), whose imports of its own modules do not count."""
+    folder = PACKAGE / module
+    files = sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{module}.py"]
     found = set()
-    for node in ast.walk(ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level:  # from .x import y
-            found.add(node.module or "")
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wganlib"):
-            found.add(node.module.removeprefix("wganlib").lstrip("."))
-            found.update(alias.name for alias in node.names if node.module == "wganlib")
-        elif isinstance(node, ast.Import):
-            found.update(a.name.removeprefix("wganlib.") for a in node.names if a.name.startswith("wganlib."))
+    for path in files:
+        inside = list(path.relative_to(PACKAGE).parent.parts)  # [] in wganlib/, ["plots"] in wganlib/plots/
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:  # from .x import y, from .. import x
+                base = inside[: len(inside) - (node.level - 1)] + ([node.module] if node.module else [])
+                names = [base[0]] if base else [alias.name for alias in node.names]
+                found.update(name for name in names if name != module)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wganlib"):
+                found.add(node.module.removeprefix("wganlib").lstrip("."))
+                found.update(alias.name for alias in node.names if node.module == "wganlib")
+            elif isinstance(node, ast.Import):
+                found.update(a.name.removeprefix("wganlib.") for a in node.names if a.name.startswith("wganlib."))
     return found
 
 

@@ -3,6 +3,7 @@ tiny grid run end to end through Snakemake."""
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,28 @@ def test_code_digest_follows_packages_and_relative_imports(tmp_path):
 def test_benchmark_digest_covers_the_bench_package():
     found = set(provenance.source_files(SCRIPTS / "benchmark.py"))
     assert set((SCRIPTS / "wganlib" / "bench").glob("*.py")) <= found
+
+
+@pytest.mark.parametrize(
+    ("script", "package"),
+    [
+        ("figures.py", "plots"),
+        ("random_architectures.py", "plots"),
+        ("download_dataset.py", "datasets"),
+        ("train.py", "datasets"),
+        ("train_classifier.py", "datasets"),
+    ],
+)
+def test_an_edit_to_any_module_of_a_package_changes_the_digest_of_its_scripts(script, package, tmp_path):
+    """`from wganlib import plots` runs plots/__init__.py, which imports the package's other modules."""
+    scripts = tmp_path / "scripts"
+    shutil.copytree(SCRIPTS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    modules = sorted((scripts / "wganlib" / package).glob("*.py"))
+    assert len(modules) > 1 and set(modules) <= set(provenance.source_files(scripts / script))
+    for module in modules:
+        before = provenance.code_digest(scripts / script)
+        module.write_text(module.read_text() + "\n# an edit\n")
+        assert provenance.code_digest(scripts / script) != before, module.name
 
 
 # -- a tiny grid, end to end (the tiny_run fixture is in conftest.py) ------------------------------
