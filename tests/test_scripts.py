@@ -86,7 +86,8 @@ def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
         "resources/datasets/mnist-5k.npz",
         "resources/datasets/mnist-5k.manifest.json",
     ]
-    exp, images, work_root, outputs, device, threads = by_hand["train"]
+    exp, images, work_root, outputs, device, monitor, threads = by_hand["train"]
+    assert monitor == "monitor=None"  # a fixed budget: no classifier watches it
     assert exp.startswith("Experiment(") and "wgan-conv-s0" in exp
     assert (
         images == "images" and work_root == f"{base}/train_state" and device == "device=CPU" and threads == "threads=2"

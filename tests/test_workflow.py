@@ -144,11 +144,11 @@ def test_tiny_grid_produces_every_output(tiny_run):
             continue
         assert status["status"] == "completed"
         assert sorted(p.name for p in (folder / "frames").glob("iter_*.png")) == [
-            f"iter_{i:06d}.png" for i in (5, 10, 15, 20)
+            f"iter_{i:06d}.png" for i in (0, 5, 10, 15, 20)  # 0: the untrained generator
         ]
-        assert len(list((folder / "snapshots").glob("*.weights.h5"))) == 4
+        assert len(list((folder / "snapshots").glob("*.weights.h5"))) == 5
         evaluation = json.loads((folder / "evaluation.json").read_text())
-        assert [row["generator_iteration"] for row in evaluation["over_training"]] == [5, 10, 15, 20]
+        assert [row["generator_iteration"] for row in evaluation["over_training"]] == [0, 5, 10, 15, 20]
         assert np.isfinite(evaluation["final"]["fid"])
     for figure in ("em_estimate", "js_estimate", "samples", "summary"):
         for suffix in ("png", "pdf"):
