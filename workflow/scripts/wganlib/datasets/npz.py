@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import mmap
 import os
 import zipfile
 from pathlib import Path
@@ -55,7 +56,10 @@ def _memmap_member(path: Path, member: str) -> np.memmap | None:
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read_header(handle)
         offset = handle.tell()
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")
+    mapped = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")
+    if hasattr(mmap, "MADV_RANDOM") and mapped._mmap is not None:  # noqa: SLF001 (numpy keeps its mmap there)
+        mapped._mmap.madvise(mmap.MADV_RANDOM)  # noqa: SLF001 batches are random rows: no read-ahead around them
+    return mapped
 
 
 def _load_npz(path: Path, spec: DatasetSpec, *, require_checksum: bool) -> Loaded:
