@@ -182,3 +182,32 @@ def test_a_memory_mapped_dataset_trains_without_being_read_whole(tmp_path):
     print(f"memory-mapped training: {measured} of a {data_kib} KiB dataset")
     assert 0 < measured["mapped_kib"] < data_kib // 4, measured
     assert measured["peak_growth_kib"] < data_kib // 2, measured
+
+
+def test_classifier_frames_and_samples_on_colour_images(tmp_path):
+    """The evaluation's rules on 32x32 colour data: the dataset classifier sized for the images, the
+    judge's features, the generated samples and their sheet (RGB PNG)."""
+    from PIL import Image
+    from wganlib.evaluation import Judge, generate, inference, score, train_classifier
+    from wganlib.images import image_grid, save_png
+
+    rng = np.random.default_rng(0)
+    data = {
+        "x_train": rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8),
+        "y_train": np.arange(40) % 10,
+        "x_test": rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8),
+        "y_test": np.arange(20) % 10,
+    }
+    classifier, _ = train_classifier(data, epochs=1, seed=0)
+    assert classifier.input.shape[1:] == (32, 32, 3) and classifier.output.shape[-1] == 10
+    judge = Judge(classifier)
+    features, _ = judge(data["x_test"])
+    reference = {"features": features, "labels": data["y_test"]}
+    exp = sized_experiments(32, 3)["wgan-conv-s0"]
+    images = generate(inference(GAN(exp, data["x_train"]).generator), np.zeros((20, exp.z_dim), np.float32))
+    assert images.shape == (20, 32, 32, 3) and images.dtype == np.uint8
+    settings = {"kid_subsets": 2, "kid_subset_size": 10, "mode_min_share": 0.05}
+    assert np.isfinite(score(judge, images, reference, settings)["fid"])
+    save_png(tmp_path / "sheet.png", image_grid(images, ncols=5))
+    with Image.open(tmp_path / "sheet.png") as sheet:
+        assert sheet.mode == "RGB" and sheet.size == (5 * 34 + 2, 4 * 34 + 2)
