@@ -309,7 +309,9 @@ def test_parse_idx_rejects_bad_files():
 
 
 def test_unknown_dataset(tmp_path):
-    with pytest.raises(DatasetError, match="known: fashion-mnist, mnist, mnist-5k"):
+    with pytest.raises(
+        DatasetError, match="known: cifar10, fashion-mnist, folder, mnist, mnist-5k, stacked-mnist, lsun-<name>"
+    ):
         materialise("cifar", tmp_path / "x.npz", tmp_path / "x.json")
 
 

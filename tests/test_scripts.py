@@ -147,8 +147,10 @@ def test_download_dataset_by_hand_passes_every_option(tmp_path):
         "d/mnist.npz",
         "d/mnist.manifest.json",
         "cache_dir=cache",
+        "inputs={}",
         "local_path=idx",
         "mirrors=['http://a/', 'file:///b/']",
+        "settings=None",
         "timeout=5.0",
     ]
     defaults = calls_of(run_script("download_dataset.py", tmp_path, ["--dataset", "mnist-5k"]))["materialise"]
@@ -157,10 +159,28 @@ def test_download_dataset_by_hand_passes_every_option(tmp_path):
         "resources/datasets/mnist-5k.npz",
         "resources/datasets/mnist-5k.manifest.json",
         "cache_dir=None",
+        "inputs={}",
         "local_path=None",
         "mirrors=None",
+        "settings=None",
         "timeout=60.0",
     ]
+
+
+def test_download_dataset_by_hand_passes_settings_and_the_datasets_it_is_built_from(tmp_path):
+    argv = [
+        "--dataset",
+        "stacked-mnist",
+        "--out-dir",
+        "d",
+        "--setting",
+        "train_images=1000",
+        "--setting",
+        "test_images=50",
+    ]
+    got = calls_of(run_script("download_dataset.py", tmp_path, argv))["materialise"]
+    assert "inputs={'mnist': PosixPath('d/mnist.npz')}" in got
+    assert "settings={'train_images': 1000, 'test_images': 50}" in got
 
 
 def test_download_dataset_under_snakemake_reads_the_wildcard(tmp_path):
@@ -177,8 +197,10 @@ def test_download_dataset_under_snakemake_reads_the_wildcard(tmp_path):
         "r/fashion-mnist.npz",
         "r/fashion-mnist.manifest.json",
         "cache_dir=None",
+        "inputs={}",
         "local_path=/p",
         "mirrors=None",
+        "settings=None",
         "timeout=60.0",
     ]
     assert (tmp_path / "log.txt").exists()

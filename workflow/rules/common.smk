@@ -10,6 +10,7 @@ from wganlib.config import (
     without_replaced_overrides,
 )
 from wganlib import monitor, robustness
+from wganlib.datasets import get_spec
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
 
@@ -33,7 +34,13 @@ DATASETS = list(config["datasets"])
 
 
 wildcard_constraints:
-    dataset="|".join(re.escape(d) for d in DATASETS),
+    # The grid's datasets and those they are built from (stacked-mnist from mnist).
+    dataset="|".join(
+        re.escape(d)
+        for d in dict.fromkeys(
+            n for d in DATASETS for n in (*get_spec(d).built_from, d)
+        )
+    ),
     # A pattern, not the list of names: matching paths against a thousand alternatives is what
     # made planning a large grid slow. Unknown names are refused by experiment() below.
     experiment=r"[a-z0-9_]+(?:-[a-z0-9_]+)*-s[0-9]+",
@@ -52,6 +59,14 @@ def experiment(wildcards):
 def train_settings(wildcards):
     """The experiment's resolved settings as normalised JSON: a changed value reruns only it."""
     return experiment(wildcards).to_json()
+
+
+def dataset_sources(wildcards):
+    """The materialised datasets a dataset is built from (stacked-mnist: mnist)."""
+    return {
+        name: f"resources/datasets/{name}.npz"
+        for name in get_spec(wildcards.dataset).built_from
+    }
 
 
 def train_inputs(wildcards):

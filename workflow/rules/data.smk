@@ -1,4 +1,6 @@
 rule download_dataset:
+    input:
+        unpack(dataset_sources),
     output:
         npz="resources/datasets/{dataset}.npz",
         manifest="resources/datasets/{dataset}.manifest.json",
@@ -15,6 +17,7 @@ rule download_dataset:
     params:
         mirrors=lambda wildcards: config["data"]["mirrors"].get(wildcards.dataset),
         local_path=lambda wildcards: config["data"]["paths"].get(wildcards.dataset),
+        settings=lambda wildcards: config["data"]["settings"].get(wildcards.dataset),
         timeout=config["data"]["timeout"],
         code=code("download_dataset.py"),
     script:

@@ -2,7 +2,7 @@
 
 Run by Snakemake (rule with ``script:``) or by hand:
     python workflow/scripts/download_dataset.py --dataset mnist-5k [--out-dir resources/datasets]
-        [--mirror URL ...] [--local-path P] [--timeout S] [--cache-dir D]
+        [--mirror URL ...] [--local-path P] [--timeout S] [--cache-dir D] [--setting KEY=VALUE ...]
 """
 
 import argparse
@@ -14,7 +14,11 @@ from wganlib.jobs import Job
 def by_hand(description: str, argv: list[str] | None = None) -> Job:
     """The job the rule would run for one dataset, writing under ``--out-dir``."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", required=True, help="mnist, fashion-mnist or mnist-5k")
+    parser.add_argument(
+        "--dataset",
+        required=True,
+        help="mnist, fashion-mnist, mnist-5k, cifar10, stacked-mnist, folder, lsun-<category>",
+    )
     parser.add_argument("--out-dir", type=Path, default=Path("resources/datasets"))
     parser.add_argument(
         "--mirror",
@@ -23,12 +27,21 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
         metavar="URL",
         help="replaces the registry's mirrors; repeat for several",
     )
-    parser.add_argument("--local-path", help="folder with the four IDX files, or a .npz")
+    parser.add_argument(
+        "--local-path", help="where the dataset is (data.paths: IDX folder, .npz, archive, images, LMDB)"
+    )
+    parser.add_argument(
+        "--setting", action="append", default=[], metavar="KEY=VALUE", help="a data.settings key (YAML value)"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds without data before giving up")
     parser.add_argument("--cache-dir", type=Path, help="keep verified downloads here")
     args = parser.parse_args(argv)
+    import yaml
+    from wganlib.datasets import get_spec
+
+    settings = {key: yaml.safe_load(value) for key, _, value in (s.partition("=") for s in args.setting)}
     return Job(
-        input={},
+        input={name: args.out_dir / f"{name}.npz" for name in get_spec(args.dataset).built_from},
         output={
             "npz": args.out_dir / f"{args.dataset}.npz",
             "manifest": args.out_dir / f"{args.dataset}.manifest.json",
@@ -38,6 +51,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
             "local_path": args.local_path,
             "timeout": args.timeout,
             "cache_dir": args.cache_dir,
+            "settings": settings or None,
         },
         wildcards={"dataset": args.dataset},
     )
@@ -56,4 +70,6 @@ materialise(
     local_path=job.params["local_path"],
     timeout=float(job.params["timeout"]),
     cache_dir=job.params.get("cache_dir"),  # optional: keep verified downloads
+    settings=job.params.get("settings"),
+    inputs=dict(job.input),
 )

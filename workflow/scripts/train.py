@@ -76,7 +76,7 @@ from wganlib.training import Outputs, train
 device = configure_tensorflow(job.threads, job.params["gpu"])
 exp = Experiment.from_json(job.params["settings"])
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
-images = datasets.load(job.input["dataset"])["x_train"]
+images = datasets.load(job.input["dataset"], mmap=True)["x_train"]  # larger than memory: read a batch at a time
 outputs = Outputs(**{name: Path(path) for name, path in job.output.items()})
 monitor = None
 if job.params.get("monitor"):  # a budget that ends at convergence: the classifier judges while it trains

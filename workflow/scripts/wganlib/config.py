@@ -11,7 +11,6 @@ import fnmatch
 import itertools
 import json
 import logging
-import math
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,14 +21,18 @@ import yaml
 from . import robustness
 from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are this module's API too)
     ConfigError,
+    drop_removed_overrides,
     exit_on_bad_yaml,
     overrides_in_file_order,
     raise_schema_errors,
     read_yaml,
+    refuse_non_finite,
     suggest,
     validator_with_defaults,
     without_replaced_overrides,
 )
+from .datasets import DatasetError, image_shape
+from .shapes import conv_plan
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
@@ -82,6 +85,8 @@ class Experiment:
 
     name: str
     dataset: str
+    image_size: int  # the dataset's (square) images, and their channels: what the networks are sized by
+    channels: int
     model: str
     architecture: str
     seed: int
@@ -150,8 +155,8 @@ def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
 def validate(config: dict, source: str = "config") -> dict:
     """Validate ``config`` against the schema and return a copy with every default filled in."""
     config = copy.deepcopy(config)
-    _refuse_non_finite(config, source)
-    config["overrides"] = _drop_removed_overrides(config.get("overrides"))
+    refuse_non_finite(config, source)
+    config["overrides"] = drop_removed_overrides(config.get("overrides"))
     schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
     user_architectures = config.get("architecture_definitions")
     if isinstance(user_architectures, dict):  # the user's entries join the presets
@@ -189,28 +194,6 @@ def _same_blocks(given: Any, drawn: dict) -> bool:
     )
 
 
-def _refuse_non_finite(value: Any, source: str, path: str = "") -> None:
-    """NaN and infinities pass every range check of the schema (NaN compares false): refuse them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        _fail(source, path or "(top level)", f"{value!r} is not a number a run can use; give a finite value")
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        _refuse_non_finite(
-            item, source, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key)
-        )
-
-
-def _drop_removed_overrides(overrides: Any) -> Any:
-    """A --configfile is merged over config/config.yaml key by key; an override set to null there
-    removes the one it inherits (``overrides: {dcgan-*: null}``)."""
-    if not isinstance(overrides, dict):
-        return {} if overrides is None else overrides
-    removed = [pattern for pattern, settings in overrides.items() if settings is None]
-    for pattern in removed:
-        log.info("overrides.%s: removed (set to null)", pattern)
-    return {pattern: settings for pattern, settings in overrides.items() if settings is not None}
-
-
 def load(path: str | Path) -> dict:
     """Read, validate and fill a config file (what a script run by hand uses)."""
     return validate(read_yaml(path), str(path))
@@ -222,6 +205,23 @@ def load(path: str | Path) -> dict:
 
 def _fail(source: str, path: str, message: str) -> None:
     raise ConfigError(f"Invalid config ({source}):\n  {path}: {message}")
+
+
+def _check_datasets(config: dict, source: str) -> None:
+    """Each dataset's settings are ones it reads, and every conv network can be built for its images."""
+    for name, given in config["data"]["settings"].items():
+        try:
+            image_shape(name, given)
+        except DatasetError as err:
+            _fail(source, f"data.settings.{name}", str(err))
+    for dataset in config["datasets"]:
+        size, _ = image_shape(dataset, config["data"]["settings"].get(dataset))
+        for arch in config["architectures"]:
+            for net, blocks in config["architecture_definitions"][arch].items():
+                try:
+                    _ = conv_plan(size) if blocks["type"] == "conv" else None
+                except ValueError as err:
+                    _fail(source, f"architecture_definitions.{arch}.{net}", f"{err} ({dataset}); or use type mlp")
 
 
 def _check_semantics(config: dict, source: str) -> None:
@@ -249,6 +249,7 @@ def _check_semantics(config: dict, source: str) -> None:
                 "an architecture name must not start with a model name "
                 f"({', '.join(MODELS)}), or experiment names become ambiguous",
             )
+    _check_datasets(config, source)
     names = [e.name for e in _grid(config)]
     for pattern, settings in config["overrides"].items():
         matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
@@ -347,9 +348,12 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
         if not settings["stop_at_convergence"]:  # a fixed budget reads no minimum
             settings["min_iterations"] = None
         arch = config["architecture_definitions"][cell.architecture]
+        size, channels = image_shape(cell.dataset, config["data"]["settings"].get(cell.dataset))
         experiment = Experiment(
             name=cell.name,
             dataset=cell.dataset,
+            image_size=size,
+            channels=channels,
             model=cell.model,
             architecture=cell.architecture,
             seed=cell.seed,

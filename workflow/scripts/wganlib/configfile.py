@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +212,28 @@ def raise_schema_errors(errors: list[jsonschema.ValidationError], source: str) -
     lines = [f"  {_key_path(e)}: {_describe(e)}" for e in errors[:5]]
     more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
     raise ConfigError(f"Invalid config ({source}):\n" + "\n".join(lines) + more)
+
+
+def refuse_non_finite(value: Any, source: str, path: str = "") -> None:
+    """NaN and infinities pass every range check of the schema (NaN compares false): refuse them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        where = path or "(top level)"
+        raise ConfigError(
+            f"Invalid config ({source}):\n  {where}: {value!r} is not a number a run can use; give a finite value"
+        )
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        refuse_non_finite(
+            item, source, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key)
+        )
+
+
+def drop_removed_overrides(overrides: Any) -> Any:
+    """A --configfile is merged over config/config.yaml key by key; an override set to null there
+    removes the one it inherits (``overrides: {dcgan-*: null}``)."""
+    if not isinstance(overrides, dict):
+        return {} if overrides is None else overrides
+    removed = [pattern for pattern, settings in overrides.items() if settings is None]
+    for pattern in removed:
+        log.info("overrides.%s: removed (set to null)", pattern)
+    return {pattern: settings for pattern, settings in overrides.items() if settings is not None}

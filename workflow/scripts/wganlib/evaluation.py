@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras import layers
 
 from wganlib import metrics
-from wganlib.images import to_uint8, to_unit_range
+from wganlib.images import to_uint8, to_unit_range, without_grey_axis
 from wganlib.monitor import Monitor
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,9 @@ def inference(model: keras.Model):
     return run
 
 
-def build_classifier(n_classes: int = 10) -> keras.Model:
-    image = keras.Input((28, 28, 1))
+def build_classifier(n_classes: int = 10, image_shape: tuple[int, int, int] = (28, 28, 1)) -> keras.Model:
+    """A small CNN for the dataset's images (size and channels) and classes."""
+    image = keras.Input(image_shape)
     x = layers.Conv2D(32, 3, activation="relu")(image)
     x = layers.Conv2D(32, 3, activation="relu")(x)
     x = layers.MaxPooling2D()(x)
@@ -55,13 +56,14 @@ def build_classifier(n_classes: int = 10) -> keras.Model:
 def train_classifier(data: dict, epochs: int, seed: int) -> tuple[keras.Model, float]:
     """Fit on the train split (fixed seed); return the model and its test accuracy."""
     keras.utils.set_random_seed(seed)
-    model = build_classifier()
+    x_train, y_train = to_unit_range(data["x_train"]), data["y_train"].astype(np.int32)
+    n_classes = int(max(y_train.max(), data["y_test"].max())) + 1
+    model = build_classifier(max(n_classes, 2), x_train.shape[1:])
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    x_train, y_train = to_unit_range(data["x_train"]), data["y_train"].astype(np.int32)
     model.fit(x_train, y_train, batch_size=64, epochs=epochs, shuffle=True, verbose=2)
     _, accuracy = model.evaluate(to_unit_range(data["x_test"]), data["y_test"].astype(np.int32), verbose=0)
     return model, float(accuracy)
@@ -77,7 +79,7 @@ class Judge:
         self.predict = inference(self.model)
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """images: uint8 (N, 28, 28) -> (features (N, 128), probabilities (N, 10))."""
+        """images: uint8 (N, H, W) or (N, H, W, C) -> (features (N, 128), probabilities (N, classes))."""
         features, logits = self.predict(to_unit_range(images))
         logits = logits.astype(np.float64)
         probs = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -90,7 +92,7 @@ def sample_noise(n: int, z_dim: int) -> np.ndarray:
 
 def generate(sample, z: np.ndarray) -> np.ndarray:
     """uint8 images from ``sample = inference(generator)``: batch norm uses its running statistics."""
-    return to_uint8(sample(z)[..., 0])
+    return without_grey_axis(to_uint8(sample(z)))
 
 
 def load_reference(path) -> dict:

@@ -2,7 +2,9 @@
 GAN and WGAN-GP variants), with the formulas in wganlib.losses and no bookkeeping.
 
 The batches each critic update sees come from ``BatchOrder``: a permutation per epoch from
-(seed, epoch), so a resumed run sees the same data as an uninterrupted one.
+(seed, epoch), so a resumed run sees the same data as an uninterrupted one. They are gathered
+from the uint8 images on the host (an in-memory array, or a memory-mapped one larger than
+memory: only the batches are read) and reach the device as uint8, a quarter of float32's bytes.
 """
 
 from __future__ import annotations
@@ -74,11 +76,30 @@ class GAN:
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.critic_optimizer.build(self.critic.trainable_variables)
         self.rng = tf.random.Generator.from_seed(exp.seed)
-        self.data = tf.constant(to_unit_range(images))  # the whole dataset, on the device once
-        self.train_iteration = tf.function(
+        self.images = images  # uint8 (N, H, W) or (N, H, W, C), possibly a np.memmap: never copied whole
+        # uint8 -> [-1, 1] as a table of the 256 values to_unit_range gives: the very same floats.
+        self.unit_range = tf.constant(to_unit_range(np.arange(256, dtype=np.uint8)).reshape(256))
+        shape = (exp.image_size, exp.image_size, exp.channels)
+        self._train_iteration_on = tf.function(
             self._train_iteration,
-            input_signature=[tf.TensorSpec([None, exp.batch_size], tf.int32)],
+            input_signature=[tf.TensorSpec([None, exp.batch_size, *shape], tf.uint8)],
         )
+
+    def real(self, indices: np.ndarray) -> tf.Tensor:
+        """Images ``indices`` (any shape) of the dataset as float32 in [-1, 1], channels last."""
+        return self._to_unit_range(tf.constant(self._gather(indices)))
+
+    def _gather(self, indices: np.ndarray) -> np.ndarray:
+        """uint8 images at ``indices`` (any shape), with a channel axis: read from memory or disk."""
+        batch = np.asarray(self.images[np.asarray(indices)])
+        return batch[..., None] if batch.ndim == np.ndim(indices) + 2 else batch
+
+    def _to_unit_range(self, images: tf.Tensor) -> tf.Tensor:
+        return tf.gather(self.unit_range, tf.cast(images, tf.int32))
+
+    def train_iteration(self, batches: np.ndarray) -> dict:
+        """One generator iteration on the critic batches of ``batches`` (indices, n_critic x batch)."""
+        return self._train_iteration_on(tf.constant(self._gather(batches)))
 
     def critic_step(self, real: tf.Tensor) -> dict:
         """One critic update (Algorithm 1, lines 3-7): ascend the estimate, with the constraint
@@ -113,10 +134,11 @@ class GAN:
         return loss
 
     def _train_iteration(self, batches: tf.Tensor) -> dict:
-        """One generator iteration: len(batches) critic updates, then one generator update."""
+        """One generator iteration: len(batches) critic updates (uint8 real batches), then one
+        generator update."""
         stats = {k: tf.constant(0.0) for k in ("critic_loss", "gradient_penalty", "d_real", "d_fake")}
-        for indices in batches:  # a tf.while_loop: the critic steps run without leaving the graph
-            stats = self.critic_step(tf.gather(self.data, indices))
+        for real in batches:  # a tf.while_loop: the critic steps run without leaving the graph
+            stats = self.critic_step(self._to_unit_range(real))
         stats["generator_loss"] = self.generator_step()
         return stats
 

@@ -1,6 +1,6 @@
 """Image grids of generated samples, training-progress GIFs and their contact sheets.
 
-A grid is one uint8 greyscale array; a GIF shows one grid per snapshot with the generator
+A grid is one uint8 array, (H, W) for greyscale images or (H, W, 3) for colour ones; a GIF shows one grid per snapshot with the generator
 iteration written in a band above it; the contact sheet is a PNG of a few of those frames,
 because ``snakemake --report`` previews PNGs but not GIFs.
 """
@@ -41,26 +41,34 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def to_unit_range(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range of the tanh output."""
-    return (np.asarray(images).astype(np.float32)[..., None] / 127.5) - 1.0
+    """uint8 greyscale (N, H, W) -> float32 (N, H, W, 1), or colour (N, H, W, C) -> (N, H, W, C),
+    in [-1, 1], the range of the tanh output."""
+    images = np.asarray(images)
+    scaled = images.astype(np.float32)[..., None] if images.ndim == 3 else images.astype(np.float32)
+    return (scaled / 127.5) - 1.0
+
+
+def without_grey_axis(images: np.ndarray) -> np.ndarray:
+    """(N, H, W, 1) -> (N, H, W), the form greyscale datasets are stored in; colour unchanged."""
+    return images[..., 0] if images.ndim == 4 and images.shape[-1] == 1 else images
 
 
 def image_grid(images: np.ndarray, ncols: int, *, pad: int = PAD_PX, pad_value: int = PAD_VALUE) -> np.ndarray:
-    """Tile (N, h, w) images (or (N, h, w, 1)) into one uint8 (H, W) grid.
+    """Tile (N, h, w) images (or (N, h, w, 1)) into one uint8 (H, W) grid, or colour (N, h, w, 3)
+    images into an (H, W, 3) one.
 
     A ``pad``-pixel line separates the tiles and surrounds the grid; cells past N stay black.
     """
-    images = to_uint8(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or images.shape[0] == 0:
-        raise ValueError(f"expected a non-empty (N, h, w) batch, got shape {images.shape}")
+    images = without_grey_axis(to_uint8(images))
+    colour = images.ndim == 4 and images.shape[-1] == 3
+    if not (images.ndim == 3 or colour) or images.shape[0] == 0:
+        raise ValueError(f"expected a non-empty (N, h, w) or (N, h, w, 3) batch, got shape {images.shape}")
     if ncols < 1:
         raise ValueError(f"ncols must be >= 1, got {ncols}")
-    n, h, w = images.shape
+    n, h, w = images.shape[:3]
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), pad_value, np.uint8)
+    grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad, *images.shape[3:]), pad_value, np.uint8)
     for index in range(nrows * ncols):
         row, col = divmod(index, ncols)
         top, left = pad + row * (h + pad), pad + col * (w + pad)
@@ -69,10 +77,10 @@ def image_grid(images: np.ndarray, ncols: int, *, pad: int = PAD_PX, pad_value: 
 
 
 def save_png(path: PathLike, grid: np.ndarray) -> None:
-    """Write a uint8 (H, W) grid as a greyscale PNG, atomically."""
+    """Write a uint8 (H, W) grid as a greyscale PNG, or an (H, W, 3) one as an RGB PNG, atomically."""
     grid = to_uint8(grid)
-    if grid.ndim != 2:
-        raise ValueError(f"expected a 2-D greyscale grid, got shape {grid.shape}")
+    if grid.ndim != 2 and not (grid.ndim == 3 and grid.shape[-1] == 3):
+        raise ValueError(f"expected a greyscale (H, W) or colour (H, W, 3) grid, got shape {grid.shape}")
     with atomic_path(path) as tmp:
         Image.fromarray(grid).save(tmp, format="PNG")
 

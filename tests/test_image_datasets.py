@@ -1,0 +1,422 @@
+"""The datasets of any size and colour (wganlib.datasets: cifar10, stacked-mnist, folder, lsun-*), on
+data the tests make: a CIFAR-10 archive in its real format served on loopback, an LMDB of encoded
+images, folders of mixed images; and the store they share (uncompressed, memory-mapped)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import http.server
+import io
+import json
+import pickle
+import tarfile
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from wganlib import datasets
+from wganlib.datasets import DatasetError, materialise
+from wganlib.datasets.cifar10 import ARCHIVE, CIFAR10
+from wganlib.datasets.pictures import center_crop, resize_shorter
+
+# ---------------------------------------------------------------------------------------------
+# CIFAR-10: an archive in the real format (pickled dicts of bytes keys, rows of 1,024 R, G, B)
+
+
+def cifar_batch(rng: np.random.Generator, n: int) -> dict:
+    return {
+        b"batch_label": b"fake batch",
+        b"labels": [int(v) for v in rng.integers(0, 10, n)],
+        b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+        b"filenames": [f"img_{i}.png".encode() for i in range(n)],
+    }
+
+
+def cifar_archive(seed: int, n: int = 6, extra: dict[str, bytes] | None = None) -> tuple[bytes, dict]:
+    """A cifar-10-python.tar.gz of five training batches and a test batch of ``n`` images each."""
+    rng = np.random.default_rng(seed)
+    batches = {f"data_batch_{i}": cifar_batch(rng, n) for i in range(1, 6)} | {"test_batch": cifar_batch(rng, n)}
+    members = {name: pickle.dumps(batch, protocol=2) for name, batch in batches.items()}
+    members["batches.meta"] = pickle.dumps({b"label_names": [b"airplane"] * 10}, protocol=2)
+    members |= extra or {}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue(), batches
+
+
+class Routes(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, bytes] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.routes.get(self.path)
+        if body is None:
+            self.send_error(404, "File not found")
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2] if self.path.startswith("/short/") else body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def cifar():
+    good, batches = cifar_archive(seed=1)
+    other, _ = cifar_archive(seed=2)  # a valid archive of other data: a checksum mismatch, nothing else
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0xFF
+    routes = {
+        f"/good/{ARCHIVE}": good,
+        f"/wrong/{ARCHIVE}": other,
+        f"/corrupt/{ARCHIVE}": bytes(flipped),
+        f"/truncated/{ARCHIVE}": good[: len(good) // 2],
+        f"/short/{ARCHIVE}": good,  # Content-Length promises all, half is sent
+    }
+    handler = type("CifarRoutes", (Routes,), {"routes": routes})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    spec = dataclasses.replace(CIFAR10, archive_md5=hashlib.md5(good).hexdigest())
+    yield {"url": f"http://127.0.0.1:{httpd.server_address[1]}", "spec": spec, "batches": batches, "good": good}
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def cifar_run(cifar, tmp_path, mirrors, **kwargs):
+    out = tmp_path / "out"
+    urls = [f"{cifar['url']}/{m}/{ARCHIVE}" for m in mirrors]
+    kwargs = {"spec": cifar["spec"], "timeout": 2.0, "cache_dir": tmp_path / "cache"} | kwargs
+    return materialise("cifar10", out / "cifar10.npz", out / "cifar10.manifest.json", mirrors=urls, **kwargs)
+
+
+def expected_cifar(batches: dict, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    data = np.concatenate([batches[n][b"data"] for n in names])
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return images, np.concatenate([batches[n][b"labels"] for n in names])
+
+
+def test_cifar10_from_a_mirror(cifar, tmp_path):
+    manifest = cifar_run(cifar, tmp_path, ["good"])
+    arrays = datasets.load(tmp_path / "out" / "cifar10.npz")
+    images, labels = expected_cifar(cifar["batches"], [f"data_batch_{i}" for i in range(1, 6)])
+    np.testing.assert_array_equal(arrays["x_train"], images)
+    np.testing.assert_array_equal(arrays["y_train"], labels)
+    assert arrays["x_train"].shape == (30, 32, 32, 3)
+    # pixel (row 0, column 1) of image 0: entries 1, 1025 and 2049 of its row (red, green, blue planes)
+    row = cifar["batches"]["data_batch_1"][b"data"][0]
+    assert arrays["x_train"][0, 0, 1].tolist() == [row[1], row[1025], row[2049]]
+    test_images, _ = expected_cifar(cifar["batches"], ["test_batch"])
+    np.testing.assert_array_equal(arrays["x_test"], test_images)
+    assert manifest["files"][0]["md5"] == cifar["spec"].archive_md5
+    assert manifest["files"][0]["verified_by"] == "md5"
+    assert (manifest["image_size"], manifest["channels"], manifest["counts"]) == (32, 3, {"train": 30, "test": 6})
+    datasets.verify_existing(tmp_path / "out" / "cifar10.npz", tmp_path / "out" / "cifar10.manifest.json")
+    assert (tmp_path / "cache" / "cifar10" / ARCHIVE).read_bytes() == cifar["good"]  # kept, verified
+    # the next run reads the cache: no network at all
+    cifar_run(cifar, tmp_path / "again", [], cache_dir=tmp_path / "cache")
+    again = datasets.load(tmp_path / "again" / "out" / "cifar10.npz")
+    np.testing.assert_array_equal(again["x_train"], arrays["x_train"])
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("wrong", "checksum mismatch"),
+        ("corrupt", "checksum mismatch"),
+        ("truncated", "checksum mismatch"),
+        ("short", "broke off"),
+        ("missing", "HTTP 404"),
+    ],
+)
+def test_cifar10_bad_mirror_then_good(cifar, tmp_path, bad, reason):
+    manifest = cifar_run(cifar, tmp_path, [bad, "good"])
+    assert reason in manifest["attempts"][0]["error"]
+    assert manifest["attempts"][1]["error"] is None
+    assert not list((tmp_path / "cache").glob("**/.download-*"))  # no temporary download left
+
+
+def test_cifar10_every_source_fails_with_one_message(cifar, tmp_path):
+    with pytest.raises(DatasetError) as err:
+        cifar_run(cifar, tmp_path, ["wrong", "truncated"], local_path=tmp_path / "nowhere.tar.gz")
+    message = str(err.value)
+    assert message.count("\n  ") == 3 and "checksum mismatch" in message and "data.paths.cifar10" in message
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing half-written
+    assert not any((tmp_path / "cache" / "cifar10").glob("*"))  # nothing unverified cached
+
+
+def test_cifar10_local_archive_and_extracted_folder(cifar, tmp_path):
+    archive = tmp_path / ARCHIVE
+    archive.write_bytes(cifar["good"])
+    manifest = cifar_run(cifar, tmp_path, [], local_path=tmp_path)  # the folder holding the archive
+    assert manifest["source"]["kind"] == "local" and manifest["files"][0]["verified_by"] == "md5"
+    with tarfile.open(archive) as opened:
+        opened.extractall(tmp_path / "x", filter="data")
+    manifest = cifar_run(cifar, tmp_path / "y", [], local_path=tmp_path / "x")
+    assert manifest["files"][0]["verified_by"] == "structure-only"
+    assert manifest["counts"] == {"train": 30, "test": 6}
+
+
+def test_cifar10_pickles_may_only_build_arrays(cifar, tmp_path):
+    """A batch whose pickle asks for anything but numpy arrays is refused, not run."""
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name, batch in cifar["batches"].items():
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    (folder / "test_batch").write_bytes(pickle.dumps({b"data": Evil()}, protocol=2))
+    with pytest.raises(DatasetError, match=r"refused: the batch asks for __builtin__\.print"):
+        cifar_run(cifar, tmp_path, [], local_path=folder)
+
+
+def test_cifar10_max_images(cifar, tmp_path):
+    manifest = cifar_run(cifar, tmp_path, ["good"], settings={"max_images": 8})
+    assert manifest["counts"] == {"train": 8, "test": 6}
+    images, _ = expected_cifar(cifar["batches"], ["data_batch_1", "data_batch_2"])
+    np.testing.assert_array_equal(datasets.load(tmp_path / "out" / "cifar10.npz")["x_train"], images[:8])
+
+
+# ---------------------------------------------------------------------------------------------
+# Stacked MNIST, from an MNIST materialised the usual way
+
+
+@pytest.fixture
+def mnist_npz(tmp_path) -> Path:
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (50, 28, 28), dtype=np.uint8),
+        "y_train": (np.arange(50) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        "y_test": (np.arange(20) % 10).astype(np.uint8),
+    }
+    np.savez(tmp_path / "given.npz", **arrays)
+    out = tmp_path / "datasets"
+    materialise("mnist", out / "mnist.npz", out / "mnist.manifest.json", mirrors=[], local_path=tmp_path / "given.npz")
+    return out / "mnist.npz"
+
+
+def test_stacked_mnist_is_deterministic_and_labelled_by_its_digits(mnist_npz, tmp_path):
+    settings = {"train_images": 300, "test_images": 40}
+    paths = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        materialise("stacked-mnist", out / "s.npz", out / "s.json", settings=settings, inputs={"mnist": mnist_npz})
+        paths.append(out / "s.npz")
+    assert paths[0].read_bytes() == paths[1].read_bytes()  # built twice: the same bytes
+    stacked, mnist = datasets.load(paths[0]), datasets.load(mnist_npz)
+    assert stacked["x_train"].shape == (300, 28, 28, 3) and stacked["x_test"].shape == (40, 28, 28, 3)
+    assert stacked["y_train"].dtype == np.uint16
+    for split in ("train", "test"):
+        for image, label in zip(stacked[f"x_{split}"][:25], stacked[f"y_{split}"][:25], strict=True):
+            digits = []
+            for channel in range(3):  # each channel is one MNIST digit of the same split
+                (match,) = np.flatnonzero((mnist[f"x_{split}"] == image[..., channel]).all(axis=(1, 2)))
+                digits.append(int(mnist[f"y_{split}"][match]))
+            assert label == 100 * digits[0] + 10 * digits[1] + digits[2]
+    manifest = json.loads((tmp_path / "a" / "s.json").read_text())
+    assert len(manifest["classes"]) == 1000 and manifest["files"][0]["verified_by"] == "manifest"
+
+
+def test_stacked_mnist_refuses_a_changed_mnist(mnist_npz, tmp_path):
+    data = bytearray(mnist_npz.read_bytes())
+    data[-100] ^= 1
+    mnist_npz.write_bytes(bytes(data))
+    with pytest.raises(DatasetError, match="corrupt or was changed"):
+        materialise("stacked-mnist", tmp_path / "s.npz", tmp_path / "s.json", inputs={"mnist": mnist_npz})
+    assert not (tmp_path / "s.npz").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Folders of images
+
+
+def save(path: Path, image: Image.Image, **options) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **options)
+
+
+@pytest.fixture
+def mixed_folder(tmp_path) -> Path:
+    """Two classes in nested folders, every mode the issue names, and sizes of both orientations."""
+    root = tmp_path / "pictures"
+    rng = np.random.default_rng(0)
+    rgb = Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8))
+    save(root / "cats" / "rgb.png", rgb)
+    save(root / "cats" / "deep" / "deeper" / "photo.jpg", rgb.resize((50, 70)), quality=90)
+    save(root / "cats" / "grey.png", Image.fromarray(rng.integers(0, 256, (20, 50), dtype=np.uint8)))
+    save(root / "dogs" / "palette.png", rgb.convert("P"))
+    alpha = rgb.convert("RGBA")
+    alpha.putalpha(0)  # fully transparent: white whatever the colour underneath
+    save(root / "dogs" / "alpha.png", alpha)
+    save(root / "dogs" / "sixteen.png", Image.fromarray(np.full((24, 24), 65535, np.uint16)))
+    save(root / "dogs" / "image.webp", rgb, lossless=True)
+    save(root / "dogs" / "la.png", Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8)).convert("LA"))
+    (root / "dogs" / "notes.txt").write_text("not an image, and not named like one: ignored")
+    (root / "dogs" / ".hidden.png").write_bytes(b"ignored: hidden")
+    return root
+
+
+def folder_run(root: Path, tmp_path: Path, **settings):
+    out = tmp_path / "out"
+    return materialise("folder", out / "f.npz", out / "f.json", local_path=root, settings=settings)
+
+
+def test_folder_of_mixed_images_with_labels(mixed_folder, tmp_path):
+    manifest = folder_run(mixed_folder, tmp_path, image_size=16, labels=True, test_images=2)
+    arrays = datasets.load(tmp_path / "out" / "f.npz")
+    assert arrays["x_train"].shape == (6, 16, 16, 3) and arrays["x_test"].shape == (2, 16, 16, 3)
+    assert manifest["classes"] == ["cats", "dogs"]
+    assert sum(manifest["class_counts"]["train"]) + sum(manifest["class_counts"]["test"]) == 8
+    assert manifest["counts"] == {"train": 6, "test": 2} and manifest["unreadable"] == []
+    assert len(manifest["content_sha256"]) == 64
+    again = folder_run(mixed_folder, tmp_path / "again", image_size=16, labels=True, test_images=2)
+    assert again["content_sha256"] == manifest["content_sha256"]
+    assert (tmp_path / "out" / "f.npz").read_bytes() == (tmp_path / "again" / "out" / "f.npz").read_bytes()
+
+
+def test_folder_modes_are_converted(mixed_folder, tmp_path):
+    from wganlib.datasets.pictures import decode
+
+    white = decode((mixed_folder / "dogs" / "alpha.png").read_bytes(), 8, 3)
+    assert (white == 255).all()  # transparency over white
+    sixteen = decode((mixed_folder / "dogs" / "sixteen.png").read_bytes(), 8, 1)
+    assert sixteen.shape == (8, 8) and (sixteen == 255).all()  # 16-bit full scale -> 255
+    grey = decode((mixed_folder / "cats" / "grey.png").read_bytes(), 8, 3)
+    assert grey.shape == (8, 8, 3) and (grey[..., 0] == grey[..., 1]).all()
+    manifest = folder_run(mixed_folder, tmp_path, image_size=16, channels=1, test_images=1)
+    assert datasets.load(tmp_path / "out" / "f.npz")["x_train"].shape == (7, 16, 16)  # greyscale: (N, H, W)
+    assert manifest["classes"] is None and manifest["channels"] == 1
+
+
+def test_resize_and_center_crop_as_torchvision():
+    """torchvision's Resize(8) then CenterCrop(8) of a 40x20 (w x h) image: 16x8, columns 4 to 11."""
+    stripes = np.repeat(np.arange(40, dtype=np.uint8)[None, :] * 6, 20, axis=0)
+    resized = resize_shorter(Image.fromarray(stripes), 8)
+    assert resized.size == (16, 8)
+    cropped = np.asarray(center_crop(resized, 8))
+    np.testing.assert_array_equal(cropped, np.asarray(resized)[:, 4:12])
+    assert resize_shorter(Image.fromarray(stripes.T.copy()), 8).size == (8, 16)  # tall: the width goes to 8
+
+
+def test_folder_unreadable_file_refused_by_name_or_skipped_and_counted(mixed_folder, tmp_path):
+    (mixed_folder / "dogs" / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
+    with pytest.raises(DatasetError, match=r"dogs/broken\.jpg .*unreadable: skip"):
+        folder_run(mixed_folder, tmp_path, image_size=16, test_images=1)
+    assert not (tmp_path / "out" / "f.npz").exists() and not (tmp_path / "out" / "f.json").exists()
+    manifest = folder_run(mixed_folder, tmp_path, image_size=16, test_images=2, unreadable="skip")
+    assert manifest["unreadable"] == ["dogs/broken.jpg"]
+    assert manifest["counts"]["train"] + manifest["counts"]["test"] == 8
+
+
+def test_folder_empty_missing_or_unlabelled(tmp_path):
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "readme.txt").write_text("no images here")
+    with pytest.raises(DatasetError, match="holds no images"):
+        folder_run(tmp_path / "empty", tmp_path)
+    with pytest.raises(DatasetError, match="set data.paths.folder"):
+        materialise("folder", tmp_path / "f.npz", tmp_path / "f.json")
+    save(tmp_path / "loose" / "a.png", Image.new("RGB", (8, 8)))
+    save(tmp_path / "loose" / "b.png", Image.new("RGB", (8, 8)))
+    with pytest.raises(DatasetError, match="in no subfolder"):
+        folder_run(tmp_path / "loose", tmp_path, labels=True, test_images=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# LSUN: an LMDB of encoded images, as the LSUN download script's export
+
+
+def encoded(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def write_lmdb(path: Path, entries: dict[bytes, bytes]) -> None:
+    lmdb = pytest.importorskip("lmdb")
+    path.mkdir(parents=True)
+    with lmdb.open(str(path), map_size=1 << 26) as env, env.begin(write=True) as txn:
+        for key, value in entries.items():
+            txn.put(key, value)
+
+
+@pytest.fixture
+def lsun_root(tmp_path) -> Path:
+    rng = np.random.default_rng(0)
+    formats = ["WEBP", "JPEG", "PNG"]
+    entries = {}
+    for i in range(9):
+        size = (40 + 4 * i, 30 + 2 * i)
+        image = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+        entries[hashlib.sha1(bytes([i])).hexdigest().encode()] = encoded(image, formats[i % 3])
+    write_lmdb(tmp_path / "lsun" / "bedroom_train_lmdb", entries)
+    return tmp_path / "lsun"
+
+
+def lsun_run(path, tmp_path, **settings):
+    out = tmp_path / "out"
+    return materialise("lsun-bedroom", out / "l.npz", out / "l.json", local_path=path, settings=settings)
+
+
+def test_lsun_from_its_lmdb(lsun_root, tmp_path):
+    manifest = lsun_run(lsun_root, tmp_path, image_size=16, test_images=2)  # the folder holding the LMDB
+    arrays = datasets.load(tmp_path / "out" / "l.npz", mmap=True)
+    assert isinstance(arrays["x_train"], np.memmap)
+    assert arrays["x_train"].shape == (7, 16, 16, 3) and arrays["x_test"].shape == (2, 16, 16, 3)
+    assert manifest["counts"] == {"train": 7, "test": 2} and len(manifest["content_sha256"]) == 64
+    again = lsun_run(lsun_root / "bedroom_train_lmdb", tmp_path / "again", image_size=16, test_images=2)
+    assert again["content_sha256"] == manifest["content_sha256"]
+    capped = lsun_run(lsun_root, tmp_path / "capped", image_size=32, test_images=2, max_images=3)
+    assert capped["counts"] == {"train": 3, "test": 2} and capped["image_size"] == 32
+
+
+def test_lsun_uses_the_val_lmdb_beside_it(lsun_root, tmp_path):
+    write_lmdb(lsun_root / "bedroom_val_lmdb", {b"v1": encoded(Image.new("RGB", (20, 20), "red"), "WEBP")})
+    manifest = lsun_run(lsun_root, tmp_path, image_size=16)
+    assert manifest["counts"] == {"train": 9, "test": 1} and len(manifest["files"]) == 2
+
+
+def test_lsun_unreadable_entry_and_missing_path(lsun_root, tmp_path):
+    fine = encoded(Image.new("RGB", (9, 9)), "PNG")
+    write_lmdb(tmp_path / "bad" / "bedroom_train_lmdb", {b"k1": b"garbage", b"k2": fine, b"k3": fine})
+    with pytest.raises(DatasetError, match="LSUN key k1 is not an image"):
+        lsun_run(tmp_path / "bad", tmp_path, image_size=16, test_images=1)
+    manifest = lsun_run(tmp_path / "bad", tmp_path, image_size=16, test_images=1, unreadable="skip")
+    assert manifest["unreadable"] == ["k1"]
+    with pytest.raises(DatasetError, match=r"LSUN download script.*data\.paths\.lsun-bedroom"):
+        materialise("lsun-bedroom", tmp_path / "l.npz", tmp_path / "l.json")
+    with pytest.raises(DatasetError, match="no LMDB"):
+        lsun_run(tmp_path, tmp_path / "x")
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings, registry and the store
+
+
+def test_settings_a_dataset_does_not_read_are_refused(tmp_path):
+    with pytest.raises(DatasetError, match="cifar10 has no setting image_size"):
+        materialise("cifar10", tmp_path / "c.npz", tmp_path / "c.json", mirrors=[], settings={"image_size": 64})
+    assert datasets.image_shape("lsun-church_outdoor", {"image_size": 128}) == (128, 3)
+    assert datasets.image_shape("stacked-mnist") == (28, 3)
+    with pytest.raises(DatasetError, match="known: .*lsun-<name>"):
+        datasets.get_spec("imagenet")
+
+
+def test_store_is_an_npz_and_a_memory_map(cifar, tmp_path):
+    cifar_run(cifar, tmp_path, ["good"])
+    path = tmp_path / "out" / "cifar10.npz"
+    with np.load(path) as plain:  # still an ordinary .npz
+        np.testing.assert_array_equal(plain["x_train"], datasets.load(path, mmap=True)["x_train"])
+    mapped = datasets.load(path, mmap=True)["x_train"]
+    assert isinstance(mapped, np.memmap) and not mapped.flags.writeable
