@@ -11,6 +11,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
+tf.config.experimental.enable_op_determinism()  # as every training job has it (wganlib.runtime)
 
 from wganlib import config as cfg  # noqa: E402
 from wganlib import monitor as mon  # noqa: E402
