@@ -157,8 +157,10 @@ def test_9_the_monitors_settings_rerun_the_monitored_runs_only(run):
         edit_config(run, lambda c: c["claims"].pop("still_improving"))
         edit_config(run, lambda c: c.setdefault("figures", {}).update({"median_window": 5}))
         assert planned(run) == AGGREGATES
-    finally:  # the tiny run as the other tests find it
+    finally:  # the tiny run as the other tests find it: retrained from scratch, not resumed from its
+        # last checkpoint (a resumed run's TensorBoard events repeat the steps after that checkpoint)
         (run / "config/config.yaml").write_bytes(original)
+        shutil.rmtree(run / f"results/mnist-5k/{monitored}/train_state")
         snakemake("--cores", "2", cwd=run)
 
 

@@ -144,7 +144,8 @@ def test_tiny_grid_produces_every_output(tiny_run):
             continue
         assert status["status"] == "completed"
         assert sorted(p.name for p in (folder / "frames").glob("iter_*.png")) == [
-            f"iter_{i:06d}.png" for i in (0, 5, 10, 15, 20)  # 0: the untrained generator
+            f"iter_{i:06d}.png"
+            for i in (0, 5, 10, 15, 20)  # 0: the untrained generator
         ]
         assert len(list((folder / "snapshots").glob("*.weights.h5"))) == 5
         evaluation = json.loads((folder / "evaluation.json").read_text())

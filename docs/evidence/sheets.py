@@ -1,6 +1,6 @@
 """Final sample sheets of several runs side by side, one labelled panel each, for docs/evidence.
 
-    python docs/evidence/sheets.py results/mnist-5k out.png wgan-conv-s0 wgan-conv-eps3-s0 ... [--columns 3]
+python docs/evidence/sheets.py results/mnist-5k out.png wgan-conv-s0 wgan-conv-eps3-s0 ... [--columns 3]
 """
 
 from __future__ import annotations
