@@ -11,7 +11,6 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
-tf.config.experimental.enable_op_determinism()  # as every training job has it (wganlib.runtime)
 
 from wganlib import config as cfg  # noqa: E402
 from wganlib import monitor as mon  # noqa: E402
@@ -118,12 +117,35 @@ def test_a_fixed_budget_says_so(tmp_path):
     assert (status["stop_reason"], status["generator_iterations"], status["monitor_fid"]) == ("budget", 6, None)
 
 
-def test_an_interrupted_monitored_run_ends_as_an_uninterrupted_one(tmp_path, monkeypatch):
+def test_an_interrupted_monitored_run_ends_as_an_uninterrupted_one(tmp_path):
     """The monitor's curve is part of the checkpoint: without it the resumed run would judge a
-    curve that starts at its checkpoint, call it 'not started' and train on to its maximum."""
-    exp = tiny()
-    whole = status_of(tmp_path / "whole", exp, scripted(falls_then_flat))
+    curve that starts at its checkpoint, call it 'not started' and train on to its maximum.
+    In a process of its own, configured as a training job is (one thread, deterministic ops)."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
+    here = Path(__file__).resolve().parent
+    code = (
+        "from wganlib.runtime import configure_tensorflow\n"
+        "configure_tensorflow(1, False)\n"
+        "import test_monitor\n"
+        f"test_monitor.interrupted_and_whole({str(tmp_path)!r})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), str(here.parent / "workflow" / "scripts")])}
+    run = subprocess.run([sys.executable, "-c", code], cwd=here, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
+def interrupted_and_whole(root: str) -> None:
+    """Train one run whole, and one killed after its checkpoint at 8 and resumed with a fresh
+    monitor, as a new job has: the same stop, curve, losses and final weights."""
+    from pathlib import Path
+
+    import keras
+
+    root, exp = Path(root), tiny()
+    whole = status_of(root / "whole", exp, scripted(falls_then_flat))
     save = WorkFolder.save_checkpoint
 
     def save_then_die(self, iteration, *args, **kwargs):
@@ -131,29 +153,27 @@ def test_an_interrupted_monitored_run_ends_as_an_uninterrupted_one(tmp_path, mon
         if iteration == 8:
             raise KeyboardInterrupt  # killed right after its second checkpoint
 
-    monkeypatch.setattr(WorkFolder, "save_checkpoint", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        train(exp, images(), tmp_path / "cut" / "work", outputs(tmp_path / "cut"), monitor=scripted(falls_then_flat))
-    monkeypatch.setattr(WorkFolder, "save_checkpoint", save)
-    resumed = status_of(tmp_path / "cut", exp, scripted(falls_then_flat))  # a fresh monitor, as a new job has
+    WorkFolder.save_checkpoint = save_then_die
+    try:
+        train(exp, images(), root / "cut" / "work", outputs(root / "cut"), monitor=scripted(falls_then_flat))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        WorkFolder.save_checkpoint = save
+    resumed = status_of(root / "cut", exp, scripted(falls_then_flat))
     assert {k: v for k, v in resumed.items() if k != "wall_time_s"} == {
         k: v for k, v in whole.items() if k != "wall_time_s"
     }
-    assert (tmp_path / "cut/metrics.csv").read_text().splitlines()[0] == (
-        tmp_path / "whole/metrics.csv"
-    ).read_text().splitlines()[0]
-    import keras
-
-    weights = [
-        keras.models.load_model(folder / "generator.keras", compile=False).weights
-        for folder in (tmp_path / "whole", tmp_path / "cut")
-    ]
-    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(*weights, strict=True))
     losses = [
-        [line.split(",")[2:4] for line in (folder / "metrics.csv").read_text().splitlines()]
-        for folder in (tmp_path / "whole", tmp_path / "cut")
+        [line.split(",")[:9] for line in (folder / "metrics.csv").read_text().splitlines()]
+        for folder in (root / "whole", root / "cut")
     ]
     assert losses[0] == losses[1]
+    weights = [
+        keras.models.load_model(folder / "generator.keras", compile=False).weights
+        for folder in (root / "whole", root / "cut")
+    ]
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(*weights, strict=True))
 
 
 def test_settings_name_what_reruns_a_monitored_run():
