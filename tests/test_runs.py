@@ -195,6 +195,11 @@ def test_convergence_on_synthetic_fid_curves():
     slow = np.r_[300, 200, np.linspace(100, 85, 18)]
     assert runs.convergence(curve_run(slow), 0.1) == "plateaued"
     assert runs.convergence(curve_run(slow), 0.02) == "still improving"
+    # flat at its start for most of training, then a fall in the last snapshots: the trend over the
+    # second half is flat in most of its points, the new low in the last quarter is not
+    late_start = np.r_[[470.0] * 18, 300, 217]
+    assert runs.convergence(curve_run(late_start), 0.1) == "still improving"
+    assert runs.convergence(curve_run(np.r_[late_start[:-2], 460, 455]), 0.1) == "not started"
 
 
 def test_summary_rows_carry_the_convergence():

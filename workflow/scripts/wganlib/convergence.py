@@ -71,6 +71,16 @@ def fid_reached(run: Mapping) -> float:
     return float(_held(fid).min()) if len(fid) else math.nan
 
 
+def _new_low(iterations: np.ndarray, fid: np.ndarray, min_gain: float) -> bool:
+    """The last quarter of training reached an FID more than ``min_gain`` below the best before
+    it: a run that has just started to fall (a long flat start, then a drop in the last snapshots),
+    which the trend over the whole second half, flat in most of its points, would outvote."""
+    recent = iterations >= iterations[-1] * 3 / 4
+    if recent.all() or not recent.any():
+        return False
+    return bool(fid[recent].min() < (1 - min_gain) * fid[~recent].min())
+
+
 # Whether a run's FID had stopped improving when training ended.
 PLATEAUED, STILL_IMPROVING, TOO_SHORT, DIVERGED = "plateaued", "still improving", "too few snapshots", "diverged"
 NOT_STARTED = "not started"
@@ -81,7 +91,8 @@ UNFINISHED = (STILL_IMPROVING, NOT_STARTED)  # a run a longer budget would chang
 def convergence(run: Mapping, min_gain: float, min_progress: float = 0.25, good_fid: float | None = None) -> str:
     """Whether FID was still falling at the end: the Theil-Sen slope of FID over the snapshots of
     the second half of training, extrapolated over the last quarter, is a fall of more than
-    ``min_gain`` (a fraction of the median FID there): "still improving"; else "plateaued".
+    ``min_gain`` (a fraction of the median FID there), or the last quarter reached an FID more
+    than ``min_gain`` below the best before it: "still improving"; else "plateaued".
     A flat curve that never fell below ``1 - min_progress`` times the untrained generator's FID
     has not left its starting point (an MLP generator's early collapse, say): "not started",
     which a longer budget may change as much as a falling one. The untrained generator is the
@@ -103,7 +114,7 @@ def convergence(run: Mapping, min_gain: float, min_progress: float = 0.25, good_
         return TOO_SHORT
     slopes = [(f[j] - f[i]) / (t[j] - t[i]) for i in range(len(t)) for j in range(i + 1, len(t))]
     fall = -float(np.median(slopes)) * (iterations[-1] / 4) / float(np.median(f))
-    if fall > min_gain:
+    if fall > min_gain or _new_low(iterations, fid, min_gain):
         return STILL_IMPROVING
     if iterations_to_threshold(run, good_fid) is not None:
         return PLATEAUED
