@@ -24,6 +24,15 @@ def test_default_config_expands_to_the_named_grid():
     assert names == sorted(f"{m}-{a}-s0" for m in ("dcgan", "wgan", "wgan-gp") for a in architectures)
 
 
+def test_seeds_from_the_command_line_are_a_chunk_of_the_grid():
+    """`--config seeds=[3,4]` hands the seeds over as strings: they are the integers they spell, and
+    a word is refused by the schema as before."""
+    config = cfg.load(ROOT / "config" / "config.yaml")
+    assert cfg.validate({**config, "seeds": ["3", "4"]})["seeds"] == [3, 4]
+    with pytest.raises(cfg.ConfigError, match="seeds"):
+        cfg.validate({**config, "seeds": ["three"]})
+
+
 def test_paper_config_is_valid_and_nothing_of_the_default_leaks_in():
     from snakemake.utils import update_config
 

@@ -157,6 +157,9 @@ def validate(config: dict, source: str = "config") -> dict:
     config = copy.deepcopy(config)
     refuse_non_finite(config, source)
     config["overrides"] = drop_removed_overrides(config.get("overrides"))
+    seeds = config.get("seeds")
+    if isinstance(seeds, list):  # `--config seeds=[3,4]` gives strings: a chunk of a study's seeds
+        config["seeds"] = [int(s) if isinstance(s, str) and s.strip().isdigit() else s for s in seeds]
     schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
     user_architectures = config.get("architecture_definitions")
     if isinstance(user_architectures, dict):  # the user's entries join the presets
