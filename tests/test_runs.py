@@ -200,6 +200,11 @@ def test_convergence_on_synthetic_fid_curves():
     late_start = np.r_[[470.0] * 18, 300, 217]
     assert runs.convergence(curve_run(late_start), 0.1) == "still improving"
     assert runs.convergence(curve_run(np.r_[late_start[:-2], 460, 455]), 0.1) == "not started"
+    # one lucky draw inside the last quarter, the next snapshot back at the level: not a new low
+    plateau = np.r_[300, 200, [80.0, 82.0] * 9]
+    assert runs.convergence(curve_run(plateau), 0.1) == "plateaued"
+    assert runs.convergence(curve_run(np.r_[plateau[:17], 65, 81, 80]), 0.1) == "plateaued"
+    assert runs.convergence(curve_run(np.r_[plateau[:17], 65, 64, 63]), 0.1) == "still improving"
 
 
 def test_summary_rows_carry_the_convergence():

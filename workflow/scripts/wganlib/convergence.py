@@ -74,11 +74,14 @@ def fid_reached(run: Mapping) -> float:
 def _new_low(iterations: np.ndarray, fid: np.ndarray, min_gain: float) -> bool:
     """The last quarter of training reached an FID more than ``min_gain`` below the best before
     it: a run that has just started to fall (a long flat start, then a drop in the last snapshots),
-    which the trend over the whole second half, flat in most of its points, would outvote."""
+    which the trend over the whole second half, flat in most of its points, would outvote.
+    Lows are held lows (``_held``): one lucky draw of a noisy snapshot FID is not a new low unless
+    it is the last snapshot."""
     recent = iterations >= iterations[-1] * 3 / 4
     if recent.all() or not recent.any():
         return False
-    return bool(fid[recent].min() < (1 - min_gain) * fid[~recent].min())
+    held = _held(fid)
+    return bool(held[recent].min() < (1 - min_gain) * held[~recent].min())
 
 
 # Whether a run's FID had stopped improving when training ended.
