@@ -259,8 +259,21 @@ def test_not_reproduced_becomes_inconclusive_when_a_run_has_not_converged(state)
         if r["experiment"] == "wgan-conv-nobn-s0":
             r["convergence"] = state
     verdict = verdicts(rows)["conv-nobn"]
-    assert verdict == f"inconclusive: {state} (wgan-conv-nobn-s0)"
+    assert verdict == f"inconclusive: not reproduced within 1,000 generator iterations; {state} (wgan-conv-nobn-s0)"
     assert verdicts(rows)["mlp"] == "not reproduced"  # a claim that does not rest on that run
+
+
+def test_an_unsettled_verdict_names_the_budget_its_runs_had():
+    """What was learned is bounded by the budgets of the runs that could still change it."""
+    rows = contrary_grid()
+    for r in rows:
+        if r["architecture"] == "conv-nobn" and r["seed"] == 0:
+            r["convergence"] = "still improving"
+            r["generator_iterations"] = 4000 if r["model"] == "dcgan" else 5000
+    assert verdicts(rows)["conv-nobn"] == (
+        "inconclusive: not reproduced within 4,000-5,000 generator iterations; "
+        "still improving (dcgan-conv-nobn-s0, wgan-conv-nobn-s0)"
+    )
 
 
 def test_a_diverged_or_plateaued_run_keeps_the_verdict():
@@ -285,7 +298,9 @@ def test_a_crossing_is_final_however_the_run_went_on():
         r["convergence"] = "still improving"
     assert verdicts(rows)["speed"] == "not reproduced"
     rows[0]["iterations_to_threshold"] = rows[0]["seconds_to_threshold"] = math.nan  # the GAN never got there
-    assert verdicts(rows)["speed"] == "inconclusive: still improving (dcgan-conv-s0)"
+    assert verdicts(rows)["speed"] == (
+        "inconclusive: not reproduced within 1,000 generator iterations; still improving (dcgan-conv-s0)"
+    )
     for r in rows:
         r["convergence"] = "plateaued"
     assert verdicts(rows)["speed"] == "not reproduced"

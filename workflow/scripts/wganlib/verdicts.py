@@ -51,17 +51,25 @@ class Comparison:
     refine: Callable[[str, float], str] | None = None
 
 
-def unless_unsettled(used: Sequence[Mapping], settled: Callable[[Mapping], bool] = converged) -> str:
-    """ "not reproduced", or "inconclusive: still improving (runs)" when a run it rests on could
-    still change its number (named, by convergence state)."""
+def unless_unsettled(
+    used: Sequence[Mapping], settled: Callable[[Mapping], bool] = converged, within_budget: bool = True
+) -> str:
+    """ "not reproduced", or, when a run it rests on could still change its number, what was
+    learned within the budget those runs had: "inconclusive: not reproduced within 5,000 generator
+    iterations; still improving (runs)" (named, by convergence state)."""
     reasons: dict[str, list[str]] = {}
+    budgets = set()
     for r in used:
         if not settled(r):
             state = r.get("convergence") if isinstance(r.get("convergence"), str) else PLATEAUED
             reasons.setdefault(state, []).append(str(r.get("experiment")))
+            budgets.add(as_float(r.get("generator_iterations")))
     if not reasons:
         return NOT_REPRODUCED
-    return f"{INCONCLUSIVE}: " + "; ".join(f"{state} ({', '.join(names)})" for state, names in reasons.items())
+    budgets = sorted(b for b in budgets if not math.isnan(b))
+    within = "-".join(dict.fromkeys(f"{b:,.0f}" for b in (budgets[0], budgets[-1]))) if budgets else ""
+    learned = f"{NOT_REPRODUCED} within {within} generator iterations; " if within and within_budget else ""
+    return f"{INCONCLUSIVE}: {learned}" + "; ".join(f"{state} ({', '.join(names)})" for state, names in reasons.items())
 
 
 def side(values: Sequence[float], holds: Callable[[float], bool], level: float) -> bool | None:
@@ -89,7 +97,7 @@ def judge(c: Comparison, level: float) -> tuple[str, str, dict]:
     if c.over == "run":  # one seed's runs differ in architecture and model: a count, not replicates
         return ONE_SEED, evidence + " (runs of different architectures and models, not replicates)", stats
     if len(values) == 1:  # against the claim on unsettled runs: the verdict names them too
-        unsettled = unless_unsettled(c.used, c.settled) if not agree else NOT_REPRODUCED
+        unsettled = unless_unsettled(c.used, c.settled, within_budget=False) if not agree else NOT_REPRODUCED
         verdict = ONE_SEED + ("" if unsettled == NOT_REPRODUCED else ", " + unsettled.removeprefix(INCONCLUSIVE + ": "))
         return verdict, evidence + f" ({c.unit} {fmt(values[0])})", stats
     interval = median_interval(values, level)
