@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from conftest import mirror
 from wganlib import datasets
 from wganlib.datasets import DatasetError, DatasetSpec, IdxFile, materialise
+from wganlib.datasets import manifest as manifest_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "workflow" / "scripts" / "download_dataset.py"
@@ -108,7 +110,11 @@ def assert_fake_written(fake: dict, tmp_path: Path) -> None:
         np.testing.assert_array_equal(arrays[key], fake["arrays"][key])
         assert arrays[key].dtype == np.uint8
     datasets.verify_existing(tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fake.json", "fake.npz"]  # no temp files
+    stamp = manifest_module.stamp_path(
+        tmp_path / "out" / "fake.npz"
+    ).name  # kept for a file verified a while after it was written
+    left = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != stamp)
+    assert left == ["fake.json", "fake.npz"]  # no temp files
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,6 +379,68 @@ def test_verify_existing_detects_flipped_byte(fake, server, tmp_path):
     assert str(npz) in str(caught.value) and "delete" in str(caught.value)
     with pytest.raises(DatasetError, match="delete it and rerun"):
         datasets.load(npz)
+
+
+@pytest.fixture
+def hashes(monkeypatch) -> list[Path]:
+    """The files verify_existing hashes whole, in order."""
+    calls: list[Path] = []
+
+    def counted(path, algorithm):
+        calls.append(Path(path))
+        return datasets.checks._file_hash(path, algorithm)
+
+    monkeypatch.setattr(manifest_module, "_file_hash", counted)
+    return calls
+
+
+def test_verify_existing_hashes_an_unchanged_file_once(fake, server, tmp_path, hashes, monkeypatch):
+    """A stamp beside the file spares later starts the hash; an edit of the same size with a new
+    mtime is still caught, and so is one whose old mtime was put back (its ctime moved)."""
+    monkeypatch.setattr(manifest_module, "STAMP_MARGIN_NS", 0)  # the file is only milliseconds old
+    run(fake, tmp_path, [f"{server}/good/"])
+    npz, manifest = tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json"
+    hashes.clear()  # the one materialise made of what it wrote
+    time.sleep(0.05)  # a new tick of the file-system clock: the hash starts after the last change
+    datasets.verify_existing(npz, manifest)
+    assert hashes == [npz] and manifest_module.stamp_path(npz).is_file()
+    datasets.verify_existing(npz, manifest)
+    datasets.verify_existing(npz, manifest)
+    assert hashes == [npz]  # untouched: not read again
+
+    original = npz.read_bytes()
+    old = npz.stat()
+    time.sleep(0.05)
+    edited = bytearray(original)
+    edited[len(edited) // 2] ^= 0xFF
+    npz.write_bytes(bytes(edited))  # same size, new bytes
+    os.utime(npz, ns=(old.st_atime_ns, old.st_mtime_ns))  # and the old mtime put back
+    assert npz.stat().st_size == old.st_size and npz.stat().st_mtime_ns == old.st_mtime_ns
+    with pytest.raises(DatasetError, match="corrupt or was changed: sha256"):
+        datasets.verify_existing(npz, manifest)
+    assert len(hashes) == 2
+
+    npz.write_bytes(bytes(edited))  # same size, new bytes, new mtime
+    with pytest.raises(DatasetError, match="corrupt or was changed: sha256"):
+        datasets.verify_existing(npz, manifest)
+    assert len(hashes) == 3
+
+    npz.write_bytes(original[:-1])  # shorter: caught by its size alone
+    with pytest.raises(DatasetError, match=f"{len(original) - 1} bytes, its manifest says {len(original)}"):
+        datasets.verify_existing(npz, manifest)
+    assert len(hashes) == 3
+
+
+def test_verify_existing_stamps_no_file_changed_just_before(fake, server, tmp_path, hashes):
+    """A file changed less than STAMP_MARGIN_NS before its hash began gets no stamp (a second
+    change in the same timestamp tick would not show): the next check hashes it again."""
+    run(fake, tmp_path, [f"{server}/good/"])
+    npz, manifest = tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json"
+    hashes.clear()
+    datasets.verify_existing(npz, manifest)
+    assert not manifest_module.stamp_path(npz).exists()
+    datasets.verify_existing(npz, manifest)
+    assert hashes == [npz, npz]
 
 
 # ---------------------------------------------------------------------------------------------
