@@ -19,6 +19,7 @@ rule download_dataset:
         local_path=lambda wildcards: config["data"]["paths"].get(wildcards.dataset),
         settings=lambda wildcards: config["data"]["settings"].get(wildcards.dataset),
         timeout=config["data"]["timeout"],
+        cache_dir=config["data"]["cache"],
         code=code("download_dataset.py"),
     script:
         "../scripts/download_dataset.py"
