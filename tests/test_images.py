@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import subprocess
 import sys
@@ -131,3 +132,54 @@ def test_gif_of_a_single_frame(tmp_path):
     images.save_png(frame, np.zeros((30, 30), np.uint8))
     images.make_gif([frame], tmp_path / "one.gif", frame_duration_s=0.2, last_frame_hold_s=1.0)
     assert (tmp_path / "one.gif").stat().st_size > 0
+
+
+# -- greyscale outputs unchanged by colour support ------------------------------------------------
+# SHA-256 of what the grey (28x28) path draws, computed with the code before colour reached the
+# GIFs, contact sheets and figures (commit 0f430fa): a training frame, the evaluation's sample
+# sheet, the GIF and the contact sheet of make_gif.py (scale 2), and the samples figure. PNGs
+# are compared by their pixels and mode, the GIF by its bytes (Pillow's own encoder).
+GREY_DIGESTS = {
+    "frame": "aa9a3f4420ca6e1367cd0631af9b09f0c7d4f6008659e7ec6babf695a1f00886",
+    "sheet": "5e69ed64729d1d089f975b0583e3fbf77a7c2767f89c64ea531f1c9cccef5dc5",
+    "gif": "c112e6d755e1ca16f4d1609cf5154286daeb559a1bf3895db9784d535ccffdac",
+    "contact_sheet": "813e7d8fd0c3907131e40436ced899bed96be9903f9fadb29b67dc8e0b9bda48",
+    "figure": "f7df015989d5992decb82073a9997f9cdc1c6271dfbf9cfaf9a580f4842504cd",
+}
+
+
+def pixel_digest(path: Path) -> str:
+    with Image.open(path) as image:
+        return hashlib.sha256(f"{image.mode} {image.size}".encode() + image.tobytes()).hexdigest()
+
+
+def grey_outputs(folder: Path) -> dict[str, str]:
+    """The grey outputs of fixed random digits-sized samples, as digests."""
+    from wganlib import plots
+
+    rng = np.random.default_rng(26)
+    frames = []
+    for iteration in (0, 5, 10):
+        path = folder / "frames" / f"iter_{iteration:06d}.png"
+        images.save_png(path, images.image_grid(rng.uniform(-1, 1, (64, 28, 28, 1)), ncols=8))
+        frames.append(path)
+    samples = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
+    images.save_png(folder / "samples.png", images.image_grid(samples, ncols=8))
+    images.make_gif(frames, folder / "training.gif", frame_duration_s=0.5, last_frame_hold_s=2.0, scale=2)
+    images.make_contact_sheet(frames, folder / "training_frames.png", max_frames=8, scale=2)
+    sheets = [
+        {"model": m, "architecture": "conv", "experiment": f"{m}-conv-s0", "seed": 0, "images": samples}
+        for m in ("wgan", "dcgan")
+    ]
+    plots.plot_sample_sheet(sheets, folder / "figure.png", folder / "figure.pdf")
+    return {
+        "frame": pixel_digest(frames[-1]),
+        "sheet": pixel_digest(folder / "samples.png"),
+        "gif": hashlib.sha256((folder / "training.gif").read_bytes()).hexdigest(),
+        "contact_sheet": pixel_digest(folder / "training_frames.png"),
+        "figure": pixel_digest(folder / "figure.png"),
+    }
+
+
+def test_grey_outputs_are_those_drawn_before_colour(tmp_path):
+    assert grey_outputs(tmp_path) == GREY_DIGESTS
