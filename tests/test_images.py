@@ -134,6 +134,69 @@ def test_gif_of_a_single_frame(tmp_path):
     assert (tmp_path / "one.gif").stat().st_size > 0
 
 
+# -- colour: grids, frames, GIFs and contact sheets keep RGB -------------------------------------
+PRIMARIES = {100: (220, 30, 30), 200: (30, 220, 30), 300: (30, 30, 220)}  # iteration -> tile colour
+
+
+def write_colour_frames(directory: Path) -> list[Path]:
+    """32x32 colour frames, each of one primary colour, as the training job writes them."""
+    paths = []
+    for iteration, colour in PRIMARIES.items():
+        batch = np.broadcast_to(np.array(colour, np.uint8), (16, 32, 32, 3))
+        path = directory / f"iter_{iteration:06d}.png"
+        images.save_png(path, images.image_grid(batch, ncols=4))
+        paths.append(path)
+    return paths
+
+
+def test_colour_grid_roundtrips_as_rgb(tmp_path):
+    batch = np.random.default_rng(0).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    grid = images.image_grid(batch, ncols=3)
+    assert grid.shape == (2 * 32 + 3 * 2, 3 * 32 + 4 * 2, 3)
+    images.save_png(tmp_path / "g.png", grid)
+    with Image.open(tmp_path / "g.png") as saved:
+        assert saved.mode == "RGB"
+    assert np.array_equal(images.read_grid(tmp_path / "g.png"), grid)
+    images.save_png(tmp_path / "grey.png", images.image_grid(batch[..., 0], ncols=3))
+    assert images.read_grid(tmp_path / "grey.png").ndim == 2
+
+
+def test_colour_gif_and_contact_sheet_keep_each_frames_colour(tmp_path):
+    paths = write_colour_frames(tmp_path)
+    images.make_gif(paths, tmp_path / "c.gif", frame_duration_s=0.2, last_frame_hold_s=1.0, scale=2)
+    frames = iio.imread(tmp_path / "c.gif", index=None)[..., :3]
+    assert len(frames) == len(PRIMARIES)
+    band = frames.shape[1] - 2 * Image.open(paths[0]).size[1]
+    for frame, colour in zip(frames, PRIMARIES.values(), strict=True):
+        tile = frame[band + 8 : band + 40, 8:40].reshape(-1, 3).astype(int)  # inside the first tile
+        assert np.abs(tile - colour).max() <= 8, (tile.mean(axis=0), colour)
+        label = frame[:band].astype(int)
+        assert label.mean() > 200 and label.min() < 100  # white band, dark text
+        assert np.abs(label[..., 0] - label[..., 2]).max() <= 8  # the label stays black on white
+
+    images.make_contact_sheet(paths, tmp_path / "sheet.png", ncols=3)
+    with Image.open(tmp_path / "sheet.png") as saved:
+        assert saved.mode == "RGB"
+    sheet = images.read_grid(tmp_path / "sheet.png").astype(int)
+    tile_w = Image.open(paths[0]).size[0]
+    for column, colour in enumerate(PRIMARIES.values()):  # one tile per frame, left to right
+        left = 8 + column * (tile_w + 8)
+        row = sheet[-8 - 4, left + 2 : left + 34]  # a line through the bottom-left image of each tile
+        assert np.array_equal(row, np.broadcast_to(colour, row.shape)), (column, row[0])
+
+
+def test_a_grey_frame_among_colour_ones_becomes_grey_rgb(tmp_path):
+    paths = write_colour_frames(tmp_path)
+    grey = tmp_path / "iter_000400.png"
+    images.save_png(grey, images.image_grid(np.full((16, 32, 32), 90, np.uint8), ncols=4))
+    images.make_contact_sheet([*paths, grey], tmp_path / "sheet.png", ncols=4)
+    sheet = images.read_grid(tmp_path / "sheet.png")
+    assert sheet.ndim == 3
+    tile_w = Image.open(grey).size[0]
+    left = 8 + 3 * (tile_w + 8)
+    assert np.array_equal(sheet[-8 - 4, left + 2 : left + 34], np.full((32, 3), 90))
+
+
 # -- greyscale outputs unchanged by colour support ------------------------------------------------
 # SHA-256 of what the grey (28x28) path draws, computed with the code before colour reached the
 # GIFs, contact sheets and figures (commit 0f430fa): a training frame, the evaluation's sample
