@@ -185,6 +185,19 @@ def test_colour_gif_and_contact_sheet_keep_each_frames_colour(tmp_path):
         assert np.array_equal(row, np.broadcast_to(colour, row.shape)), (column, row[0])
 
 
+def test_colour_gif_label_stays_black_on_white_beside_many_colours(tmp_path):
+    """Frames of more colours than a GIF holds: the label keeps its black, not the nearest blue."""
+    rng = np.random.default_rng(1)
+    path = tmp_path / "iter_000040.png"
+    blues = rng.integers(0, 256, (64, 32, 32, 3)) * [0.1, 0.3, 1.0] + [0, 40, 0]
+    images.save_png(path, images.image_grid(blues.astype(np.uint8), ncols=8))
+    images.make_gif([path], tmp_path / "b.gif", frame_duration_s=0.2, last_frame_hold_s=1.0, scale=2)
+    frame = iio.imread(tmp_path / "b.gif", index=None)[0, ..., :3].astype(int)
+    band = frame[: frame.shape[0] - 2 * Image.open(path).size[1]]
+    assert (band.max(axis=-1) - band.min(axis=-1)).max() <= 8  # neutral: black, greys and white
+    assert band.max(axis=-1).min() <= 16 and band.max() >= 247  # black text on white
+
+
 def test_a_grey_frame_among_colour_ones_becomes_grey_rgb(tmp_path):
     paths = write_colour_frames(tmp_path)
     grey = tmp_path / "iter_000400.png"

@@ -161,6 +161,13 @@ def _same_size(frames: list[np.ndarray], fill: int = 0) -> np.ndarray:
     return stacked
 
 
+def _gif_frame(frame: np.ndarray) -> Image.Image:
+    """A frame as GIF stores it: greyscale as it is; colour in 256 colours of its own, chosen by an
+    octree, which keeps the label's black and white where Pillow's default median cut tints them."""
+    picture = Image.fromarray(frame)
+    return picture if frame.ndim == 2 else picture.quantize(256, method=Image.Quantize.FASTOCTREE)
+
+
 def make_gif(
     frame_paths: Sequence[PathLike],
     out_gif: PathLike,
@@ -178,15 +185,14 @@ def make_gif(
         raise ValueError(f"no frames to animate into {out_gif}")
     ordered = frame_paths_in_order(frame_paths)
     frames = _same_size(_labelled_frames(ordered, label_fmt, scale))
-    # imageio 2.38's pillow plugin passes duration to Pillow: milliseconds, one value per frame.
+    # Pillow's GIF writer takes durations in milliseconds, one value per frame.
     durations_ms = [round(frame_duration_s * 1000)] * len(frames)
     durations_ms[-1] = round(last_frame_hold_s * 1000)
     if len(frames) == 1:  # a run that diverged at once; Pillow takes no list for a single frame
         durations_ms = durations_ms[0]
-    import imageio.v3 as iio  # imported here: only GIF-writing rules pay for it
-
+    pictures = [_gif_frame(frame) for frame in frames]
     with atomic_path(out_gif) as tmp:
-        iio.imwrite(tmp, frames, extension=".gif", plugin="pillow", duration=durations_ms, loop=0)
+        pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=durations_ms, loop=0)
     log.info(
         "wrote %s: %d frames, iterations %d..%d",
         out_gif,
