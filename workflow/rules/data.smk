@@ -23,3 +23,28 @@ rule download_dataset:
         code=code("download_dataset.py"),
     script:
         "../scripts/download_dataset.py"
+
+
+# The Inception graph of the FID code (TTUR), for the datasets without labels: fetched once.
+rule download_inception:
+    output:
+        graph=judges.INCEPTION_GRAPH,
+        manifest=judges.INCEPTION_MANIFEST,
+    log:
+        "logs/download_inception.log",
+    benchmark:
+        "benchmarks/download_inception.tsv"
+    conda:
+        "../../envs/plot.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    params:
+        url=config["evaluation"]["inception"]["url"],
+        path=config["evaluation"]["inception"]["path"],
+        sha256=config["evaluation"]["inception"]["sha256"],
+        timeout=config["data"]["timeout"],
+        code=code("download_inception.py"),
+    script:
+        "../scripts/download_inception.py"

@@ -3,10 +3,13 @@
 No Inception weights exist offline, and for 28x28 digits a small dataset classifier is the
 better feature extractor anyway (TF-GAN's MNIST metrics do the same). The classifier's
 penultimate layer gives the features for FID and KID; its softmax gives the classifier score
-and the class histogram.
+and the class histogram. A dataset without labels is judged by the Inception graph of the FID
+code instead (``wganlib.judges``, ``wganlib.inception``): FID and KID only.
 """
 
 import logging
+import math
+from collections.abc import Mapping
 
 import keras
 import numpy as np
@@ -15,6 +18,7 @@ from keras import layers
 
 from wganlib import metrics
 from wganlib.images import to_uint8, to_unit_range, without_grey_axis
+from wganlib.judges import CLASS_METRICS
 from wganlib.monitor import Monitor
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,8 @@ def train_classifier(data: dict, epochs: int, seed: int) -> tuple[keras.Model, f
 class Judge:
     """Features and class probabilities of images, from the classifier."""
 
+    record: dict = {}  # its numbers' records name no features: the classifier's (``judges.features_of``)
+
     def __init__(self, classifier: keras.Model):
         self.model = keras.Model(
             classifier.inputs, [classifier.get_layer(FEATURES_LAYER).output, classifier.outputs[0]]
@@ -95,15 +101,38 @@ def generate(sample, z: np.ndarray) -> np.ndarray:
     return without_grey_axis(to_uint8(sample(z)))
 
 
+def load_judge(inputs: Mapping):
+    """The judge a job's inputs name: the dataset's ``classifier``, or, for a dataset without
+    labels, the Inception graph (``inception`` and its ``inception_manifest``)."""
+    if "inception" in inputs:
+        from wganlib.inception import InceptionJudge
+
+        return InceptionJudge.load(inputs["inception"], inputs["inception_manifest"])
+    return Judge(keras.models.load_model(inputs["classifier"], compile=False))
+
+
 def load_reference(path) -> dict:
     """The test split's features and labels, written by the train_classifier rule."""
     with np.load(path) as saved:
         return {key: saved[key] for key in saved.files}
 
 
-def score(judge: Judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
-    """All metrics of ``images`` against the reference (test split) features and labels."""
+def score(judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
+    """All metrics of ``images`` against the reference (test split) features and labels; without
+    class probabilities (the Inception judge) FID and KID, and NaN for the metrics of classes."""
     features, probs = judge(images)
+    if probs is None:
+        kid, kid_std = metrics.kid(
+            features, reference["features"], n_subsets=settings["kid_subsets"], subset_size=settings["kid_subset_size"]
+        )
+        fid = metrics.fid(features, reference["features"])
+        return {
+            "fid": fid,
+            "kid": kid,
+            "kid_std": kid_std,
+            **dict.fromkeys(CLASS_METRICS, math.nan),
+            "n_samples": len(features),
+        }
     return metrics.evaluate_features(
         features,
         probs,
@@ -116,7 +145,7 @@ def score(judge: Judge, images: np.ndarray, reference: dict, settings: dict) -> 
     )
 
 
-def fid_measure(judge: Judge, reference: dict, n: int, z_dim: int):
+def fid_measure(judge, reference: dict, n: int, z_dim: int):
     """(generator, iteration) -> FID of ``n`` of its samples from the shared evaluation noise: what
     the evaluate rule computes at a snapshot when ``n`` is its snapshot_samples (the training
     monitor's measure; the iteration is not used)."""
@@ -131,10 +160,9 @@ def fid_measure(judge: Judge, reference: dict, n: int, z_dim: int):
     return measure
 
 
-def training_monitor(exp, settings: dict, classifier_path, reference_path) -> Monitor:
-    """The train rule's monitor of ``exp`` (``monitor.settings``), measuring with the classifier."""
-    judge = Judge(keras.models.load_model(classifier_path, compile=False))
-    measure = fid_measure(judge, load_reference(reference_path), settings["samples"], exp.z_dim)
+def training_monitor(exp, settings: dict, inputs: Mapping) -> Monitor:
+    """The train rule's monitor of ``exp`` (``monitor.settings``), measuring with the dataset's judge."""
+    measure = fid_measure(load_judge(inputs), load_reference(inputs["reference"]), settings["samples"], exp.z_dim)
     return Monitor(
         measure, exp.min_iterations, settings["still_improving"], settings["min_progress"], settings["good_fid"]
     )

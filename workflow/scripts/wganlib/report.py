@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import robustness
 from .io import atomic_path, write_text
+from .judges import MEANING
 from .runs import METRIC_KEYS, SUMMARY_COLUMNS, UNFINISHED, PathLike, as_float, diverged
 
 # A monitored run's stop (wganlib.monitor's reasons), as the summary table says it.
@@ -55,6 +56,19 @@ def _floors(real_floor: Mapping | None, datasets: Sequence[Any]) -> dict:
     if any(key in real_floor for key in METRIC_KEYS):
         return {dataset: real_floor for dataset in datasets}
     return dict(real_floor)
+
+
+def _features_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[str]:
+    """Per dataset, the features its runs' FID and KID were computed on (``runs.summary_rows``'
+    ``features``; ``judges.MEANING`` says what they are)."""
+    lines = []
+    for dataset in datasets:
+        used = list(dict.fromkeys(r["features"] for r in rows if r.get("dataset") == dataset and r.get("features")))
+        if len(used) == 1:
+            lines += [f"**Features** ({dataset}): FID and KID {MEANING.get(used[0], 'on ' + used[0])}.", ""]
+        elif used:
+            lines += [f"**Features** ({dataset}): runs on different features ({'; '.join(used)}), not comparable.", ""]
+    return lines
 
 
 # Lucic et al. 2018, "Are GANs Created Equal?", Table 2 (best FID on MNIST, Inception features);
@@ -278,6 +292,7 @@ def write_summary_markdown(
         "A longer budget would change a still-improving or not-started run's numbers.",
         "",
     ]
+    lines += _features_lines(rows, datasets)
     for dataset, floor in _floors(real_floor, datasets).items():
         lines += [
             f"**Real-data floor** ({dataset}, train vs test): FID {fmt(floor.get('fid'))}, "

@@ -34,6 +34,7 @@ from .convergence import (  # noqa: F401 (the rule and its states are this modul
     fid_reached,
     iterations_to_threshold,
 )
+from .judges import features_of
 
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
@@ -65,6 +66,7 @@ SUMMARY_COLUMNS = (
     "fid_reached",
     "fid_threshold",
     "convergence",
+    "features",
 )
 WGAN_MODELS = ("wgan", "wgan-gp")
 
@@ -245,9 +247,11 @@ def summary_rows(
 ) -> list[dict]:
     """One row per experiment: identity, status, final metrics, correlations, speed.
 
-    ``fid_above_real`` is final FID minus the real-data floor's FID; ``fid_reached`` the lowest
-    snapshot FID confirmed by the next snapshot (``fid_reached``). Pass the figures'
-    ``median_window`` so the correlations here equal the ones printed in the figures.
+    ``fid_above_real`` is final FID minus the real-data floor's FID (NaN when the two are not on
+    the same features); ``fid_reached`` the lowest snapshot FID confirmed by the next snapshot
+    (``fid_reached``); ``features`` what FID and KID were computed on (``judges.features_of``).
+    Pass the figures' ``median_window`` so the correlations here equal the ones printed in the
+    figures.
     """
     floor_fid = as_float((real_floor or {}).get("fid"))
     rows = []
@@ -255,7 +259,9 @@ def summary_rows(
         final = (run.get("evaluation") or {}).get("final") or {}
         row = {key: run.get(key) for key in RUN_KEYS}
         row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
-        row["fid_above_real"] = row["fid"] - floor_fid
+        row["features"] = features_of(run.get("evaluation"))
+        same = row["features"] == features_of(real_floor)
+        row["fid_above_real"] = row["fid"] - floor_fid if same else math.nan
         estimate = {"em": run.get("model") in WGAN_MODELS, "js": run.get("model") == "dcgan"}
         for name, has in estimate.items():
             column = f"{name}_estimate"
