@@ -69,6 +69,12 @@ def dataset_sources(wildcards):
     }
 
 
+def dataset_judge(wildcards):
+    """What judges the dataset's samples (evaluation.JUDGES): a classifier of its labels, or of
+    each channel's digit (stacked-mnist)."""
+    return get_spec(wildcards.dataset).judge
+
+
 def train_inputs(wildcards):
     """The dataset, and for a run that stops at convergence the classifier that judges it."""
     inputs = {
