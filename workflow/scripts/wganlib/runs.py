@@ -37,6 +37,19 @@ from .convergence import (  # noqa: F401 (the rule and its states are this modul
 
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
+# Metrics of evaluations made since they were added (``manifold.prdc``) or only with a per-channel
+# judge (``modes.stacked_modes``): NaN in a row without them; the summary's files show them only
+# when a run has them (``summary_columns``), so summaries of earlier runs stay as they were.
+EXTRA_METRIC_KEYS = (
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+    "prdc_samples",
+    "stacked_modes",
+    "stacked_kl",
+    "stacked_samples",
+)
 # What a loaded run says about itself (its grid cell and how training ended).
 RUN_KEYS = (
     "experiment",
@@ -254,7 +267,7 @@ def summary_rows(
     for run in runs:
         final = (run.get("evaluation") or {}).get("final") or {}
         row = {key: run.get(key) for key in RUN_KEYS}
-        row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
+        row.update({key: as_float(final.get(key)) for key in (*METRIC_KEYS, *EXTRA_METRIC_KEYS)})
         row["fid_above_real"] = row["fid"] - floor_fid
         estimate = {"em": run.get("model") in WGAN_MODELS, "js": run.get("model") == "dcgan"}
         for name, has in estimate.items():
@@ -272,3 +285,12 @@ def summary_rows(
         row["convergence"] = convergence(run, still_improving, min_progress, good_fid)
         rows.append(row)
     return rows
+
+
+def summary_columns(rows: Iterable[Mapping]) -> list[str]:
+    """``SUMMARY_COLUMNS``, with the ``EXTRA_METRIC_KEYS`` some row has a number for after the
+    metrics."""
+    rows = list(rows)
+    extra = [key for key in EXTRA_METRIC_KEYS if any(not math.isnan(as_float(r.get(key))) for r in rows)]
+    at = SUMMARY_COLUMNS.index(METRIC_KEYS[-1]) + 1
+    return [*SUMMARY_COLUMNS[:at], *extra, *SUMMARY_COLUMNS[at:]]
