@@ -89,6 +89,12 @@ def judge_inputs(wildcards):
     )
 
 
+def dataset_judge(wildcards):
+    """Which classifier judges a dataset with labels (evaluation.JUDGES): one of its labels, or of
+    each channel's digit (stacked-mnist)."""
+    return get_spec(wildcards.dataset).judge
+
+
 def train_inputs(wildcards):
     """The dataset, and for a run that stops at convergence the judge of its samples."""
     inputs = {

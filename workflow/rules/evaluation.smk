@@ -53,6 +53,7 @@ rule train_classifier:
         mem_mb=4000,
         runtime=60,
     params:
+        judge=dataset_judge,
         epochs=config["evaluation"]["classifier_epochs"],
         seed=config["evaluation"]["classifier_seed"],
         floor_samples=config["evaluation"]["final_samples"],

@@ -2,9 +2,11 @@
 
 - N images from the final generator, from a noise batch shared by every experiment of the
   dataset (so the sheets compare like for like): saved (.npz) and drawn as a sample sheet;
-- FID, KID, classifier score, modes covered and class KL of those images, and of every kept
-  snapshot's (the same smaller N for each), against the test split; for a dataset without labels
-  FID and KID on the Inception graph's features, which the file names (``wganlib.judges``).
+- FID, KID, classifier score, modes covered, class KL, precision, recall, density and coverage
+  (and with Stacked MNIST's per-channel judge its 1,000 modes and their KL from uniform) of those
+  images, and of every kept snapshot's (the same smaller N for each), against the test split; for
+  a dataset without labels FID and KID on the Inception graph's features, which the file names
+  (``wganlib.judges``).
 """
 
 from wganlib.jobs import Job

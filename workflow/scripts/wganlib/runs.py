@@ -38,6 +38,19 @@ from .judges import features_of
 
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
+# Metrics of evaluations made since they were added (``manifold.prdc``) or only with a per-channel
+# judge (``modes.stacked_modes``): NaN in a row without them; the summary's files show them only
+# when a run has them (``summary_columns``), so summaries of earlier runs stay as they were.
+EXTRA_METRIC_KEYS = (
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+    "prdc_samples",
+    "stacked_modes",
+    "stacked_kl",
+    "stacked_samples",
+)
 # What a loaded run says about itself (its grid cell and how training ended).
 RUN_KEYS = (
     "experiment",
@@ -258,7 +271,7 @@ def summary_rows(
     for run in runs:
         final = (run.get("evaluation") or {}).get("final") or {}
         row = {key: run.get(key) for key in RUN_KEYS}
-        row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
+        row.update({key: as_float(final.get(key)) for key in (*METRIC_KEYS, *EXTRA_METRIC_KEYS)})
         row["features"] = features_of(run.get("evaluation"))
         same = row["features"] == features_of(real_floor)
         row["fid_above_real"] = row["fid"] - floor_fid if same else math.nan
@@ -278,3 +291,12 @@ def summary_rows(
         row["convergence"] = convergence(run, still_improving, min_progress, good_fid)
         rows.append(row)
     return rows
+
+
+def summary_columns(rows: Iterable[Mapping]) -> list[str]:
+    """``SUMMARY_COLUMNS``, with the ``EXTRA_METRIC_KEYS`` some row has a number for after the
+    metrics."""
+    rows = list(rows)
+    extra = [key for key in EXTRA_METRIC_KEYS if any(not math.isnan(as_float(r.get(key))) for r in rows)]
+    at = SUMMARY_COLUMNS.index(METRIC_KEYS[-1]) + 1
+    return [*SUMMARY_COLUMNS[:at], *extra, *SUMMARY_COLUMNS[at:]]

@@ -63,6 +63,8 @@ class DatasetSpec:
     built_from: tuple[str, ...] = ()  # datasets whose materialised .npz it is made from
     # Its own reader, for a dataset not of the MNIST family's sources (see ``store.Request``).
     build: Callable[..., dict[str, Any]] | None = None
+    # What judges its samples (``evaluation.JUDGES``): a classifier of its labels, or of each channel's digit.
+    judge: str = "classes"
 
     def resolved(self, given: dict[str, Any] | None) -> dict[str, Any]:
         """Its settings: the given ones over its defaults; DatasetError for a key it does not read."""
