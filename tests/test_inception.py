@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 from conftest import copy_workflow, snakemake
-from wganlib import judges, robustness
+from wganlib import judges, manifold, robustness
 from wganlib.claims import evaluate_claims
 from wganlib.evaluation import load_judge, score
 from wganlib.inception import DIMS, InceptionJudge
@@ -241,13 +241,32 @@ def write(path: Path, data: bytes) -> Path:
 SETTINGS = {"kid_subsets": 3, "kid_subset_size": 4, "mode_min_share": 0.05}
 
 
-def test_without_labels_fid_and_kid_only_the_rest_nan(judge):
+def test_without_labels_the_metrics_of_classes_are_nan(judge):
     images = np.random.default_rng(5).integers(0, 256, (8, 16, 16, 3), dtype=np.uint8)
     reference = {"features": judge(images)[0]}
     scores = score(judge, images, reference, SETTINGS)
     assert scores["fid"] == pytest.approx(0.0, abs=1e-6) and scores["n_samples"] == 8
     assert all(math.isnan(scores[key]) for key in judges.CLASS_METRICS)
     assert judge.record == {"features": "Inception pool_3 (TTUR)", "no_class_metrics": judges.NO_CLASSES}
+
+
+PRDC = ("precision", "recall", "density", "coverage", "prdc_samples")
+
+
+def test_without_labels_precision_recall_density_coverage_on_the_pool_3_features(judge):
+    """A dataset without labels gets PRDC (manifold.prdc) on the Inception features, as a labelled
+    one gets it on its classifier's: a copy of the real set reaches all of it, and a collapsed
+    generator (one image over and over) has full precision and the recall of one image."""
+    real = np.random.default_rng(6).integers(0, 256, (30, 16, 16, 3), dtype=np.uint8)
+    reference = {"features": judge(real)[0]}
+    copy = score(judge, real, reference, SETTINGS)
+    assert [copy[key] for key in PRDC] == [1.0, 1.0, copy["density"], 1.0, 30] and copy["density"] > 0
+    collapsed = np.repeat(real[:1], 30, axis=0)
+    scores = score(judge, collapsed, reference, SETTINGS)
+    assert {key: scores[key] for key in PRDC} == manifold.prdc(reference["features"], judge(collapsed)[0], seed=0)
+    assert scores["precision"] == 1.0 and scores["recall"] == pytest.approx(1 / 30)
+    assert scores["coverage"] < 0.5 and "stacked_modes" not in scores
+    assert all(math.isnan(scores[key]) for key in judges.CLASS_METRICS)
 
 
 def test_which_judge_each_dataset_gets():
@@ -307,6 +326,37 @@ def test_the_summary_names_the_features_and_compares_only_like_with_like(tmp_pat
     assert (
         "runs on different features (Inception pool_3 (TTUR); dataset classifier), not comparable"
         in (tmp_path / "mixed.md").read_text()
+    )
+
+
+def test_the_summary_shows_precision_and_recall_on_the_inception_features(tmp_path):
+    nan = dict.fromkeys(judges.CLASS_METRICS, math.nan)
+    prdc = {"wgan": (0.7, 0.6), "dcgan": (0.9, 0.1)}  # (precision, recall): the GAN collapsed
+    runs = [
+        run_of(
+            f"{model}-mlp-s0",
+            model,
+            {
+                "final": {"fid": 98.5, "kid": 0.05, "kid_std": 0.01, "n_samples": 20, **nan}
+                | {"precision": p, "recall": r, "density": 0.8, "coverage": 0.5, "prdc_samples": 20},
+                **judges_record(),
+            },
+        )
+        for model, (p, r) in prdc.items()
+    ]
+    floor = {"fid": 3.0, "precision": 0.75, "recall": 0.74, "density": 1.0, "coverage": 0.95, **judges_record()}
+    rows = summary_rows(runs, floor, good_fid=150.0)
+    assert [(r["precision"], r["recall"]) for r in rows] == list(prdc.values())
+    thresholds = {"min_correlation": 0.6, "good_fid": 150.0, "fid_margin": 1.5, "min_modes": 8}
+    claims = evaluate_claims(rows, thresholds)
+    assert any("on recall" in c["claim"] for c in claims)  # Fig. 7's MLP claim, judged on the pool_3 features
+    write_summary_markdown(rows, claims, floor, tmp_path / "summary.md")
+    text = (tmp_path / "summary.md").read_text()
+    assert "precision / recall" in text and "0.9 / 0.1" in text and "precision 0.75, recall 0.74" in text
+    assert "on the features of FID and KID (Features, below)" in text
+    assert (
+        "**Features** (lsun-bedroom): FID, KID, precision, recall, density and coverage on the 2,048 pool_3 "
+        "features of the Inception graph" in text
     )
 
 

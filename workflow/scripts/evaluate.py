@@ -5,8 +5,8 @@
 - FID, KID, classifier score, modes covered, class KL, precision, recall, density and coverage
   (and with Stacked MNIST's per-channel judge its 1,000 modes and their KL from uniform) of those
   images, and of every kept snapshot's (the same smaller N for each), against the test split; for
-  a dataset without labels FID and KID on the Inception graph's features, which the file names
-  (``wganlib.judges``).
+  a dataset without labels FID, KID, precision, recall, density and coverage on the Inception
+  graph's features, which the file names (``wganlib.judges``).
 """
 
 from wganlib.jobs import Job

@@ -3,8 +3,8 @@ against, in one TensorFlow start (the train_classifier rule's outputs, with the 
 the FID code as the judge and no classifier to train):
 
 - the reference: the Inception pool_3 features of the test split;
-- the real-data floor: FID and KID of real training images against the test split, the values a
-  perfect generator would get. Without labels there is no classifier score, mode or class KL:
+- the real-data floor: FID, KID, precision, recall, density and coverage of real training images
+  against the test split, the values a perfect generator would get. Without labels there is no classifier score, mode or class KL:
   they are NaN, and the file says why.
 """
 

@@ -4,8 +4,8 @@ No Inception weights exist offline, and for 28x28 digits a small dataset classif
 better feature extractor anyway (TF-GAN's MNIST metrics do the same). The classifier's
 penultimate layer gives the features for FID, KID, precision, recall, density and coverage; its
 softmax gives the classifier score and the class histogram. A dataset without labels is judged by
-the Inception graph of the FID code instead (``wganlib.judges``, ``wganlib.inception``): FID and
-KID only.
+the Inception graph of the FID code instead (``wganlib.judges``, ``wganlib.inception``): FID, KID,
+precision, recall, density and coverage on its pool_3 features, no metrics of classes.
 
 A dataset with labels picks its classifier (``DatasetSpec.judge``, one of ``JUDGES``): ``classes``,
 a classifier of its labels; or ``digits-per-channel`` (Stacked MNIST), one MNIST digit classifier
@@ -206,32 +206,33 @@ def load_reference(path) -> dict:
 
 def score(judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
     """All metrics of ``images`` against the reference (test split) features and labels: those of
-    ``metrics.evaluate_features``, precision, recall, density and coverage (``manifold.prdc``),
-    and with a per-channel judge Stacked MNIST's modes (``modes.stacked_modes``); without class
-    probabilities (the Inception judge) FID and KID, and NaN for the metrics of classes."""
+    ``metrics.evaluate_features`` (without class probabilities, the Inception judge's, FID and KID,
+    and NaN for the metrics of classes), precision, recall, density and coverage on the same
+    features (``manifold.prdc``), and with a per-channel judge Stacked MNIST's modes
+    (``modes.stacked_modes``)."""
     features, probs = judge(images)
     if probs is None:
         kid, kid_std = metrics.kid(
             features, reference["features"], n_subsets=settings["kid_subsets"], subset_size=settings["kid_subset_size"]
         )
-        fid = metrics.fid(features, reference["features"])
-        return {
-            "fid": fid,
+        result = {
+            "fid": metrics.fid(features, reference["features"]),
             "kid": kid,
             "kid_std": kid_std,
             **dict.fromkeys(CLASS_METRICS, math.nan),
             "n_samples": len(features),
         }
-    result = metrics.evaluate_features(
-        features,
-        probs,
-        reference["features"],
-        reference["labels"],
-        kid_subsets=settings["kid_subsets"],
-        kid_subset_size=settings["kid_subset_size"],
-        min_share=settings["mode_min_share"],
-        seed=0,
-    )
+    else:
+        result = metrics.evaluate_features(
+            features,
+            probs,
+            reference["features"],
+            reference["labels"],
+            kid_subsets=settings["kid_subsets"],
+            kid_subset_size=settings["kid_subset_size"],
+            min_share=settings["mode_min_share"],
+            seed=0,
+        )
     result |= manifold.prdc(reference["features"], features, seed=0)
     if judge.joint_modes:
         result |= modes.stacked_modes(probs)

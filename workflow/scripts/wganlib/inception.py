@@ -5,11 +5,12 @@ TTUR imports TensorFlow's Inception GraphDef (``classify_image_graph_def.pb``, f
 ``wganlib.inception_graph``) and feeds a batch of images to its ``ExpandDims:0`` tensor, at their
 own size, as float32 RGB values in [0, 255]: the graph itself resizes them to 299x299 (its
 ``ResizeBilinear``) and scales them to [-1, 1] (its ``Sub`` and ``Mul``). Its ``pool_3:0``
-activations, (N, 1, 1, 2048), are the features of FID and KID. Here the same graph is imported
-into a wrapped function (``tf.compat.v1.wrap_function``) with ``ExpandDims:0`` mapped to an input
-of any batch size, so the graph's batch-of-one shapes (the JPEG decoder before ``ExpandDims``,
-the reshape to (1, 2048) after ``pool_3``) never run. Greyscale images get their one channel
-three times, as the FID libraries do. Every image is used (TTUR drops a last partial batch).
+activations, (N, 1, 1, 2048), are the features of FID and KID, and here of precision, recall,
+density and coverage too. Here the same graph is imported into a wrapped function
+(``tf.compat.v1.wrap_function``) with ``ExpandDims:0`` mapped to an input of any batch size, so the
+graph's batch-of-one shapes (the JPEG decoder before ``ExpandDims``, the reshape to (1, 2048) after
+``pool_3``) never run. Greyscale images get their one channel three times, as the FID libraries
+do. Every image is used (TTUR drops a last partial batch).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class InceptionJudge:
 
     # What every record of its numbers says of them (``judges.features_of``).
     record = {"features": FEATURES[INCEPTION], "no_class_metrics": NO_CLASSES}
+    joint_modes = None  # no classes: no Stacked MNIST modes (``evaluation.Judge``)
 
     def __init__(self, graph_def: tf.compat.v1.GraphDef):
         def imported(images):

@@ -2,12 +2,14 @@
 TensorFlow.
 
 - ``classifier``: a dataset with labels (the MNIST family, CIFAR-10, Stacked MNIST, a folder with
-  ``labels: true``) is judged by a small CNN trained on it (``wganlib.evaluation``): FID and KID on
+  ``labels: true``) is judged by a small CNN trained on it (``wganlib.evaluation``): FID, KID,
+  precision, recall, density and coverage on
   its penultimate layer, and its classes give the classifier score, the modes covered and the
   class KL.
 - ``inception``: a dataset without labels (LSUN, a folder without them) is judged by the standard
   FID network, the Inception graph of the original FID code (TTUR) and most papers
-  (``wganlib.inception``): FID and KID on its pool_3 features. Without classes there is no
+  (``wganlib.inception``): FID, KID, precision, recall, density and coverage on its pool_3
+  features. Without classes there is no
   classifier score, no mode and no class KL: they are NaN, and the record says why.
 
 Every record of numbers (``evaluation.json``, ``real_floor.json``) not on the classifier's

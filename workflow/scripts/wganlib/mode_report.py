@@ -64,10 +64,10 @@ def run_notes(rows: Sequence[Mapping]) -> list[str]:
     if _has(rows, "precision"):
         notes.append(
             "Precision / recall (Kynkaanniemi et al. 2019, k = 3) and density / coverage (Naeem et al. "
-            "2020, k = 5) on the classifier's features: precision and density say how much of the "
-            "generated samples lie where real ones do (fidelity), recall and coverage how much of the real "
-            "data the generated samples reach (diversity: a collapsed generator has high precision and low "
-            f"recall); {_counts(rows, 'prdc_samples')} generated against as many test images."
+            "2020, k = 5) on the features of FID and KID (Features, below): precision and density say "
+            "how much of the generated samples lie where real ones do (fidelity), recall and coverage how "
+            "much of the real data the generated samples reach (diversity: a collapsed generator has high "
+            f"precision and low recall); {_counts(rows, 'prdc_samples')} generated against as many test images."
         )
     if _has(rows, "stacked_modes"):
         notes.append(

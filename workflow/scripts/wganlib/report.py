@@ -38,13 +38,18 @@ def _floors(real_floor: Mapping | None, datasets: Sequence[Any]) -> dict:
 
 
 def _features_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[str]:
-    """Per dataset, the features its runs' FID and KID were computed on (``runs.summary_rows``'
-    ``features``; ``judges.MEANING`` says what they are)."""
+    """Per dataset, the features its runs' FID and KID (and precision, recall, density and coverage,
+    where runs have them) were computed on (``runs.summary_rows``' ``features``; ``judges.MEANING``
+    says what they are)."""
     lines = []
     for dataset in datasets:
-        used = list(dict.fromkeys(r["features"] for r in rows if r.get("dataset") == dataset and r.get("features")))
+        subset = [r for r in rows if r.get("dataset") == dataset]
+        used = list(dict.fromkeys(r["features"] for r in subset if r.get("features")))
+        measures = "FID and KID"
+        if any(not math.isnan(as_float(r.get("precision"))) for r in subset):
+            measures = "FID, KID, precision, recall, density and coverage"
         if len(used) == 1:
-            lines += [f"**Features** ({dataset}): FID and KID {MEANING.get(used[0], 'on ' + used[0])}.", ""]
+            lines += [f"**Features** ({dataset}): {measures} {MEANING.get(used[0], 'on ' + used[0])}.", ""]
         elif used:
             lines += [f"**Features** ({dataset}): runs on different features ({'; '.join(used)}), not comparable.", ""]
     return lines

@@ -262,7 +262,8 @@ def summary_rows(
 
     ``fid_above_real`` is final FID minus the real-data floor's FID (NaN when the two are not on
     the same features); ``fid_reached`` the lowest snapshot FID confirmed by the next snapshot
-    (``fid_reached``); ``features`` what FID and KID were computed on (``judges.features_of``).
+    (``fid_reached``); ``features`` what FID, KID and precision ... coverage were computed on
+    (``judges.features_of``).
     Pass the figures' ``median_window`` so the correlations here equal the ones printed in the
     figures.
     """
