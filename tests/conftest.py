@@ -1,6 +1,11 @@
+import contextlib
+import http.server
+import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +68,69 @@ def tiny_run(tmp_path_factory):
     root = copy_workflow(tmp_path_factory.mktemp("tiny"), TINY)
     snakemake("--cores", "2", cwd=root)
     return root
+
+
+class Mirror(http.server.BaseHTTPRequestHandler):
+    """A mirror on loopback: serves ``routes`` (path -> bytes), with byte ranges (``Range:
+    bytes=N-``: 206 and its Content-Range, 416 past the end) as web servers send them. Paths under
+    /norange/ ignore ranges (200, the whole file); under /short/ they send half of what
+    Content-Length promises; under /stall/ they send nothing until ``release`` is set. ``cut[path]
+    = n`` breaks the next response on ``path`` off after n bytes (the connection closes);
+    ``served[path]`` counts the bytes of files sent."""
+
+    routes: dict[str, bytes] = {}
+    cut: dict[str, int] = {}
+    served: dict[str, int] = {}
+    release: threading.Event
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path.startswith("/stall/"):
+            self.release.wait(10)  # holds the connection open, sends nothing
+            return
+        body = self.routes.get(self.path)
+        if body is None:
+            self.send_error(404, "File not found")
+            return
+        asked = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
+        start = int(asked.group(1)) if asked and not self.path.startswith("/norange/") else 0
+        if start >= len(body) > 0:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{len(body)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(206 if start else 200)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        part = body[start:]
+        if self.path in self.cut:
+            part = part[: self.cut.pop(self.path)]
+        elif self.path.startswith("/short/"):
+            part = part[: len(part) // 2]
+        self.wfile.write(part)
+        self.served[self.path] = self.served.get(self.path, 0) + len(part)
+
+    def log_message(self, *args: object) -> None:  # keep pytest output quiet
+        pass
+
+
+@contextlib.contextmanager
+def mirror(routes: dict[str, bytes]) -> Iterator[tuple[str, type[Mirror]]]:
+    """A loopback Mirror of ``routes`` for the block: its base URL and its handler class (for
+    ``cut`` and ``served``)."""
+    handler = type(
+        "LoopbackMirror", (Mirror,), {"routes": routes, "cut": {}, "served": {}, "release": threading.Event()}
+    )
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    httpd.block_on_close = False
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    finally:
+        handler.release.set()
+        httpd.shutdown()
+        httpd.server_close()

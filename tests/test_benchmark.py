@@ -11,19 +11,31 @@ from conftest import copy_workflow, snakemake
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 RESULT_FIELDS = {
-    "experiment", "model", "architecture", "width", "generator_width", "precision", "n_critic", "batch_size",
+    "experiment", "dataset", "image", "model", "architecture", "width", "generator_width", "precision", "n_critic", "batch_size",
     "timed_generator_iterations", "first_call_s", "generator_iterations_per_s", "critic_steps_per_s",
     "images_per_s", "flops_method", "flops_per_critic_step", "flops_per_generator_step",
     "flops_per_generator_iteration", "flops_analytic", "flops_counted", "gflops_per_s",
     "fraction_of_matmul_peak", "fraction_of_bfloat16_matmul_peak", "fit",
 }  # fmt: skip
 SPREAD = {"median", "min", "max", "values"}
-# Words of the table's columns, in order (model, architecture, width, precision, n_critic, then the measures).
-COLUMNS = ("model", "architecture", "width", "precision", "n_critic", "critic steps/s", "generator it/s", "images/s",
+# Words of the table's columns, in order (image, model, architecture, width, precision, n_critic, then the measures).
+COLUMNS = ("image", "model", "architecture", "width", "precision", "n_critic", "critic steps/s", "generator it/s", "images/s",
            "critic step", "generator step", "GFLOP/s", "float32 matmul peak", "bfloat16 matmul peak", "fit() it/s",
            "ours / fit()", "first call")  # fmt: skip
 PRECISIONS = ["float32", "mixed_bfloat16"]
-RATIO = {"experiment", "model", "architecture", "width", "precision", "over", "critic_steps_per_s_ratio"}
+# The rows' images in order: MNIST's networks, then CIFAR-10's and the paper's LSUN bedrooms' (QUICK's image_datasets).
+IMAGES = [("mnist-5k", "28x28x1"), ("cifar10", "32x32x3"), ("lsun-bedroom", "64x64x3")]
+RATIO = {
+    "experiment",
+    "dataset",
+    "image",
+    "model",
+    "architecture",
+    "width",
+    "precision",
+    "over",
+    "critic_steps_per_s_ratio",
+}
 MACHINE = {
     "cpu_model",
     "nproc",
@@ -67,7 +79,10 @@ def test_quick_benchmark_writes_every_field(quick_run):
     assert {r["model"] for r in report["results"]} == set(settings["models"]) == {"dcgan", "wgan-gp"}
     # a row per (model, architecture, width, precision), the precisions of one experiment side by side
     assert report["precisions"] == settings["precisions"] == PRECISIONS
-    assert [r["precision"] for r in report["results"]] == PRECISIONS * len(settings["models"])
+    # ... for MNIST's networks, then the colour ones at 32 and 64 pixels (the paper's setting)
+    assert [(r["dataset"], r["image"], r["model"], r["precision"]) for r in report["results"]] == [
+        (*image, model, precision) for image in IMAGES for model in settings["models"] for precision in PRECISIONS
+    ]
     for row in report["results"]:
         assert RESULT_FIELDS <= set(row), RESULT_FIELDS - set(row)
         for key in ("generator_iterations_per_s", "critic_steps_per_s", "images_per_s", "gflops_per_s"):
@@ -82,24 +97,30 @@ def test_quick_benchmark_writes_every_field(quick_run):
         # the two ways of counting agree: the analytic model of the steps is the graph's
         for step in ("critic_step", "generator_step"):
             assert row["flops_analytic"][step] == pytest.approx(row["flops_counted"][step]["flops"], rel=0.1)
-        if row["model"] in settings["fit_models"] and row["precision"] == "float32":  # fit() is the float32 baseline
+        # fit() is the float32 baseline, of MNIST's networks only
+        if row["image"] == "28x28x1" and row["model"] in settings["fit_models"] and row["precision"] == "float32":
             assert {"jit_compile", "first_call_s", "generator_iterations_per_s", "ours_over_fit"} <= set(row["fit"])
             assert row["fit"]["ours_over_fit"]["median"] > 0
         else:
             assert row["fit"] is None
     # the WGAN-GP critic step pays for the penalty's double backward
-    by_model = {r["model"]: r for r in report["results"]}
+    by_model = {r["model"]: r for r in report["results"] if r["image"] == "28x28x1"}
     assert by_model["wgan-gp"]["flops_per_critic_step"] > 1.5 * by_model["dcgan"]["flops_per_critic_step"]
+    # at 64x64x3 every layer of the 32x32x3 networks has four times the pixels, and one more stride-2 layer joins
+    flops = {(r["image"], r["model"]): r["flops_per_critic_step"] for r in report["results"]}
+    for model in settings["models"]:
+        assert flops[("64x64x3", model)] > 4 * flops[("32x32x3", model)]
 
     main_table = table.split("\n## ")[0]  # then: where the time goes, thread layouts
     header, rule, *rows = [line for line in main_table.splitlines() if line.startswith("|")]
     columns = [c.strip() for c in header.strip("|").split("|")]
-    assert columns[:5] == ["model", "architecture", "width", "precision", "n_critic"] and len(columns) == len(COLUMNS)
+    assert columns[:6] == ["image", "model", "architecture", "width", "precision", "n_critic"]
+    assert len(columns) == len(COLUMNS)
     assert all(any(word in column for column in columns) for word in COLUMNS)
     assert len(rows) == len(report["results"])
     for line, row in zip(rows, report["results"], strict=True):
         cells = [c.strip() for c in line.strip("|").split("|")]
-        assert len(cells) == len(columns) and all(cells) and cells[3] == row["precision"]
+        assert len(cells) == len(columns) and all(cells) and cells[4] == row["precision"] and cells[0] == row["image"]
     assert "matmul peak" in table and report["machine"]["cpu_model"] in table
 
 
@@ -108,8 +129,8 @@ def test_quick_benchmark_compares_the_precisions(quick_run):
     """bfloat16 over float32 per experiment (per-repetition ratios), both matmul peaks, and what
     `auto` picks here and why."""
     report, table = quick_run
-    assert [(q["model"], q["precision"], q["over"]) for q in report["precision_ratios"]] == [
-        (model, "mixed_bfloat16", "float32") for model in report["settings"]["models"]
+    assert [(q["image"], q["model"], q["precision"], q["over"]) for q in report["precision_ratios"]] == [
+        (image, model, "mixed_bfloat16", "float32") for _, image in IMAGES for model in report["settings"]["models"]
     ]
     for ratio in report["precision_ratios"]:
         assert RATIO <= set(ratio) and SPREAD <= set(ratio["critic_steps_per_s_ratio"])
@@ -126,6 +147,14 @@ def test_quick_benchmark_compares_the_precisions(quick_run):
     header, rule, *rows = [line for line in section.splitlines() if line.startswith("|")]
     assert "precision" in header and "over float32" in header and len(rows) == len(report["precision_ratios"])
     assert all("mixed_bfloat16" in line for line in rows)
+    # each ratio row shows its own configuration's speeds (same experiment name at every image size)
+    by_key = {(r["image"], r["model"], r["precision"]): r for r in report["results"]}
+    for line, q in zip(rows, report["precision_ratios"], strict=True):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[0] == q["image"]
+        assert cells[6].startswith(
+            f"{by_key[(q['image'], q['model'], 'float32')]['critic_steps_per_s']['median']:.1f} ("
+        )
 
 
 @pytest.mark.slow
@@ -174,6 +203,27 @@ def test_quick_benchmark_says_where_the_time_goes(quick_run):
     assert "Conv2D" in section and "filter gradient" in section
     assert sum(line.startswith("| 28x28x1 -> 14x14x") for line in section.splitlines()) == 1
     assert sum(line.startswith("| 14x14x") and "SubPixelConv2DTranspose" in line for line in section.splitlines()) == 1
+
+
+def test_colour_rows_are_the_official_dcgan_networks_at_32_and_64_pixels():
+    """The image datasets' rows: CIFAR-10's 32x32x3 and LSUN bedrooms' 64x64x3, each model with the
+    conv preset at width 64 (the official ngf and ndf); the networks' stride-2 layers are
+    log2(size / 4), as DCGAN_G and DCGAN_D build them."""
+    from wganlib.bench.settings import BenchSettings
+    from wganlib.shapes import conv_plan
+
+    settings = BenchSettings()
+    assert settings.image_datasets == ["cifar10", "lsun-bedroom"] and settings.image_widths == [64]
+    plan = settings.plan()
+    colour = [(exp, fit) for exp, fit in plan if exp.channels == 3]
+    assert len(plan) == len(settings.widths) * len(settings.models) * len(settings.architectures) + len(colour)
+    assert [(e.dataset, e.image_size, e.model) for e, _ in colour] == [
+        (dataset, size, model) for dataset, size in (("cifar10", 32), ("lsun-bedroom", 64)) for model in settings.models
+    ]
+    for exp, fit in colour:
+        assert not fit and exp.architecture == "conv" and exp.critic["width"] == exp.generator["width"] == 64
+        assert conv_plan(exp.image_size) == (4, {32: 3, 64: 4}[exp.image_size])
+    assert {(e.image_size, e.channels) for e, _ in plan if e.channels == 1} == {(28, 1)}
 
 
 def test_settings_have_one_set_of_defaults():

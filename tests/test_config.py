@@ -91,6 +91,21 @@ def test_user_architecture_joins_the_presets():
     assert "conv" in config["architecture_definitions"]
 
 
+def test_the_small_critic_preset_is_a_quarter_of_the_generator_and_in_no_default_grid():
+    """conv-small-critic: Metz et al.'s and PacGAN's Table 3 small discriminator, where the GAN
+    collapses on Stacked MNIST; it trains only when a config lists it."""
+    config = cfg.validate({"architectures": ["conv-small-critic"]})
+    e = cfg.experiments(config)[("mnist-5k", "dcgan-conv-small-critic-s0")]
+    assert (e.generator["type"], e.critic["type"]) == ("conv", "conv")
+    assert (
+        e.critic["width"] * 4
+        == e.generator["width"]
+        == config["architecture_definitions"]["conv"]["generator"]["width"]
+    )
+    for defaults in (cfg.validate({}), cfg.load(ROOT / "config" / "config.yaml")):
+        assert "conv-small-critic" not in defaults["architectures"]
+
+
 def test_settings_json_ignores_key_order():
     a = cfg.experiments(cfg.validate({"training": {"batch_size": 32, "z_dim": 16}}))
     b = cfg.experiments(cfg.validate({"training": {"z_dim": 16, "batch_size": 32}}))

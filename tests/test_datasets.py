@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import mirror
 from wganlib import datasets
 from wganlib.datasets import DatasetError, DatasetSpec, IdxFile, materialise
+from wganlib.datasets import manifest as manifest_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "workflow" / "scripts" / "download_dataset.py"
@@ -76,46 +77,24 @@ def fake() -> dict:
         routes[f"/corrupt/{name}"] = gzip.compress(idx_bytes(other[key]), mtime=0)
         routes[f"/truncated/{name}"] = gz[key][: len(gz[key]) // 2]
         routes[f"/short/{name}"] = gz[key]  # Content-Length promises all, half is sent
+        routes[f"/resume/{name}"] = gz[key]  # broken off where a test says (Mirror.cut)
     return {"arrays": arrays, "content": content, "gz": gz, "npz": npz, "spec": spec, "routes": routes}
 
 
 # ---------------------------------------------------------------------------------------------
-# Loopback server: /good/, /corrupt/, /truncated/, /short/, /stall/, anything else 404
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, bytes] = {}
-    release: threading.Event
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        if self.path.startswith("/stall/"):
-            self.release.wait(10)  # holds the connection open, sends nothing
-            return
-        body = self.routes.get(self.path)
-        if body is None:
-            self.send_error(404, "File not found")
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2] if self.path.startswith("/short/") else body)
-
-    def log_message(self, *args: object) -> None:  # keep pytest output quiet
-        pass
+# Loopback mirror (conftest.Mirror): /good/, /corrupt/, /truncated/, /short/, /resume/, /stall/; else 404
 
 
 @pytest.fixture(scope="module")
-def server(fake: dict):
-    handler = type("FakeHandler", (Handler,), {"routes": fake["routes"], "release": threading.Event()})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    httpd.block_on_close = False
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    handler.release.set()
-    httpd.shutdown()
-    httpd.server_close()
+def served(fake: dict):
+    """The mirror's base URL and handler class (``cut``, ``served``)."""
+    with mirror(fake["routes"]) as (url, handler):
+        yield url, handler
+
+
+@pytest.fixture(scope="module")
+def server(served) -> str:
+    return served[0]
 
 
 def run(fake: dict, tmp_path: Path, mirrors: list[str], **kwargs) -> dict:
@@ -131,7 +110,11 @@ def assert_fake_written(fake: dict, tmp_path: Path) -> None:
         np.testing.assert_array_equal(arrays[key], fake["arrays"][key])
         assert arrays[key].dtype == np.uint8
     datasets.verify_existing(tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fake.json", "fake.npz"]  # no temp files
+    stamp = manifest_module.stamp_path(
+        tmp_path / "out" / "fake.npz"
+    ).name  # kept for a file verified a while after it was written
+    left = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != stamp)
+    assert left == ["fake.json", "fake.npz"]  # no temp files
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,6 +210,32 @@ def test_cache_reused_offline(fake, server, tmp_path):
     manifest = run(fake, tmp_path, [f"{server}/missing/"], cache_dir=cache)
     assert manifest["source"]["kind"] == "cache"
     assert_fake_written(fake, tmp_path)
+
+
+def test_a_broken_off_download_resumes_where_it_stopped(fake, served, tmp_path):
+    """The third of the four files breaks off half-way: the next attempt reads the two files
+    already verified from the cache and fetches only the rest of the third, then the fourth."""
+    url, handler = served
+    names = list(NAMES.values())
+    cut_at = len(fake["gz"]["x_test"]) // 2
+    handler.cut[f"/resume/{names[2]}"] = cut_at
+    cache = tmp_path / "cache" / "fake"
+    with pytest.raises(DatasetError) as caught:
+        run(fake, tmp_path, [f"{url}/resume/"], cache_dir=tmp_path / "cache")
+    assert f"broke off after {cut_at:,} of {len(fake['gz']['x_test']):,} bytes" in str(caught.value)
+    assert "kept in" in str(caught.value) and "for the next attempt" in str(caught.value)
+    (partial,) = cache.glob("*.partial")
+    assert partial.name.startswith(names[2]) and partial.read_bytes() == fake["gz"]["x_test"][:cut_at]
+    assert sorted(p.name for p in cache.iterdir() if p != partial) == sorted(names[:2])  # verified, kept
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+    before = dict(handler.served)
+    manifest = run(fake, tmp_path, [f"{url}/resume/"], cache_dir=tmp_path / "cache")
+    sent = [handler.served.get(f"/resume/{n}", 0) - before.get(f"/resume/{n}", 0) for n in names]
+    assert sent == [0, 0, len(fake["gz"]["x_test"]) - cut_at, len(fake["gz"]["y_test"])]
+    assert_fake_written(fake, tmp_path)
+    assert manifest["source"]["kind"] == "mirror" and all(f["verified_by"] == "md5-gz" for f in manifest["files"])
+    assert sorted(p.name for p in cache.iterdir()) == sorted(names)  # no partial left
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,6 +379,68 @@ def test_verify_existing_detects_flipped_byte(fake, server, tmp_path):
     assert str(npz) in str(caught.value) and "delete" in str(caught.value)
     with pytest.raises(DatasetError, match="delete it and rerun"):
         datasets.load(npz)
+
+
+@pytest.fixture
+def hashes(monkeypatch) -> list[Path]:
+    """The files verify_existing hashes whole, in order."""
+    calls: list[Path] = []
+
+    def counted(path, algorithm):
+        calls.append(Path(path))
+        return datasets.checks._file_hash(path, algorithm)
+
+    monkeypatch.setattr(manifest_module, "_file_hash", counted)
+    return calls
+
+
+def test_verify_existing_hashes_an_unchanged_file_once(fake, server, tmp_path, hashes, monkeypatch):
+    """A stamp beside the file spares later starts the hash; an edit of the same size with a new
+    mtime is still caught, and so is one whose old mtime was put back (its ctime moved)."""
+    monkeypatch.setattr(manifest_module, "STAMP_MARGIN_NS", 0)  # the file is only milliseconds old
+    run(fake, tmp_path, [f"{server}/good/"])
+    npz, manifest = tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json"
+    hashes.clear()  # the one materialise made of what it wrote
+    time.sleep(0.05)  # a new tick of the file-system clock: the hash starts after the last change
+    datasets.verify_existing(npz, manifest)
+    assert hashes == [npz] and manifest_module.stamp_path(npz).is_file()
+    datasets.verify_existing(npz, manifest)
+    datasets.verify_existing(npz, manifest)
+    assert hashes == [npz]  # untouched: not read again
+
+    original = npz.read_bytes()
+    old = npz.stat()
+    time.sleep(0.05)
+    edited = bytearray(original)
+    edited[len(edited) // 2] ^= 0xFF
+    npz.write_bytes(bytes(edited))  # same size, new bytes
+    os.utime(npz, ns=(old.st_atime_ns, old.st_mtime_ns))  # and the old mtime put back
+    assert npz.stat().st_size == old.st_size and npz.stat().st_mtime_ns == old.st_mtime_ns
+    with pytest.raises(DatasetError, match="corrupt or was changed: sha256"):
+        datasets.verify_existing(npz, manifest)
+    assert len(hashes) == 2
+
+    npz.write_bytes(bytes(edited))  # same size, new bytes, new mtime
+    with pytest.raises(DatasetError, match="corrupt or was changed: sha256"):
+        datasets.verify_existing(npz, manifest)
+    assert len(hashes) == 3
+
+    npz.write_bytes(original[:-1])  # shorter: caught by its size alone
+    with pytest.raises(DatasetError, match=f"{len(original) - 1} bytes, its manifest says {len(original)}"):
+        datasets.verify_existing(npz, manifest)
+    assert len(hashes) == 3
+
+
+def test_verify_existing_stamps_no_file_changed_just_before(fake, server, tmp_path, hashes):
+    """A file changed less than STAMP_MARGIN_NS before its hash began gets no stamp (a second
+    change in the same timestamp tick would not show): the next check hashes it again."""
+    run(fake, tmp_path, [f"{server}/good/"])
+    npz, manifest = tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json"
+    hashes.clear()
+    datasets.verify_existing(npz, manifest)
+    assert not manifest_module.stamp_path(npz).exists()
+    datasets.verify_existing(npz, manifest)
+    assert hashes == [npz, npz]
 
 
 # ---------------------------------------------------------------------------------------------

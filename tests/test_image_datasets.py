@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.server
 import io
 import json
 import pickle
 import tarfile
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import mirror
 from PIL import Image
 from wganlib import datasets
 from wganlib.datasets import DatasetError, materialise
 from wganlib.datasets.cifar10 import ARCHIVE, CIFAR10
+from wganlib.datasets.downloads import partial_path
 from wganlib.datasets.pictures import center_crop, resize_shorter
 
 # ---------------------------------------------------------------------------------------------
@@ -51,23 +51,6 @@ def cifar_archive(seed: int, n: int = 6, extra: dict[str, bytes] | None = None) 
     return buffer.getvalue(), batches
 
 
-class Routes(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body = self.routes.get(self.path)
-        if body is None:
-            self.send_error(404, "File not found")
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2] if self.path.startswith("/short/") else body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def cifar():
     good, batches = cifar_archive(seed=1)
@@ -80,15 +63,12 @@ def cifar():
         f"/corrupt/{ARCHIVE}": bytes(flipped),
         f"/truncated/{ARCHIVE}": good[: len(good) // 2],
         f"/short/{ARCHIVE}": good,  # Content-Length promises all, half is sent
+        f"/resume/{ARCHIVE}": good,  # broken off where a test says (conftest.Mirror.cut)
+        f"/norange/{ARCHIVE}": good,  # a server that ignores Range: bytes=N-
     }
-    handler = type("CifarRoutes", (Routes,), {"routes": routes})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     spec = dataclasses.replace(CIFAR10, archive_md5=hashlib.md5(good).hexdigest())
-    yield {"url": f"http://127.0.0.1:{httpd.server_address[1]}", "spec": spec, "batches": batches, "good": good}
-    httpd.shutdown()
-    httpd.server_close()
+    with mirror(routes) as (url, handler):
+        yield {"url": url, "spec": spec, "batches": batches, "good": good, "other": other, "mirror": handler}
 
 
 def cifar_run(cifar, tmp_path, mirrors, **kwargs):
@@ -186,6 +166,94 @@ def test_cifar10_max_images(cifar, tmp_path):
     assert manifest["counts"] == {"train": 8, "test": 6}
     images, _ = expected_cifar(cifar["batches"], ["data_batch_1", "data_batch_2"])
     np.testing.assert_array_equal(datasets.load(tmp_path / "out" / "cifar10.npz")["x_train"], images[:8])
+
+
+def served(cifar, route: str) -> int:
+    return cifar["mirror"].served.get(f"/{route}/{ARCHIVE}", 0)
+
+
+def partials(tmp_path) -> list:
+    return sorted((tmp_path / "cache" / "cifar10").glob("*.partial"))
+
+
+def test_cifar10_download_broken_off_resumes(cifar, tmp_path):
+    """The connection closes after 60% of the archive: the bytes stay in the cache as a partial
+    download, and the next attempt asks for the rest alone (Range) and completes the archive."""
+    good, cut_at = cifar["good"], int(0.6 * len(cifar["good"]))
+    cifar["mirror"].cut[f"/resume/{ARCHIVE}"] = cut_at
+    before = served(cifar, "resume")
+    with pytest.raises(DatasetError) as err:
+        cifar_run(cifar, tmp_path, ["resume"])
+    assert f"broke off after {cut_at:,} of {len(good):,} bytes" in str(err.value) and "kept in" in str(err.value)
+    (partial,) = partials(tmp_path)
+    assert partial.name.startswith(f"{ARCHIVE}.") and partial.read_bytes() == good[:cut_at]
+    assert not (tmp_path / "cache" / "cifar10" / ARCHIVE).exists()  # nothing unverified under its own name
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+    manifest = cifar_run(cifar, tmp_path, ["resume"])
+    assert served(cifar, "resume") - before == len(good)  # 60%, then the other 40%: nothing twice
+    assert (tmp_path / "cache" / "cifar10" / ARCHIVE).read_bytes() == good and partials(tmp_path) == []
+    assert manifest["files"][0]["md5"] == cifar["spec"].archive_md5
+    images, _ = expected_cifar(cifar["batches"], [f"data_batch_{i}" for i in range(1, 6)])
+    np.testing.assert_array_equal(datasets.load(tmp_path / "out" / "cifar10.npz")["x_train"], images)
+
+
+def test_cifar10_download_from_a_server_without_ranges_starts_over(cifar, tmp_path, caplog):
+    """A server that answers the request for the rest with the whole file (200): the partial
+    download is replaced by it, not appended to."""
+    good, cut_at = cifar["good"], len(cifar["good"]) // 3
+    cifar["mirror"].cut[f"/norange/{ARCHIVE}"] = cut_at
+    before = served(cifar, "norange")
+    with pytest.raises(DatasetError, match="broke off"):
+        cifar_run(cifar, tmp_path, ["norange"])
+    assert [p.stat().st_size for p in partials(tmp_path)] == [cut_at]
+    with caplog.at_level("INFO", logger="wganlib.datasets.downloads"):
+        cifar_run(cifar, tmp_path, ["norange"])
+    assert "does not send parts of files (status 200): downloading it whole" in caplog.text
+    assert served(cifar, "norange") - before == cut_at + len(good)
+    assert (tmp_path / "cache" / "cifar10" / ARCHIVE).read_bytes() == good and partials(tmp_path) == []
+
+
+def test_cifar10_corrupt_partial_download_is_discarded(cifar, tmp_path):
+    """A partial download that was not the start of this archive completes to a file whose MD5
+    fails: it is discarded with one message saying so, and the next attempt downloads it whole."""
+    good = cifar["good"]
+    cache = tmp_path / "cache" / "cifar10"
+    cache.mkdir(parents=True)
+    url = f"{cifar['url']}/good/{ARCHIVE}"
+    start = len(good) // 2
+    partial_path(cache, ARCHIVE, url).write_bytes(cifar["other"][:start])  # an earlier attempt's, of other data
+    manifest = cifar_run(cifar, tmp_path, ["good", "good"])
+    first, second = manifest["attempts"]
+    assert "checksum mismatch" in first["error"] and f"{start:,} bytes of it from an earlier attempt" in first["error"]
+    assert "was discarded: the next attempt fetches it anew" in first["error"]
+    assert second["error"] is None
+    assert (cache / ARCHIVE).read_bytes() == good and partials(tmp_path) == []
+
+
+def test_cifar10_partial_download_longer_than_the_file_is_discarded(cifar, tmp_path, caplog):
+    cache = tmp_path / "cache" / "cifar10"
+    cache.mkdir(parents=True)
+    good, url = cifar["good"], f"{cifar['url']}/resume/{ARCHIVE}"
+    partial_path(cache, ARCHIVE, url).write_bytes(good + b"more")
+    before = served(cifar, "resume")
+    with caplog.at_level("WARNING", logger="wganlib.datasets.downloads"):
+        manifest = cifar_run(cifar, tmp_path, ["resume"])
+    assert f"({len(good) + 4:,} bytes) is longer than {url} ({len(good):,} bytes): discarded" in caplog.text
+    assert served(cifar, "resume") - before == len(good) and manifest["attempts"][0]["error"] is None
+    assert (cache / ARCHIVE).read_bytes() == good and partials(tmp_path) == []
+
+
+def test_cifar10_complete_partial_download_is_verified_not_fetched_again(cifar, tmp_path):
+    """An attempt killed after the last byte arrived but before it was verified: the server has
+    nothing after it (416), so the partial download is verified as it is."""
+    cache = tmp_path / "cache" / "cifar10"
+    cache.mkdir(parents=True)
+    partial_path(cache, ARCHIVE, f"{cifar['url']}/resume/{ARCHIVE}").write_bytes(cifar["good"])
+    before = served(cifar, "resume")
+    manifest = cifar_run(cifar, tmp_path, ["resume"])
+    assert served(cifar, "resume") == before and manifest["files"][0]["verified_by"] == "md5"
+    assert (cache / ARCHIVE).read_bytes() == cifar["good"] and partials(tmp_path) == []
 
 
 # ---------------------------------------------------------------------------------------------

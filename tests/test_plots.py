@@ -141,6 +141,25 @@ def test_sample_sheet_with_missing_cell_and_diverged(tmp_path):
     assert_figure(tmp_path, "s", min_w=500, min_h=500)
 
 
+def test_sample_sheet_draws_colour_images_in_colour(tmp_path):
+    """Colour batches (N, h, w, 3) and a ready colour grid keep their colours; grey stays grey."""
+    red, green = np.array([230, 20, 20], np.uint8), np.array([20, 230, 20], np.uint8)
+    sheets = [
+        {"model": "wgan", "architecture": "conv", "images": np.broadcast_to(red, (16, 32, 32, 3))},
+        {"model": "dcgan", "architecture": "conv", "images": np.broadcast_to(green, (100, 120, 3))},  # a grid
+        {"model": "wgan-gp", "architecture": "conv", "images": np.full((16, 32, 32), 230, np.uint8)},
+    ]
+    plots.plot_sample_sheet(sheets, tmp_path / "c.png", tmp_path / "c.pdf")
+    assert_figure(tmp_path, "c", min_w=500, min_h=300)
+    with Image.open(tmp_path / "c.png") as image:
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3).astype(int)
+    counts = {
+        name: int((np.abs(pixels - colour).max(axis=1) <= 4).sum())
+        for name, colour in (("red", red), ("green", green), ("grey", (230, 230, 230)))
+    }
+    assert min(counts.values()) > 10_000, counts  # each panel drawn in its own colour
+
+
 def test_summary_figure(tmp_path):
     rows = summary_rows(synthetic_grid(), {"fid": 2.0, "modes_covered": 10}, good_fid=20.0, median_window=15)
     rows.append(

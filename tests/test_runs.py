@@ -101,7 +101,9 @@ def test_summary_rows_numbers():
     ]
     rows = runs.summary_rows(grid, {"fid": 2.0}, good_fid=30.0, median_window=5)
     assert [r["experiment"] for r in rows] == [r["experiment"] for r in grid]
-    assert set(rows[0]) == set(runs.SUMMARY_COLUMNS)
+    assert set(rows[0]) == set(runs.SUMMARY_COLUMNS) | set(runs.EXTRA_METRIC_KEYS)
+    assert runs.summary_columns(rows) == list(runs.SUMMARY_COLUMNS)  # no run has the extra metrics
+    assert all(math.isnan(r["recall"]) for r in rows)
     wgan, dcgan, diverged, unevaluated = rows
     assert wgan["spearman_em_fid"] == pytest.approx(1.0) and math.isnan(wgan["spearman_js_fid"])
     assert dcgan["spearman_js_fid"] == pytest.approx(1.0) and math.isnan(dcgan["spearman_em_fid"])
@@ -157,7 +159,7 @@ def test_figures_and_run_numbers_do_not_import_the_claims():
 
 
 def test_the_check_above_can_fail():
-    assert {"runs", "report"} <= package_imports("claims")
+    assert {"runs", "verdicts"} <= package_imports("claims")
 
 
 # -- convergence: was FID still falling when training ended? ---------------------------------

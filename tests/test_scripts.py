@@ -278,7 +278,7 @@ def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
 TENSORFLOW_MODULES = {
     "tensorflow",
     "keras",
-    *(f"wganlib.{m}" for m in ("models", "training", "losses", "evaluation", "runtime", "bench")),
+    *(f"wganlib.{m}" for m in ("models", "training", "losses", "evaluation", "inception", "runtime", "bench")),
 }
 
 

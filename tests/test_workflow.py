@@ -18,7 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
 BIN = Path(sys.executable).parent
 # Rules that do not train or evaluate networks: they must start without TensorFlow.
-NO_TENSORFLOW = ("download_dataset.py", "make_gif.py", "figures.py", "summary.py", "random_architectures.py")
+NO_TENSORFLOW = (
+    "download_dataset.py",
+    "download_inception.py",
+    "make_gif.py",
+    "figures.py",
+    "summary.py",
+    "random_architectures.py",
+)
 
 
 from conftest import TINY, copy_workflow, snakemake  # noqa: E402

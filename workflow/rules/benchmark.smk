@@ -1,7 +1,8 @@
 # Not part of `rule all`: run with `snakemake --cores all benchmark` (a few minutes on 2 cores).
 # The settings are the benchmark's own, not the experiment grid's: see wganlib/bench/settings.py.
-# Overrides of the defaults there (e.g. {"widths": [32]} or {"precisions": ["float32"]}); the
-# defaults themselves live only there.
+# Overrides of the defaults there (e.g. {"widths": [32]}, {"precisions": ["float32"]}, or
+# {"image_datasets": []} to leave out the colour networks at 32 and 64 pixels, the slowest rows on
+# a CPU); the defaults themselves live only there.
 BENCHMARK_OVERRIDES = {}
 
 

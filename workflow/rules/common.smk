@@ -9,7 +9,7 @@ from wganlib.config import (
     validate,
     without_replaced_overrides,
 )
-from wganlib import monitor, robustness
+from wganlib import judges, monitor, robustness
 from wganlib.datasets import get_spec
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
@@ -69,18 +69,40 @@ def dataset_sources(wildcards):
     }
 
 
+def judged_by(judge):
+    """The grid's datasets judged by `judge` (wganlib.judges), as a wildcard pattern: the rules that
+    make a dataset's reference features are one per judge (none matches for no dataset).
+    """
+    names = [
+        re.escape(d)
+        for d in DATASETS
+        if judges.judge_of(d, config["data"]["settings"].get(d)) == judge
+    ]
+    return "|".join(names) or "(?!)"
+
+
+def judge_inputs(wildcards):
+    """What judges a dataset's samples: its classifier, or for a dataset without labels the
+    Inception graph; and its test split's reference features."""
+    return judges.judge_inputs(
+        wildcards.dataset, config["data"]["settings"].get(wildcards.dataset)
+    )
+
+
+def dataset_judge(wildcards):
+    """Which classifier judges a dataset with labels (evaluation.JUDGES): one of its labels, or of
+    each channel's digit (stacked-mnist)."""
+    return get_spec(wildcards.dataset).judge
+
+
 def train_inputs(wildcards):
-    """The dataset, and for a run that stops at convergence the classifier that judges it."""
+    """The dataset, and for a run that stops at convergence the judge of its samples."""
     inputs = {
         "dataset": f"resources/datasets/{wildcards.dataset}.npz",
         "manifest": f"resources/datasets/{wildcards.dataset}.manifest.json",
     }
     if experiment(wildcards).stop_at_convergence:
-        judged = f"results/{wildcards.dataset}/evaluation"
-        inputs |= {
-            "classifier": f"{judged}/classifier.keras",
-            "reference": f"{judged}/reference.npz",
-        }
+        inputs |= judge_inputs(wildcards)
     return inputs
 
 

@@ -29,7 +29,8 @@ rule make_gif:
 
 
 # What every experiment's metrics are measured against, in one TensorFlow start per dataset: the
-# classifier, the test split's features (the reference) and the real-data floor.
+# classifier, the test split's features (the reference) and the real-data floor. A dataset without
+# labels has no classifier: inception_reference makes its reference and floor.
 rule train_classifier:
     input:
         dataset="resources/datasets/{dataset}.npz",
@@ -43,6 +44,8 @@ rule train_classifier:
         "logs/train_classifier/{dataset}.log",
     benchmark:
         "benchmarks/train_classifier/{dataset}.tsv"
+    wildcard_constraints:
+        dataset=judged_by(judges.CLASSIFIER),
     conda:
         "../../envs/tensorflow.yaml"
     threads: config["resources"]["train_threads"]
@@ -50,6 +53,7 @@ rule train_classifier:
         mem_mb=4000,
         runtime=60,
     params:
+        judge=dataset_judge,
         epochs=config["evaluation"]["classifier_epochs"],
         seed=config["evaluation"]["classifier_seed"],
         floor_samples=config["evaluation"]["final_samples"],
@@ -59,14 +63,44 @@ rule train_classifier:
         "../scripts/train_classifier.py"
 
 
+# The same for a dataset without labels, judged by the Inception graph of the FID code (TTUR):
+# its pool_3 features of the test split and the real-data floor, no classifier to train.
+rule inception_reference:
+    input:
+        dataset="resources/datasets/{dataset}.npz",
+        manifest="resources/datasets/{dataset}.manifest.json",
+        inception=judges.INCEPTION_GRAPH,
+        inception_manifest=judges.INCEPTION_MANIFEST,
+    output:
+        reference="results/{dataset}/evaluation/reference.npz",
+        real_floor="results/{dataset}/evaluation/real_floor.json",
+    log:
+        "logs/inception_reference/{dataset}.log",
+    benchmark:
+        "benchmarks/inception_reference/{dataset}.tsv"
+    wildcard_constraints:
+        dataset=judged_by(judges.INCEPTION),
+    conda:
+        "../../envs/tensorflow.yaml"
+    threads: config["resources"]["train_threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        floor_samples=config["evaluation"]["final_samples"],
+        metrics=metric_settings(),
+        code=code("inception_reference.py"),
+    script:
+        "../scripts/inception_reference.py"
+
+
 # One TensorFlow start per experiment: the final samples (sheet and .npz) and every metric, of
 # the final generator and of each snapshot.
 rule evaluate:
     input:
+        unpack(judge_inputs),
         generator="results/{dataset}/{experiment}/generator.keras",
         snapshots="results/{dataset}/{experiment}/snapshots",
-        classifier="results/{dataset}/evaluation/classifier.keras",
-        reference="results/{dataset}/evaluation/reference.npz",
     output:
         samples="results/{dataset}/{experiment}/samples.npz",
         sheet=report(

@@ -2,8 +2,11 @@
 
 - N images from the final generator, from a noise batch shared by every experiment of the
   dataset (so the sheets compare like for like): saved (.npz) and drawn as a sample sheet;
-- FID, KID, classifier score, modes covered and class KL of those images, and of every kept
-  snapshot's (the same smaller N for each), against the test split.
+- FID, KID, classifier score, modes covered, class KL, precision, recall, density and coverage
+  (and with Stacked MNIST's per-channel judge its 1,000 modes and their KL from uniform) of those
+  images, and of every kept snapshot's (the same smaller N for each), against the test split; for
+  a dataset without labels FID, KID, precision, recall, density and coverage on the Inception
+  graph's features, which the file names (``wganlib.judges``).
 """
 
 from wganlib.jobs import Job
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from wganlib.evaluation import Judge, generate, inference, load_reference, sample_noise, score
+from wganlib.evaluation import generate, inference, load_judge, load_reference, sample_noise, score
 from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json
 from wganlib.models import SubPixelConv2DTranspose  # noqa: F401 (registered: the saved generator's layers)
@@ -34,7 +37,7 @@ with atomic_path(job.output["samples"]) as tmp:
 n_sheet = min(job.params["sheet_samples"], len(images))
 save_png(job.output["sheet"], image_grid(images[:n_sheet], ncols=int(np.ceil(np.sqrt(n_sheet)))))
 
-judge = Judge(keras.models.load_model(job.input["classifier"], compile=False))
+judge = load_judge(job.input)
 reference = load_reference(job.input["reference"])
 final = score(judge, images, reference, settings)
 logging.info("%s final: %s", name, json.dumps(final))
@@ -47,4 +50,4 @@ for path in sorted(Path(job.input["snapshots"]).glob("iter_*.weights.h5"), key=f
     row = {"generator_iteration": frame_iteration(path), **score(judge, generate(sample, z), reference, settings)}
     logging.info("%s iteration %d: FID %.2f", name, row["generator_iteration"], row["fid"])
     over_training.append(row)
-write_json(job.output["evaluation"], {"final": final, "over_training": over_training})
+write_json(job.output["evaluation"], {"final": final, "over_training": over_training, **judge.record})

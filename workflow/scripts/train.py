@@ -35,13 +35,13 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
 
     watch = monitor.settings(exp, config["claims"], config["evaluation"]["snapshot_samples"])
     inputs = {"dataset": dataset_npz, "manifest": dataset_npz.with_name(f"{exp.dataset}.manifest.json")}
-    if watch:  # the workflow's classifier judges a monitored run
-        judged = Path("results") / exp.dataset / "evaluation"
-        inputs |= {"classifier": judged / "classifier.keras", "reference": judged / "reference.npz"}
-        if not inputs["classifier"].exists():
-            sys.exit(
-                f"error: {inputs['classifier']} is missing; make it first with: snakemake --cores 1 {inputs['classifier']}"
-            )
+    if watch:  # the workflow's judge of the dataset judges a monitored run
+        from wganlib.judges import judge_inputs
+
+        inputs |= judge_inputs(exp.dataset, config["data"]["settings"].get(exp.dataset))
+        missing = next((path for path in inputs.values() if not Path(path).exists()), None)
+        if missing is not None:
+            sys.exit(f"error: {missing} is missing; make it first with: snakemake --cores 1 {missing}")
     base = Path(args.out_dir) / exp.dataset / exp.name
     return Job(
         input=inputs,
@@ -79,10 +79,10 @@ datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 images = datasets.load(job.input["dataset"], mmap=True)["x_train"]  # larger than memory: read a batch at a time
 outputs = Outputs(**{name: Path(path) for name, path in job.output.items()})
 monitor = None
-if job.params.get("monitor"):  # a budget that ends at convergence: the classifier judges while it trains
+if job.params.get("monitor"):  # a budget that ends at convergence: the dataset's judge watches it train
     from wganlib.evaluation import training_monitor
 
-    monitor = training_monitor(exp, job.params["monitor"], job.input["classifier"], job.input["reference"])
+    monitor = training_monitor(exp, job.params["monitor"], job.input)
 result = train(exp, images, Path(job.params["work_dir"]), outputs, device=device, threads=job.threads, monitor=monitor)
 logging.getLogger("train").info(
     "%s: %s after %d generator iterations", exp.name, result["status"], result["generator_iterations"]

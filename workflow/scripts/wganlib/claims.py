@@ -25,7 +25,9 @@ seed" with one. A diverged run counts as failed: FID infinite, no modes, never r
 (``runs.convergence``), or, for the speed claims, past its crossing of ``good_fid``, which a
 longer budget cannot move; otherwise "inconclusive: still improving" (or "not started") with the
 runs named. With random architectures in the grid (``robustness``), one more claim pairs the GAN
-and WGAN per architecture and tests them with a sign test (``_robustness``). No TensorFlow.
+and WGAN per architecture and tests them with a sign test (``_robustness``). The mode-collapse
+claims on Stacked MNIST's 1,000 modes and on recall (``mode_claims``) join the table where runs
+have those measures. No TensorFlow.
 """
 
 from __future__ import annotations
@@ -33,45 +35,25 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from . import robustness
-from .report import fmt
+from . import mode_claims, robustness
 from .runs import as_float, diverged
 from .tracking import em_tracks_quality, js_does_not_track
 from .verdicts import (
     INCONCLUSIVE,
     REPRODUCED,
     Comparison,
-    by_seed,
     converged,
+    group,
     judge,
-    median,
+    paired,
     pick,
     unless_unsettled,
-    value,
 )
 
 REQUIRED_THRESHOLDS = ("min_correlation", "good_fid", "fid_margin", "min_modes")
 
 
 # ---------------------------------------------------------------- the claims
-
-
-def _paired(a: Sequence[Mapping], b: Sequence[Mapping], combine, key: str, if_diverged: float) -> dict:
-    """seed -> combine(a's value, b's value), for the seeds both groups ran."""
-    a_seed, b_seed = by_seed(a), by_seed(b)
-    return {
-        seed: combine(value(a_seed[seed][0], key, if_diverged), value(b_seed[seed][0], key, if_diverged))
-        for seed in sorted(set(a_seed) & set(b_seed), key=str)
-    }
-
-
-def _group(label: str, rows: Sequence[Mapping], key: str, if_diverged: float, never: str = "") -> str:
-    """A group's median of ``key``; with ``never``, a missing value counts as infinite and prints so."""
-    values = [value(r, key, if_diverged) for r in rows]
-    values = [math.inf if never and math.isnan(v) else v for v in values]
-    values = [v for v in values if not math.isnan(v)]
-    n_diverged = sum(diverged(r) for r in rows)
-    return f"{label} median {fmt(median(values), never or 'inf')} (n={len(values)}, {n_diverged} diverged)"
 
 
 def _ratio(top: float, bottom: float) -> float:
@@ -87,14 +69,14 @@ def _ratio(top: float, bottom: float) -> float:
 def _fid_ratio(rows, t, worse: tuple[str, str], better: tuple[str, str], meaning: str):
     """FID of ``worse`` over FID of ``better`` per seed; the claim holds from fid_margin on."""
     w_rows, b_rows = pick(rows, *worse), pick(rows, *better)
-    per_seed = _paired(w_rows, b_rows, _ratio, "fid", math.inf)
+    per_seed = paired(w_rows, b_rows, _ratio, "fid", math.inf)
     if not per_seed:
         return Comparison(
             "",
             missing=f"runs: {' '.join(worse)} {len(w_rows)}, {' '.join(better)} {len(b_rows)} (need both, same seed)",
         )
     evidence = (
-        f"FID: {_group(' '.join(worse), w_rows, 'fid', math.inf)}; {_group(' '.join(better), b_rows, 'fid', math.inf)}; "
+        f"FID: {group(' '.join(worse), w_rows, 'fid', math.inf)}; {group(' '.join(better), b_rows, 'fid', math.inf)}; "
         f"{meaning} {t['fid_margin']} (diverged = failed, FID inf; both diverged = equally failed, ratio 1)"
     )
     return Comparison(evidence, per_seed, lambda v: v >= t["fid_margin"], "FID ratio", w_rows + b_rows)
@@ -116,11 +98,11 @@ def _mlp_dcgan_collapses(rows, t):
     the claim holds at a margin >= 0."""
     wgan, dcgan = pick(rows, "wgan", "mlp"), pick(rows, "dcgan", "mlp")
     k = t["min_modes"]
-    per_seed = _paired(wgan, dcgan, lambda w, d: min(w - k, k - 1 - d), "modes_covered", 0.0)
+    per_seed = paired(wgan, dcgan, lambda w, d: min(w - k, k - 1 - d), "modes_covered", 0.0)
     if not per_seed:
         return Comparison("", missing=f"runs: wgan mlp {len(wgan)}, dcgan mlp {len(dcgan)} (need both, same seed)")
     evidence = (
-        f"modes covered: {_group('dcgan', dcgan, 'modes_covered', 0.0)}; {_group('wgan', wgan, 'modes_covered', 0.0)}; "
+        f"modes covered: {group('dcgan', dcgan, 'modes_covered', 0.0)}; {group('wgan', wgan, 'modes_covered', 0.0)}; "
         f"collapse means < {k} (diverged = 0); margin min(wgan - {k}, {k - 1} - dcgan) >= 0 holds"
     )
     return Comparison(evidence, per_seed, lambda v: v >= 0, "margin", wgan + dcgan)
@@ -144,10 +126,10 @@ def _dcgan_faster(rows, t, *, column="iterations_to_threshold", unit="generator 
     def cost(value):  # never reaching it (or diverging) counts as infinitely slow
         return math.inf if math.isnan(value) else value
 
-    costs = _paired(wgan, dcgan, lambda w, d: (cost(w), cost(d)), column, math.nan)
+    costs = paired(wgan, dcgan, lambda w, d: (cost(w), cost(d)), column, math.nan)
     evidence = (
         f"{unit} to FID <= {t['good_fid']} (crossings confirmed by the next snapshot): "
-        f"{_group('dcgan', dcgan, column, math.inf, 'never')}; {_group('wgan', wgan, column, math.inf, 'never')}; "
+        f"{group('dcgan', dcgan, column, math.inf, 'never')}; {group('wgan', wgan, column, math.inf, 'never')}; "
         f"ratio wgan / dcgan > 1 holds (neither reaching it: a tie, 1)"
     )
     if all(math.isinf(w) and math.isinf(d) for w, d in costs.values()):
@@ -241,6 +223,13 @@ def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
         for claim, compare in CLAIMS:
             verdict, evidence, stats = judge(compare(subset, thresholds), level)
             result.append({"claim": claim, "dataset": dataset, "evidence": evidence, "verdict": verdict, **stats})
+        for mode_claim in mode_claims.MODE_CLAIMS:  # only those whose measure a run has (mode_claims)
+            comparison = mode_claims.compare(subset, mode_claim)
+            if comparison is not None:
+                verdict, evidence, stats = judge(comparison, level)
+                result.append(
+                    {"claim": mode_claim.claim, "dataset": dataset, "evidence": evidence, "verdict": verdict, **stats}
+                )
         if any(robustness.is_random(r.get("architecture")) for r in subset):
             verdict, evidence, stats = _robustness(subset, thresholds, level)
             result.append(

@@ -1,8 +1,9 @@
 """Image grids of generated samples, training-progress GIFs and their contact sheets.
 
-A grid is one uint8 array, (H, W) for greyscale images or (H, W, 3) for colour ones; a GIF shows one grid per snapshot with the generator
-iteration written in a band above it; the contact sheet is a PNG of a few of those frames,
-because ``snakemake --report`` previews PNGs but not GIFs.
+A grid is one uint8 array, (H, W) for greyscale images or (H, W, 3) for colour ones; a GIF shows
+one grid per snapshot with the generator iteration written in a band above it; the contact sheet is
+a PNG of a few of those frames, because ``snakemake --report`` previews PNGs but not GIFs. Frames,
+GIFs and sheets stay greyscale for greyscale grids and are RGB for colour ones.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PAD_PX = 2
 PAD_VALUE = 128  # mid grey: visible against black backgrounds and white strokes alike
 BAND_BACKGROUND = 255
 BAND_TEXT = 0
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # PIL modes read back as (H, W) greyscale
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -112,43 +114,58 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def labelled_frame(grid: np.ndarray, label: str) -> np.ndarray:
-    """The grid with a white band above it holding ``label`` centred in black."""
+    """The (H, W) or (H, W, 3) grid with a white band above it holding ``label`` centred in black."""
     grid = to_uint8(grid)
-    height, width = grid.shape
+    height, width = grid.shape[:2]
     font_size = int(np.clip(width // 14, 10, 28))
     band = font_size + 8
-    canvas = Image.new("L", (width, height + band), BAND_BACKGROUND)
+    mode, channels = ("L", 1) if grid.ndim == 2 else ("RGB", 3)
+    canvas = Image.new(mode, (width, height + band), (BAND_BACKGROUND,) * channels)
     canvas.paste(Image.fromarray(grid), (0, band))
     draw = ImageDraw.Draw(canvas)
     font = _font(font_size)
     left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
     draw.text(
-        ((width - (right - left)) / 2 - left, (band - (bottom - top)) / 2 - top), label, fill=BAND_TEXT, font=font
+        ((width - (right - left)) / 2 - left, (band - (bottom - top)) / 2 - top),
+        label,
+        fill=(BAND_TEXT,) * channels,
+        font=font,
     )
     return np.asarray(canvas)
 
 
-def _read_grey(path: PathLike) -> np.ndarray:
+def read_grid(path: PathLike) -> np.ndarray:
+    """A saved grid as written: (H, W) from a greyscale PNG, (H, W, 3) from any other."""
     with Image.open(path) as image:
-        return np.asarray(image.convert("L"))
+        return np.asarray(image.convert("L" if image.mode in GREY_MODES else "RGB"))
 
 
 def _upscale(image: np.ndarray, scale: int) -> np.ndarray:
-    return image if scale == 1 else np.kron(image, np.ones((scale, scale), np.uint8))
+    return image.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
 def _labelled_frames(ordered: Sequence[PathLike], label_fmt: str, scale: int) -> list[np.ndarray]:
-    return [labelled_frame(_upscale(_read_grey(p), scale), label_fmt.format(it=frame_iteration(p))) for p in ordered]
+    return [labelled_frame(_upscale(read_grid(p), scale), label_fmt.format(it=frame_iteration(p))) for p in ordered]
 
 
 def _same_size(frames: list[np.ndarray], fill: int = 0) -> np.ndarray:
-    """Stack frames, padding smaller ones (bottom/right) so one odd snapshot cannot break a GIF."""
+    """Stack frames, padding smaller ones (bottom/right) so one odd snapshot cannot break a GIF;
+    greyscale frames among colour ones become grey RGB."""
+    if any(f.ndim == 3 for f in frames):
+        frames = [f if f.ndim == 3 else np.repeat(f[..., None], 3, axis=-1) for f in frames]
     height = max(f.shape[0] for f in frames)
     width = max(f.shape[1] for f in frames)
-    stacked = np.full((len(frames), height, width), fill, np.uint8)
+    stacked = np.full((len(frames), height, width, *frames[0].shape[2:]), fill, np.uint8)
     for index, frame in enumerate(frames):
         stacked[index, : frame.shape[0], : frame.shape[1]] = frame
     return stacked
+
+
+def _gif_frame(frame: np.ndarray) -> Image.Image:
+    """A frame as GIF stores it: greyscale as it is; colour in 256 colours of its own, chosen by an
+    octree, which keeps the label's black and white where Pillow's default median cut tints them."""
+    picture = Image.fromarray(frame)
+    return picture if frame.ndim == 2 else picture.quantize(256, method=Image.Quantize.FASTOCTREE)
 
 
 def make_gif(
@@ -168,15 +185,14 @@ def make_gif(
         raise ValueError(f"no frames to animate into {out_gif}")
     ordered = frame_paths_in_order(frame_paths)
     frames = _same_size(_labelled_frames(ordered, label_fmt, scale))
-    # imageio 2.38's pillow plugin passes duration to Pillow: milliseconds, one value per frame.
+    # Pillow's GIF writer takes durations in milliseconds, one value per frame.
     durations_ms = [round(frame_duration_s * 1000)] * len(frames)
     durations_ms[-1] = round(last_frame_hold_s * 1000)
     if len(frames) == 1:  # a run that diverged at once; Pillow takes no list for a single frame
         durations_ms = durations_ms[0]
-    import imageio.v3 as iio  # imported here: only GIF-writing rules pay for it
-
+    pictures = [_gif_frame(frame) for frame in frames]
     with atomic_path(out_gif) as tmp:
-        iio.imwrite(tmp, frames, extension=".gif", plugin="pillow", duration=durations_ms, loop=0)
+        pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=durations_ms, loop=0)
     log.info(
         "wrote %s: %d frames, iterations %d..%d",
         out_gif,
@@ -213,10 +229,11 @@ def make_contact_sheet(
         raise ValueError(f"no frames for the contact sheet {out_png}")
     chosen = evenly_chosen(frame_paths_in_order(frame_paths), max_frames)
     tiles = _same_size(_labelled_frames(chosen, label_fmt, scale), fill=BAND_BACKGROUND)
-    n, height, width = tiles.shape
+    n, height, width = tiles.shape[:3]
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    sheet = np.full((nrows * (height + gap_px) + gap_px, ncols * (width + gap_px) + gap_px), BAND_BACKGROUND, np.uint8)
+    sheet_shape = (nrows * (height + gap_px) + gap_px, ncols * (width + gap_px) + gap_px, *tiles.shape[3:])
+    sheet = np.full(sheet_shape, BAND_BACKGROUND, np.uint8)
     for index, tile in enumerate(tiles):
         row, col = divmod(index, ncols)
         top, left = gap_px + row * (height + gap_px), gap_px + col * (width + gap_px)

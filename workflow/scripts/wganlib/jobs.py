@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Errors a user can act on: logged as one clear message, without a traceback (a bug keeps its).
-USER_ERRORS = ("ConfigError", "DatasetError", "WriteError")
+USER_ERRORS = ("ConfigError", "DatasetError", "InceptionError", "WriteError")
 # What `import keras` imports when they are installed, for features no job uses (its scikit-learn
 # wrappers, pandas frames given to fit(), its image-gallery plots); mlxtend brings scikit-learn
 # along. Together a third of `import keras`'s CPU time at every TensorFlow start (python -X importtime).

@@ -4,48 +4,28 @@ runs, the real-data floor and the claims with their verdicts). No TensorFlow."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import robustness
+from . import mode_report, robustness
 from .io import atomic_path, write_text
-from .runs import METRIC_KEYS, SUMMARY_COLUMNS, UNFINISHED, PathLike, as_float, diverged
+from .judges import MEANING
+from .runs import METRIC_KEYS, UNFINISHED, PathLike, as_float, diverged, summary_columns
+from .tables import fmt, md_table
 
 # A monitored run's stop (wganlib.monitor's reasons), as the summary table says it.
 STOPPED = {"plateaued": "stopped: plateaued", "maximum": "stopped at its maximum"}
 
 
-def fmt(x: Any, infinite: str = "inf") -> str:
-    """Three significant digits; whole numbers >= 1000 with thousands separators."""
-    x = as_float(x)
-    if math.isnan(x):
-        return "n/a"
-    if math.isinf(x):
-        return infinite if x > 0 else "-inf"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
-
-
 def write_summary_csv(rows: Sequence[Mapping], path: PathLike) -> None:
-    """``runs.summary_rows``' rows, one line each, in ``SUMMARY_COLUMNS`` order."""
-    frame = pd.DataFrame(list(rows), columns=list(SUMMARY_COLUMNS))
+    """``runs.summary_rows``' rows, one line each, in ``runs.summary_columns`` order."""
+    frame = pd.DataFrame(list(rows), columns=summary_columns(rows))
     frame["iterations_to_threshold"] = frame["iterations_to_threshold"].astype("Int64")
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
-
-
-def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(header: Sequence[str], body: Iterable[Sequence[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in body]
-    return lines
 
 
 def _floors(real_floor: Mapping | None, datasets: Sequence[Any]) -> dict:
@@ -55,6 +35,24 @@ def _floors(real_floor: Mapping | None, datasets: Sequence[Any]) -> dict:
     if any(key in real_floor for key in METRIC_KEYS):
         return {dataset: real_floor for dataset in datasets}
     return dict(real_floor)
+
+
+def _features_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[str]:
+    """Per dataset, the features its runs' FID and KID (and precision, recall, density and coverage,
+    where runs have them) were computed on (``runs.summary_rows``' ``features``; ``judges.MEANING``
+    says what they are)."""
+    lines = []
+    for dataset in datasets:
+        subset = [r for r in rows if r.get("dataset") == dataset]
+        used = list(dict.fromkeys(r["features"] for r in subset if r.get("features")))
+        measures = "FID and KID"
+        if any(not math.isnan(as_float(r.get("precision"))) for r in subset):
+            measures = "FID, KID, precision, recall, density and coverage"
+        if len(used) == 1:
+            lines += [f"**Features** ({dataset}): {measures} {MEANING.get(used[0], 'on ' + used[0])}.", ""]
+        elif used:
+            lines += [f"**Features** ({dataset}): runs on different features ({'; '.join(used)}), not comparable.", ""]
+    return lines
 
 
 # Lucic et al. 2018, "Are GANs Created Equal?", Table 2 (best FID on MNIST, Inception features);
@@ -107,7 +105,7 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
         if len(ranking) < 2:
             continue
         lines += [f"## Against the literature ({dataset})", ""]
-        lines += _md_table(
+        lines += md_table(
             [
                 "model",
                 "Lucic et al. 2018: best FID (rank)",
@@ -177,7 +175,7 @@ def _robustness_lines(rows: Sequence[Mapping], datasets: Sequence[Any], settings
             "models have a judged run.",
             "",
         ]
-        lines += _md_table(
+        lines += md_table(
             ["succeeded"] + [f"FID <= {fmt(level)}" for level in levels],
             ([outcome] + [tables[level][outcome] for level in levels] for outcome in tables[levels[0]]),
         )
@@ -212,6 +210,7 @@ def write_summary_markdown(
     datasets = list(dict.fromkeys(r.get("dataset") for r in rows))
     several = len(datasets) > 1
     lines = [f"# WGAN reproduction: {', '.join(str(d) for d in datasets) or 'no runs'}", "", "## Runs", ""]
+    extra = mode_report.run_columns(rows)  # precision ... and Stacked MNIST's modes, where runs have them
     thresholds_used = {v for v in map(as_float, (r.get("fid_threshold") for r in rows)) if not math.isnan(v)}
     reach = f"iters to FID <= {fmt(next(iter(thresholds_used)))}" if len(thresholds_used) == 1 else "iters to good FID"
     header = [
@@ -223,6 +222,7 @@ def write_summary_markdown(
         "KID ± s.d. over subsets",
         "modes",
         "class. score",
+        *(title for title, _ in extra),
         "rho(est., FID)",
         "rho of changes",
         reach,
@@ -254,6 +254,7 @@ def write_summary_markdown(
                 kid,
                 fmt(r.get("modes_covered")),
                 fmt(r.get("classifier_score")),
+                *(cell(r) for _, cell in extra),
                 "n/a" if math.isnan(rho) else f"{rho:.2f}",
                 "n/a" if math.isnan(changes) else f"{changes:.2f}",
                 reached,
@@ -261,7 +262,7 @@ def write_summary_markdown(
             ]
             yield ([r.get("dataset")] if several else []) + cells
 
-    lines += _md_table((["dataset"] if several else []) + header, body())
+    lines += md_table((["dataset"] if several else []) + header, body())
     lines += [
         "",
         "rho(est., FID): Spearman correlation over training between FID and the critic's "
@@ -277,20 +278,24 @@ def write_summary_markdown(
         "higher) and never crossed good_fid; else 'plateaued'. "
         "A longer budget would change a still-improving or not-started run's numbers.",
         "",
+        *mode_report.run_notes(rows),
     ]
-    for dataset, floor in _floors(real_floor, datasets).items():
+    lines += _features_lines(rows, datasets)
+    floors = _floors(real_floor, datasets)
+    for dataset, floor in floors.items():
         lines += [
             f"**Real-data floor** ({dataset}, train vs test): FID {fmt(floor.get('fid'))}, "
             f"KID {fmt(floor.get('kid'))}, "
             f"modes covered {fmt(floor.get('modes_covered'))}, "
             f"classifier score {fmt(floor.get('classifier_score'))}, "
-            f"class KL {fmt(floor.get('class_kl'))}.",
+            f"class KL {fmt(floor.get('class_kl'))}{mode_report.floor_text(floor)}.",
             "",
         ]
     lines += _literature_lines(rows, datasets)
+    lines += mode_report.stacked_literature_lines(rows, floors)
     lines += _robustness_lines(rows, datasets, random_architectures)
     lines += ["## Claims", ""]
-    lines += _md_table(
+    lines += md_table(
         (["dataset"] if several else []) + ["claim", "evidence", "agreeing", "verdict"],
         (
             ([c.get("dataset")] if several else []) + [c["claim"], c["evidence"], _agreement(c), f"**{c['verdict']}**"]

@@ -34,9 +34,23 @@ from .convergence import (  # noqa: F401 (the rule and its states are this modul
     fid_reached,
     iterations_to_threshold,
 )
+from .judges import features_of
 
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
+# Metrics of evaluations made since they were added (``manifold.prdc``) or only with a per-channel
+# judge (``modes.stacked_modes``): NaN in a row without them; the summary's files show them only
+# when a run has them (``summary_columns``), so summaries of earlier runs stay as they were.
+EXTRA_METRIC_KEYS = (
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+    "prdc_samples",
+    "stacked_modes",
+    "stacked_kl",
+    "stacked_samples",
+)
 # What a loaded run says about itself (its grid cell and how training ended).
 RUN_KEYS = (
     "experiment",
@@ -65,6 +79,7 @@ SUMMARY_COLUMNS = (
     "fid_reached",
     "fid_threshold",
     "convergence",
+    "features",
 )
 WGAN_MODELS = ("wgan", "wgan-gp")
 
@@ -245,17 +260,22 @@ def summary_rows(
 ) -> list[dict]:
     """One row per experiment: identity, status, final metrics, correlations, speed.
 
-    ``fid_above_real`` is final FID minus the real-data floor's FID; ``fid_reached`` the lowest
-    snapshot FID confirmed by the next snapshot (``fid_reached``). Pass the figures'
-    ``median_window`` so the correlations here equal the ones printed in the figures.
+    ``fid_above_real`` is final FID minus the real-data floor's FID (NaN when the two are not on
+    the same features); ``fid_reached`` the lowest snapshot FID confirmed by the next snapshot
+    (``fid_reached``); ``features`` what FID, KID and precision ... coverage were computed on
+    (``judges.features_of``).
+    Pass the figures' ``median_window`` so the correlations here equal the ones printed in the
+    figures.
     """
     floor_fid = as_float((real_floor or {}).get("fid"))
     rows = []
     for run in runs:
         final = (run.get("evaluation") or {}).get("final") or {}
         row = {key: run.get(key) for key in RUN_KEYS}
-        row.update({key: as_float(final.get(key)) for key in METRIC_KEYS})
-        row["fid_above_real"] = row["fid"] - floor_fid
+        row.update({key: as_float(final.get(key)) for key in (*METRIC_KEYS, *EXTRA_METRIC_KEYS)})
+        row["features"] = features_of(run.get("evaluation"))
+        same = row["features"] == features_of(real_floor)
+        row["fid_above_real"] = row["fid"] - floor_fid if same else math.nan
         estimate = {"em": run.get("model") in WGAN_MODELS, "js": run.get("model") == "dcgan"}
         for name, has in estimate.items():
             column = f"{name}_estimate"
@@ -272,3 +292,12 @@ def summary_rows(
         row["convergence"] = convergence(run, still_improving, min_progress, good_fid)
         rows.append(row)
     return rows
+
+
+def summary_columns(rows: Iterable[Mapping]) -> list[str]:
+    """``SUMMARY_COLUMNS``, with the ``EXTRA_METRIC_KEYS`` some row has a number for after the
+    metrics."""
+    rows = list(rows)
+    extra = [key for key in EXTRA_METRIC_KEYS if any(not math.isnan(as_float(r.get(key))) for r in rows)]
+    at = SUMMARY_COLUMNS.index(METRIC_KEYS[-1]) + 1
+    return [*SUMMARY_COLUMNS[:at], *extra, *SUMMARY_COLUMNS[at:]]

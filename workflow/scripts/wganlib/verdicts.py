@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .intervals import median_interval, percent, seeds_needed
-from .report import fmt
 from .runs import CONVERGED, PLATEAUED, as_float, diverged
+from .tables import fmt
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
 ONE_SEED, SEEDS_DISAGREE = f"{INCONCLUSIVE}: one seed", f"{INCONCLUSIVE}: seeds disagree"
@@ -141,3 +141,21 @@ def by_seed(rows: Sequence[Mapping]) -> dict:
 
 def median(values: Sequence[float]) -> float:
     return float(np.median(values)) if len(values) else math.nan
+
+
+def paired(a: Sequence[Mapping], b: Sequence[Mapping], combine, key: str, if_diverged: float) -> dict:
+    """seed -> combine(a's value, b's value), for the seeds both groups ran."""
+    a_seed, b_seed = by_seed(a), by_seed(b)
+    return {
+        seed: combine(value(a_seed[seed][0], key, if_diverged), value(b_seed[seed][0], key, if_diverged))
+        for seed in sorted(set(a_seed) & set(b_seed), key=str)
+    }
+
+
+def group(label: str, rows: Sequence[Mapping], key: str, if_diverged: float, never: str = "") -> str:
+    """A group's median of ``key``; with ``never``, a missing value counts as infinite and prints so."""
+    values = [value(r, key, if_diverged) for r in rows]
+    values = [math.inf if never and math.isnan(v) else v for v in values]
+    values = [v for v in values if not math.isnan(v)]
+    n_diverged = sum(diverged(r) for r in rows)
+    return f"{label} median {fmt(median(values), never or 'inf')} (n={len(values)}, {n_diverged} diverged)"

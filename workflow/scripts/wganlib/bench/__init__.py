@@ -18,6 +18,8 @@ from dataclasses import asdict
 
 import numpy as np
 
+from wganlib.config import Experiment
+
 from .flops import FLOP_METHOD
 from .layouts import thread_layouts
 from .profiling import where_time_goes
@@ -31,8 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def run(settings: BenchSettings, threads: int, cores: int | None = None, configure: bool = True) -> dict:
-    """The whole benchmark: the matmul peaks and every (width, architecture, model, precision) at
-    `threads` (a training job's threads), then the thread layouts over `cores` (the benchmark job's)."""
+    """The whole benchmark: the matmul peaks and every (image, width, architecture, model, precision)
+    at `threads` (a training job's threads), then the thread layouts over `cores` (the benchmark job's)."""
     from wganlib.runtime import configure_tensorflow
 
     started = time.perf_counter()
@@ -43,7 +45,6 @@ def run(settings: BenchSettings, threads: int, cores: int | None = None, configu
     auto = auto_precision(device)
     log.info("precision auto on this machine: %s (%s)", auto["policy"], auto["reason"])
     policies = list(dict.fromkeys(auto["policy"] if p == "auto" else p for p in settings.precisions))
-    images = np.random.default_rng(0).integers(0, 256, (settings.n_images, 28, 28), dtype=np.uint8)
     peak = matmul_peak(settings.matmul_size, settings.matmul_repetitions)
     log.info("matmul %d^3 float32: %.1f GFLOP/s (median)", settings.matmul_size, peak["gflops"]["median"])
     peak_bf16 = None
@@ -52,36 +53,32 @@ def run(settings: BenchSettings, threads: int, cores: int | None = None, configu
         log.info("matmul %d^3 bfloat16: %.1f GFLOP/s (median)", settings.matmul_size, peak_bf16["gflops"]["median"])
     peaks = {"float32": peak["gflops"]["median"], **({"bfloat16": peak_bf16["gflops"]["median"]} if peak_bf16 else {})}
     results, ratios = [], []
-    for width in settings.widths:
-        for exp in settings.experiments(settings.models, settings.architectures, width):
-            with_fit = (
-                exp.model in settings.fit_models
-                and exp.architecture in settings.fit_architectures
-                and width in settings.fit_widths
+    for exp, with_fit in settings.plan():
+        rows, exp_ratios = measure(exp, synthetic_images(exp, settings.n_images), settings, peaks, policies, with_fit)
+        for row in rows:
+            log.info(
+                "%s %s width %d %s: %.2f it/s, %.1f GFLOP/s%s",
+                exp.name,
+                row["image"],
+                row["width"],
+                row["precision"],
+                row["generator_iterations_per_s"]["median"],
+                row["gflops_per_s"]["median"],
+                f", ours/fit() {row['fit']['ours_over_fit']['median']:.2f}" if row["fit"] else "",
             )
-            rows, exp_ratios = measure(exp, images, settings, peaks, policies, with_fit)
-            for row in rows:
-                log.info(
-                    "%s width %d %s: %.2f it/s, %.1f GFLOP/s%s",
-                    exp.name,
-                    width,
-                    row["precision"],
-                    row["generator_iterations_per_s"]["median"],
-                    row["gflops_per_s"]["median"],
-                    f", ours/fit() {row['fit']['ours_over_fit']['median']:.2f}" if row["fit"] else "",
-                )
-            for ratio in exp_ratios:
-                log.info("%s width %d: %s / float32 critic steps/s %.2f", exp.name, width, ratio["precision"],
-                         ratio["critic_steps_per_s_ratio"]["median"])  # fmt: skip
-            results += rows
-            ratios += exp_ratios
+        for ratio in exp_ratios:
+            log.info("%s %s width %d: %s / float32 critic steps/s %.2f", exp.name, ratio["image"], ratio["width"],
+                     ratio["precision"], ratio["critic_steps_per_s_ratio"]["median"])  # fmt: skip
+        results += rows
+        ratios += exp_ratios
+    images = np.random.default_rng(0).integers(0, 256, (settings.n_images, 28, 28), dtype=np.uint8)
     profile = where_time_goes(settings, images, peak["gflops"]["median"])
     peak_after = matmul_peak(settings.matmul_size, settings.matmul_repetitions)  # drift check
     return {
         "machine": {**machine, "cores": cores},
         "settings": asdict(settings),
         "flops_method": FLOP_METHOD,
-        "data": f"{settings.n_images} synthetic uint8 28x28 images (speed does not depend on content)",
+        "data": f"{settings.n_images} synthetic uint8 images of each shape (speed does not depend on content)",
         "auto_precision": auto,
         "precisions": policies,
         "matmul_peak": peak,
@@ -93,3 +90,9 @@ def run(settings: BenchSettings, threads: int, cores: int | None = None, configu
         "thread_layouts": thread_layouts(settings, cores),
         "wall_time_s": time.perf_counter() - started,
     }
+
+
+def synthetic_images(exp: Experiment, n: int) -> np.ndarray:
+    """``n`` random uint8 images of the experiment's shape, as its dataset stores them."""
+    shape = (exp.image_size, exp.image_size) + ((exp.channels,) if exp.channels > 1 else ())
+    return np.random.default_rng(0).integers(0, 256, (n, *shape), dtype=np.uint8)

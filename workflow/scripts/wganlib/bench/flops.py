@@ -3,8 +3,9 @@
 Counted: TensorFlow's FLOP registry (the one `tf.compat.v1.profiler` uses) on the graph of each step,
 keeping only the ops the step really runs (those its outputs and variable updates depend on: the
 unused gradients that the tape also builds, e.g. the generator's backward pass inside a critic
-step, are dropped as grappler drops them). Analytic: conv and dense multiply-adds from the layers,
-backward = 2 x forward; kept beside the count as a check.
+step, are dropped as grappler drops them). Analytic: conv and dense multiply-adds from the layers
+as they run (the generator's sub-pixel output layer as its 3x3 convolution), backward = 2 x
+forward; kept beside the count as a check.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ import tensorflow as tf
 from wganlib import losses
 from wganlib.config import Experiment
 from wganlib.gan import GAN
+from wganlib.models import SubPixelConv2DTranspose, image_shape_of
 
 log = logging.getLogger(__name__)
 
 FLOP_METHOD = (
     "counted: TensorFlow's FLOP registry (tf.compat.v1.profiler's float_operation) on the graph of "
     "one critic step and one generator step, pruned to the ops the step runs; "
-    "analytic (layers: conv 2*H*W*K*K*Cin*Cout, dense 2*in*out, backward 2x forward) kept beside it"
+    "analytic (layers: conv 2*H*W*K*K*Cin*Cout, the sub-pixel output layer as the 3x3 conv to 4*Cout it runs, "
+    "dense 2*in*out, backward 2x forward) kept beside it"
 )
 
 
@@ -60,10 +63,15 @@ def counted_flops(function: Callable, *input_signature: tf.TensorSpec) -> dict:
     return {"flops": total, "ops_with_unknown_shape": unknown_shape, "by_op_type": by_type}
 
 
-def layer_flops(layer: keras.layers.Layer) -> int:
-    """Multiply-adds x 2 of one conv, transposed-conv or dense layer's forward pass, per image (0 else)."""
+def layer_flops(layer: keras.layers.Layer, executed: bool = False) -> int:
+    """Multiply-adds x 2 of one conv, transposed-conv or dense layer's forward pass, per image (0 else).
+    ``executed``: the sub-pixel output layer as the 3x3 convolution to 4 x its filters that it runs
+    (9/4 of its transposed conv's own, the kernel's zero taps included), not as that transposed conv."""
     from keras import layers
 
+    if executed and isinstance(layer, SubPixelConv2DTranspose):
+        _, h, w, c_in = layer.input.shape
+        return 2 * h * w * 3 * 3 * c_in * 4 * layer.filters
     if isinstance(layer, layers.Conv2DTranspose):  # every input pixel meets the whole kernel
         _, h, w, c_in = layer.input.shape
         k_h, k_w, c_out, _ = layer.kernel.shape
@@ -78,8 +86,8 @@ def layer_flops(layer: keras.layers.Layer) -> int:
 
 
 def forward_flops(model: keras.Model) -> int:
-    """Multiply-adds x 2 of the conv and dense layers of one forward pass, per image."""
-    return int(sum(layer_flops(layer) for layer in model.layers))
+    """Multiply-adds x 2 of the conv and dense layers of one forward pass as it runs, per image."""
+    return int(sum(layer_flops(layer, executed=True) for layer in model.layers))
 
 
 def analytic_flops(exp: Experiment, generator: keras.Model, critic: keras.Model) -> dict:
@@ -99,7 +107,7 @@ def step_flops(gan: GAN) -> dict:
     exp = gan.exp
     analytic = analytic_flops(exp, gan.generator, gan.critic)
     try:
-        critic = counted_flops(gan.critic_step, tf.TensorSpec([exp.batch_size, 28, 28, 1], tf.float32))
+        critic = counted_flops(gan.critic_step, tf.TensorSpec([exp.batch_size, *image_shape_of(exp)], tf.float32))
         generator = counted_flops(gan.generator_step)
     except Exception as err:  # noqa: BLE001 (a private TF API: fall back to the analytic count)
         log.warning("counting FLOPs from the graph failed (%s): using the analytic count", err)

@@ -26,6 +26,13 @@ class BenchSettings:
     fit_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
     fit_architectures: list[str] = field(default_factory=lambda: ["conv", "mlp"])
     fit_widths: list[int] = field(default_factory=lambda: [32])
+    # Rows for colour networks after those (28x28x1, mnist-5k's): each dataset's images, here
+    # CIFAR-10's 32x32x3 and the paper's LSUN bedrooms at 64x64x3, for which the conv presets are the
+    # official DCGAN_G and DCGAN_D; every model with these presets and widths (64: the official
+    # ngf and ndf, the generator 512 wide at 4x4), in every precision, without fit().
+    image_datasets: list[str] = field(default_factory=lambda: ["cifar10", "lsun-bedroom"])
+    image_architectures: list[str] = field(default_factory=lambda: ["conv"])
+    image_widths: list[int] = field(default_factory=lambda: [64])
     batch_size: int = 64
     z_dim: int = 64
     repetitions: int = 5
@@ -33,7 +40,7 @@ class BenchSettings:
     timed_critic_steps: int = 10  # per repetition; rounded up to whole generator iterations
     matmul_size: int = 2048
     matmul_repetitions: int = 5  # each peak: float32, and bfloat16 when a precision uses it
-    n_images: int = 2048  # synthetic uint8 28x28 images: speed does not depend on content
+    n_images: int = 2048  # synthetic uint8 images of each shape: speed does not depend on content
     use_gpu: bool = False
     # Thread layouts: with all the job's cores, one training process using them all against one
     # single-thread process per core, running at once; aggregate generator iterations/s of each.
@@ -57,9 +64,31 @@ class BenchSettings:
             raise ValueError(f"unknown benchmark settings: {', '.join(sorted(unknown))}")
         return cls(**{**overrides, **(QUICK if quick else {})})
 
-    def experiments(self, models: list[str], architectures: list[str], width: int) -> list[Experiment]:
-        """The schema's models and presets at `width` (conv networks), batch size and z_dim of the run;
-        none when `models` or `architectures` is empty (that part of the benchmark is skipped)."""
+    def plan(self) -> list[tuple[Experiment, bool]]:
+        """Every configuration timed, and whether fit() is timed beside it: the 28x28 networks at
+        each width, then the colour networks of each of `image_datasets` (no fit())."""
+        plan = []
+        for width in self.widths:
+            for exp in self.experiments(self.models, self.architectures, width):
+                with_fit = (
+                    exp.model in self.fit_models
+                    and exp.architecture in self.fit_architectures
+                    and width in self.fit_widths
+                )
+                plan.append((exp, with_fit))
+        for dataset in self.image_datasets:
+            for width in self.image_widths:
+                plan += [
+                    (exp, False) for exp in self.experiments(self.models, self.image_architectures, width, dataset)
+                ]
+        return plan
+
+    def experiments(
+        self, models: list[str], architectures: list[str], width: int, dataset: str | None = None
+    ) -> list[Experiment]:
+        """The schema's models and presets at `width` (conv networks), batch size and z_dim of the run,
+        sized for `dataset`'s images (the default config's when None); none when `models` or
+        `architectures` is empty (that part of the benchmark is skipped)."""
         if not models or not architectures:
             return []
         presets = validate({})["architecture_definitions"]
@@ -71,6 +100,7 @@ class BenchSettings:
             }
         config = validate(
             {
+                **({"datasets": [dataset]} if dataset else {}),
                 "models": models,
                 "architectures": architectures,
                 "training": {"batch_size": self.batch_size, "z_dim": self.z_dim},
@@ -90,6 +120,9 @@ QUICK = {
     "fit_models": ["dcgan"],
     "fit_architectures": ["conv"],
     "fit_widths": [8],
+    "image_datasets": ["cifar10", "lsun-bedroom"],
+    "image_architectures": ["conv"],
+    "image_widths": [8],
     "repetitions": 2,
     "warmup_critic_steps": 1,
     "timed_critic_steps": 2,

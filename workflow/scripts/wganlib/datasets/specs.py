@@ -57,11 +57,14 @@ class DatasetSpec:
     archive_md5: str | None = None  # MD5 of a whole-dataset archive, as published (cifar10)
     image_size: int = 28  # square images; a "image_size" setting replaces it
     channels: int = 1  # 1: stored (N, H, W); 3: (N, H, W, 3); a "channels" setting replaces it
+    labelled: bool = True  # its images come with classes; a "labels" setting replaces it (folder)
     # The data.settings keys it reads, with their defaults (config/README.md, "Datasets").
     settings: dict[str, Any] = field(default_factory=dict)
     built_from: tuple[str, ...] = ()  # datasets whose materialised .npz it is made from
     # Its own reader, for a dataset not of the MNIST family's sources (see ``store.Request``).
     build: Callable[..., dict[str, Any]] | None = None
+    # What judges its samples (``evaluation.JUDGES``): a classifier of its labels, or of each channel's digit.
+    judge: str = "classes"
 
     def resolved(self, given: dict[str, Any] | None) -> dict[str, Any]:
         """Its settings: the given ones over its defaults; DatasetError for a key it does not read."""
@@ -76,6 +79,11 @@ class DatasetSpec:
         """(image_size, channels) of the materialised images under the given settings."""
         settings = self.resolved(given)
         return int(settings.get("image_size", self.image_size)), int(settings.get("channels", self.channels))
+
+    def has_labels(self, given: dict[str, Any] | None = None) -> bool:
+        """Whether its images have classes under the given settings: what decides the network that
+        judges its samples (``wganlib.judges``)."""
+        return bool(self.resolved(given).get("labels", self.labelled))
 
 
 @dataclass(frozen=True)

@@ -65,4 +65,5 @@ STACKED_MNIST = DatasetSpec(
     settings={"train_images": 128_000, "test_images": 26_000},
     built_from=("mnist",),
     build=build_stacked_mnist,
+    judge="digits-per-channel",  # each channel's digit, as VEEGAN and PacGAN count modes
 )

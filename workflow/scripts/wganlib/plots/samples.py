@@ -38,8 +38,9 @@ def plot_sample_sheet(
 ) -> None:
     """Figs. 5-7: final samples, architectures as rows and models as columns.
 
-    Each sheet: {"model", "architecture", "images"} with images a uint8 (N, 28, 28) batch or a
-    ready grid (H, W) (at most ``max_images`` shown, ``ncols`` wide, default square); optional
+    Each sheet: {"model", "architecture", "images"} with images a uint8 (N, h, w) or colour
+    (N, h, w, 3) batch or a ready grid (H, W) or (H, W, 3) (at most ``max_images`` shown, ``ncols``
+    wide, default square); greyscale drawn in grey, colour as it is; optional
     "experiment", "seed", "status", "diverged_at". Only the lowest
     seed of a cell is drawn; a combination without a sheet is drawn as 'not in grid'.
     """
@@ -65,12 +66,15 @@ def plot_sample_sheet(
                 _empty_panel(ax, "not in grid")
                 continue
             images = to_uint8(np.asarray(sheet["images"]))
-            if images.ndim == 2:
+            if images.ndim == 2 or (images.ndim == 3 and images.shape[-1] == 3):
                 grid = images
             else:  # square by default, as the training snapshots
                 batch = images[:max_images]
                 grid = image_grid(batch, ncols or math.ceil(math.sqrt(len(batch))))
-            ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+            if grid.ndim == 2:
+                ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+            else:  # RGB as it is: a colour map would only be ignored
+                ax.imshow(grid, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
             caption = str(sheet.get("experiment") or f"{model}-{architecture}")

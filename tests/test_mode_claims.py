@@ -1,0 +1,167 @@
+"""The mode-collapse claims on Stacked MNIST's modes and on recall (wganlib.mode_claims), judged on
+synthetic runs, and how the summary shows those measures (wganlib.mode_report)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from wganlib import claims, mode_claims, report, runs
+
+THRESHOLDS = {"min_correlation": 0.6, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8}
+PAPER_CLAIMS = 7  # claims.CLAIMS: always in the table
+
+
+def row(model, architecture, seed, *, modes=math.nan, recall=math.nan, status="completed", convergence="plateaued"):
+    """A summary row of a stacked-mnist run with the numbers the mode claims read."""
+    measured = not math.isnan(modes)
+    return {
+        "experiment": f"{model}-{architecture}-s{seed}",
+        "dataset": "stacked-mnist",
+        "model": model,
+        "architecture": architecture,
+        "seed": seed,
+        "status": status,
+        "diverged_at": 300 if status == "diverged" else None,
+        "generator_iterations": 1000,
+        "wall_time_s": 60.0,
+        "fid": 30.0,
+        "kid": 1.0,
+        "kid_std": 0.1,
+        "classifier_score": 5.0,
+        "modes_covered": 0,
+        "class_kl": 2.0,
+        "precision": 0.8 if not math.isnan(recall) else math.nan,
+        "recall": recall,
+        "density": 0.9 if not math.isnan(recall) else math.nan,
+        "coverage": 0.7 if not math.isnan(recall) else math.nan,
+        "prdc_samples": 2000 if not math.isnan(recall) else math.nan,
+        "stacked_modes": modes,
+        "stacked_kl": 6.9 * (1 - modes / 1000) if measured else math.nan,
+        "stacked_samples": 26000 if measured else math.nan,
+        "fid_threshold": THRESHOLDS["good_fid"],
+        "convergence": convergence,
+    }
+
+
+def grid(wgan: dict, dcgan: dict, seeds=(0, 1, 2)):
+    """architecture -> (modes, recall) per seed for each model."""
+    rows = []
+    for model, values in (("wgan", wgan), ("dcgan", dcgan)):
+        for arch, (modes, recall) in values.items():
+            rows += [row(model, arch, s, modes=modes[i], recall=recall[i]) for i, s in enumerate(seeds)]
+    return rows
+
+
+# The published picture: the GAN collapses on Stacked MNIST (PacGAN: 99 modes; 30.6 with a small
+# discriminator), WGAN does not.
+PUBLISHED = (
+    {
+        "conv": ([990, 985, 995], [0.6, 0.62, 0.58]),
+        "conv-small-critic": ([900, 920, 880], [0.5, 0.5, 0.55]),
+        "mlp": ([600, 640, 580], [0.3, 0.35, 0.32]),
+    },
+    {
+        "conv": ([99, 120, 80], [0.2, 0.25, 0.3]),
+        "conv-small-critic": ([30, 31, 29], [0.05, 0.06, 0.04]),
+        "mlp": ([10, 12, 9], [0.01, 0.02, 0.01]),
+    },
+)
+
+
+def mode_verdicts(rows):
+    """Mode claim -> (verdict, agreeing of out of) for the mode claims in the table."""
+    result = claims.evaluate_claims(rows, THRESHOLDS)
+    return {c["claim"]: (c["verdict"], f"{c['agreeing']} of {c['out_of']}") for c in result[PAPER_CLAIMS:]}
+
+
+def test_the_published_picture_reproduces_every_mode_claim():
+    got = mode_verdicts(grid(*PUBLISHED))
+    assert list(got) == [c.claim for c in mode_claims.MODE_CLAIMS]
+    assert set(got.values()) == {("reproduced (75 % interval)", "3 of 3")}
+
+
+def test_the_gan_ahead_is_not_reproduced():
+    wgan, dcgan = PUBLISHED
+    assert set(mode_verdicts(grid(dcgan, wgan)).values()) == {("not reproduced (75 % interval)", "0 of 3")}
+
+
+def test_a_run_still_improving_makes_not_reproduced_inconclusive():
+    wgan, dcgan = PUBLISHED
+    rows = grid(dcgan, wgan)
+    rows[0]["convergence"] = "still improving"  # wgan-conv-s0
+    verdict, _ = mode_verdicts(rows)[mode_claims.MODE_CLAIMS[0].claim]
+    assert verdict == "inconclusive: still improving (wgan-conv-s0)"
+
+
+def test_seeds_that_disagree():
+    rows = grid({"conv": ([990, 100, 995], [0.6, 0.1, 0.6])}, {"conv": ([99, 500, 80], [0.2, 0.5, 0.3])})
+    got = mode_verdicts(rows)
+    assert set(got.values()) == {("inconclusive: seeds disagree", "2 of 3")}
+
+
+def test_at_least_as_many_holds_at_a_tie_and_more_does_not():
+    """All 1,000 modes for both: "at least as many" holds; Figure 7's "WGAN does not collapse and the
+    GAN does" needs WGAN ahead."""
+    both = ([1000, 1000, 1000], [0.7, 0.7, 0.7])
+    got = mode_verdicts(grid({"conv": both, "mlp": both}, {"conv": both, "mlp": both}))
+    conv, _, mlp, _ = (c.claim for c in mode_claims.MODE_CLAIMS if c.architecture in ("conv", "mlp"))
+    assert got[conv] == ("reproduced (75 % interval)", "3 of 3")
+    assert got[mlp] == ("not reproduced (75 % interval)", "0 of 3")
+
+
+def test_a_diverged_gan_covers_no_modes():
+    wgan, _ = PUBLISHED
+    rows = [row("wgan", "conv", s, modes=m) for s, m in enumerate(wgan["conv"][0])]
+    rows += [row("dcgan", "conv", s, status="diverged") for s in range(3)]  # no evaluation
+    claim = mode_claims.MODE_CLAIMS[0]
+    got = mode_verdicts(rows)
+    assert got == {claim.claim: ("reproduced (75 % interval)", "3 of 3")}  # recall: no run has it
+    evidence = next(c["evidence"] for c in claims.evaluate_claims(rows, THRESHOLDS) if c["claim"] == claim.claim)
+    assert "dcgan median 0 (n=3, 3 diverged)" in evidence and "wgan median 990" in evidence
+
+
+def test_claims_stay_out_without_their_measure_and_say_what_is_missing():
+    """Runs evaluated before recall existed, or a grid without Stacked MNIST: the table is the
+    paper's claims alone. Runs with the measure on one side only: the claim is there, inconclusive."""
+    old = [{**r, "stacked_modes": math.nan, "recall": math.nan} for r in grid(*PUBLISHED)]
+    assert len(claims.evaluate_claims(old, THRESHOLDS)) == PAPER_CLAIMS
+    one_side = [row("wgan", "conv", s, modes=900) for s in range(3)]
+    result = claims.evaluate_claims(one_side, THRESHOLDS)[PAPER_CLAIMS:]
+    assert [(c["verdict"], c["evidence"]) for c in result] == [
+        ("inconclusive", "runs with stacked_modes: wgan conv 3, dcgan conv 0 (need both, same seed)")
+    ]
+
+
+def test_the_summary_shows_the_measures_and_the_published_numbers(tmp_path):
+    rows = grid(*PUBLISHED)
+    verdicts = claims.evaluate_claims(rows, THRESHOLDS)
+    floor = {"fid": 1.0, "kid": 0.0, "classifier_score": 9.0, "modes_covered": 10, "class_kl": 0.01}
+    floor |= {"precision": 0.8, "recall": 0.8, "density": 1.0, "coverage": 0.9, "prdc_samples": 2000}
+    floor |= {"stacked_modes": 1000, "stacked_kl": 0.04, "stacked_samples": 26000, "digit_accuracy": 0.99}
+    report.write_summary_markdown(rows, verdicts, floor, tmp_path / "summary.md", thresholds=THRESHOLDS)
+    text = (tmp_path / "summary.md").read_text()
+    assert "| class. score | precision / recall | density / coverage | modes of 1,000 (KL) | rho(est., FID) |" in text
+    assert "| 0.8 / 0.6 | 0.9 / 0.7 | 990 (0.069) |" in text  # wgan-conv-s0
+    assert "Stacked MNIST modes 1,000 of 1,000 (KL 0.04) over 26,000 images" in text
+    assert "digit classifier of accuracy 0.99" in text
+    assert "## Stacked MNIST modes against the literature (stacked-mnist)" in text
+    assert "| here: wgan conv (3 seeds) | 990 (985–995) |" in text
+    assert "| here: dcgan conv-small-critic (3 seeds) | 30 (29–31) |" in text
+    assert "| here: real training images (the floor) | 1,000 | 0.04 |" in text
+    assert "| PacGAN Table 2, VEEGAN's numbers (protocol A): DCGAN | 99 | 3.40 |" in text
+    assert "| PacGAN Table 3, discriminator 1/4 of the generator (protocol B): DCGAN | 30.6 | – |" in text
+    assert "GDPP" in text and "26,000 final samples" in text
+    report.write_summary_csv(rows, tmp_path / "summary.csv")
+    columns = list(pd.read_csv(tmp_path / "summary.csv").columns)
+    at = columns.index("class_kl") + 1
+    assert columns[at : at + len(runs.EXTRA_METRIC_KEYS)] == list(runs.EXTRA_METRIC_KEYS)
+
+
+def test_without_the_measures_the_summary_is_as_before(tmp_path):
+    rows = [{**r, **dict.fromkeys(runs.EXTRA_METRIC_KEYS, math.nan)} for r in grid(*PUBLISHED)]
+    report.write_summary_markdown(rows, [], {"fid": 1.0}, tmp_path / "summary.md")
+    text = (tmp_path / "summary.md").read_text()
+    assert "precision" not in text and "modes of 1,000" not in text and "Stacked MNIST" not in text
+    report.write_summary_csv(rows, tmp_path / "summary.csv")
+    assert list(pd.read_csv(tmp_path / "summary.csv").columns) == list(runs.SUMMARY_COLUMNS)

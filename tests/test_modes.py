@@ -1,0 +1,121 @@
+"""Stacked MNIST's mode metric (wganlib.modes) on histograms made by hand, the per-channel labels,
+and the per-channel judge end to end on made-up digit images (wganlib.evaluation)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from wganlib import modes
+
+
+def test_all_thousand_modes_equally_often_give_kl_zero():
+    labels = np.tile(np.arange(1000), 26)
+    assert modes.modes_hit(labels, 1000) == 1000
+    assert modes.kl_from_uniform(labels, 1000) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_one_mode_gives_log_1000():
+    labels = np.full(26_000, 345)
+    assert modes.modes_hit(labels, 1000) == 1
+    assert modes.kl_from_uniform(labels, 1000) == pytest.approx(math.log(1000))
+
+
+def test_a_mode_counts_from_one_sample_and_kl_follows_the_histogram():
+    labels = np.array([7] * 500 + [8] * 499 + [9])  # mode 9: one sample, still covered (PacGAN's count)
+    assert modes.modes_hit(labels, 1000) == 3
+    p = np.array([500, 499, 1]) / 1000
+    assert modes.kl_from_uniform(labels, 1000) == pytest.approx(float(np.sum(p * np.log(1000 * p))))
+    half = np.repeat(np.arange(500), 4)  # half the modes, equally: KL log 2
+    assert modes.kl_from_uniform(half, 1000) == pytest.approx(math.log(2))
+    with pytest.raises(ValueError, match="outside"):
+        modes.kl_from_uniform([1000], 1000)
+
+
+def test_channel_digits_and_stacked_labels():
+    labels = np.array([0, 7, 345, 999, 120])
+    digits = modes.channel_digits(labels)
+    np.testing.assert_array_equal(digits, [[0, 0, 0], [0, 0, 7], [3, 4, 5], [9, 9, 9], [1, 2, 0]])
+    np.testing.assert_array_equal(modes.stacked_label(digits), labels)
+    swapped = modes.stacked_label(digits[:, [1, 0, 2]])  # red and green exchanged
+    assert swapped[2] == 435 and swapped[4] == 210
+    with pytest.raises(ValueError, match="stacked labels"):
+        modes.channel_digits([1000])
+
+
+def test_channel_images_are_the_distinct_digits_with_their_labels():
+    digit = np.stack([np.full((4, 4), 10 * d, np.uint8) for d in range(10)])  # digit d: all pixels 10 d
+    picks = np.array([[3, 1, 4], [1, 5, 9], [2, 6, 5]])
+    images = np.stack([digit[p] for p in picks.T], axis=-1)  # (3, 4, 4, 3)
+    labels = modes.stacked_label(picks)
+    x, y = modes.channel_images(images, labels)
+    np.testing.assert_array_equal(y, [3, 1, 4, 5, 9, 2, 6])  # first appearance, each once
+    np.testing.assert_array_equal(x, digit[y])
+
+
+def test_stacked_modes_from_joint_probabilities():
+    """The mode of a sample is its most likely joint class, which for a product of the channels'
+    digit probabilities is the most likely digit of each channel."""
+    rng = np.random.default_rng(0)
+    per_channel = rng.dirichlet(np.ones(10), size=(50, 3))
+    joint = np.einsum("na,nb,nc->nabc", *per_channel.transpose(1, 0, 2)).reshape(50, 1000)
+    labels = modes.stacked_label(per_channel.argmax(axis=2))
+    result = modes.stacked_modes(joint)
+    assert result["stacked_modes"] == len(set(labels)) and result["stacked_samples"] == 50
+    assert result["stacked_kl"] == pytest.approx(modes.kl_from_uniform(labels, 1000))
+    np.testing.assert_array_equal(joint.argmax(axis=1), labels)
+
+
+# -- the per-channel judge, end to end ----------------------------------------------------------
+
+
+def made_up_digits(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """28x28 'digits': a bright block whose place says the digit, on faint noise."""
+    images = rng.integers(0, 40, (len(digits), 28, 28)).astype(np.uint8)
+    for image, d in zip(images, digits, strict=True):
+        row, col = divmod(int(d), 5)
+        image[4 + 12 * row : 10 + 12 * row, 1 + 5 * col : 6 + 5 * col] = 255
+    return images
+
+
+def stacked_set(digit_images: np.ndarray, digits: np.ndarray, n: int, seed: int):
+    picks = np.random.default_rng(seed).integers(0, len(digit_images), (n, 3))
+    images = np.stack([digit_images[picks[:, c]] for c in range(3)], axis=-1)
+    return images, modes.stacked_label(digits[picks])
+
+
+@pytest.mark.slow
+def test_the_per_channel_judge_end_to_end(tmp_path):
+    """Trained on the channels of made-up stacked images: it labels whole images by their three
+    digits, a swapped channel gives another label, it survives saving, and the evaluation counts
+    its modes."""
+    pytest.importorskip("tensorflow")
+    import keras
+    from wganlib.evaluation import Judge, score, train_judge
+
+    rng = np.random.default_rng(0)
+    train_digits, test_digits = np.arange(200) % 10, np.arange(100) % 10
+    train = stacked_set(made_up_digits(train_digits, rng), train_digits, 600, 0)
+    test = stacked_set(made_up_digits(test_digits, rng), test_digits, 300, 1)
+    data = {"x_train": train[0], "y_train": train[1], "x_test": test[0], "y_test": test[1]}
+    classifier, accuracy = train_judge(data, "digits-per-channel", epochs=3, seed=0)
+    assert accuracy["digits_train"] == 200 and accuracy["digits_test"] == 100
+    assert accuracy["digit_accuracy"] > 0.95 and accuracy["test_accuracy"] > 0.85
+    classifier.save(tmp_path / "judge.keras")
+    judge = Judge(keras.models.load_model(tmp_path / "judge.keras", compile=False))
+    assert judge.joint_modes == 1000
+    features, probs = judge(test[0])
+    assert features.shape == (300, 3 * 128) and probs.shape == (300, 1000)
+    labels = probs.argmax(axis=1)
+    assert np.mean(labels == test[1]) == pytest.approx(accuracy["test_accuracy"])
+    swapped = judge(test[0][..., [1, 0, 2]])[1].argmax(axis=1)
+    differ = modes.channel_digits(test[1])[:, 0] != modes.channel_digits(test[1])[:, 1]
+    assert np.mean(swapped[differ] == test[1][differ]) < 0.1  # caught: another stacked label
+    np.testing.assert_array_equal(swapped, modes.stacked_label(modes.channel_digits(labels)[:, [1, 0, 2]]))
+    reference = {"features": features, "labels": test[1]}
+    settings = {"kid_subsets": 2, "kid_subset_size": 50, "mode_min_share": 0.05}
+    result = score(judge, train[0][:300], reference, settings)
+    assert result["stacked_modes"] == len(set(judge(train[0][:300])[1].argmax(axis=1)))
+    assert result["stacked_samples"] == 300 and 0 < result["stacked_kl"] < math.log(1000)
+    assert {"precision", "recall", "density", "coverage"} <= set(result)
