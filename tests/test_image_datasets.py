@@ -297,6 +297,27 @@ def test_stacked_mnist_is_deterministic_and_labelled_by_its_digits(mnist_npz, tm
     assert len(manifest["classes"]) == 1000 and manifest["files"][0]["verified_by"] == "manifest"
 
 
+def test_stacked_mnist_is_built_from_the_digits_it_is_set_to(mnist_npz, tmp_path):
+    """Offline, from mnist-5k's digits (digits: mnist-5k): its manifest is the one checked, and the
+    spec names the one dataset it is built from; a dataset it cannot stack is refused by name."""
+    five_k = mnist_npz.with_name("mnist-5k.npz")
+    five_k.write_bytes(mnist_npz.read_bytes())
+    manifest = json.loads(mnist_npz.with_name("mnist.manifest.json").read_text())
+    mnist_npz.with_name("mnist-5k.manifest.json").write_text(json.dumps(manifest))
+    mnist_npz.unlink()  # nothing of full MNIST is there
+    settings = {"train_images": 30, "test_images": 10, "digits": "mnist-5k"}
+    out = tmp_path / "out"
+    materialise("stacked-mnist", out / "s.npz", out / "s.json", settings=settings, inputs={"mnist-5k": five_k})
+    assert datasets.load(out / "s.npz")["x_train"].shape == (30, 28, 28, 3)
+    assert json.loads((out / "s.json").read_text())["files"][0]["name"] == "mnist-5k.npz"
+    spec = datasets.get_spec("stacked-mnist")
+    assert spec.sources({"digits": "mnist-5k"}) == ("mnist-5k",) and spec.sources(None) == ("mnist",)
+    with pytest.raises(DatasetError, match="built from one of mnist, mnist-5k, not 'fashion-mnist'"):
+        spec.sources({"digits": "fashion-mnist"})
+    with pytest.raises(DatasetError, match="built from mnist-5k: its resources/datasets/mnist-5k.npz"):
+        materialise("stacked-mnist", out / "t.npz", out / "t.json", settings=settings, inputs={})
+
+
 def test_stacked_mnist_refuses_a_changed_mnist(mnist_npz, tmp_path):
     data = bytearray(mnist_npz.read_bytes())
     data[-100] ^= 1

@@ -181,6 +181,9 @@ def test_download_dataset_by_hand_passes_settings_and_the_datasets_it_is_built_f
     got = calls_of(run_script("download_dataset.py", tmp_path, argv))["materialise"]
     assert "inputs={'mnist': PosixPath('d/mnist.npz')}" in got
     assert "settings={'train_images': 1000, 'test_images': 50}" in got
+    argv += ["--setting", "digits=mnist-5k"]  # offline: stacked from mnist-5k's digits
+    got = calls_of(run_script("download_dataset.py", tmp_path, argv))["materialise"]
+    assert "inputs={'mnist-5k': PosixPath('d/mnist-5k.npz')}" in got
 
 
 def test_download_dataset_under_snakemake_reads_the_wildcard(tmp_path):

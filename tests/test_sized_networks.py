@@ -116,6 +116,10 @@ def test_the_dataset_gives_the_shape():
     assert shapes == {"cifar10": (32, 3), "stacked-mnist": (28, 3), "mnist-5k": (28, 1), "lsun-bedroom": (64, 3)}
     with pytest.raises(ConfigError, match=r"data\.settings\.mnist: mnist has no setting image_size"):
         cfg.validate({"data": {"settings": {"mnist": {"image_size": 32}}}})
+    with pytest.raises(
+        ConfigError, match=r"stacked-mnist\.digits: 'cifar10' is not allowed; choose one of: mnist, mnist-5k"
+    ):
+        cfg.validate({"data": {"settings": {"stacked-mnist": {"digits": "cifar10"}}}})
 
 
 MEMMAP_RUN = """

@@ -38,7 +38,9 @@ wildcard_constraints:
     dataset="|".join(
         re.escape(d)
         for d in dict.fromkeys(
-            n for d in DATASETS for n in (*get_spec(d).built_from, d)
+            n
+            for d in DATASETS
+            for n in (*get_spec(d).sources(config["data"]["settings"].get(d)), d)
         )
     ),
     # A pattern, not the list of names: matching paths against a thousand alternatives is what
@@ -62,10 +64,11 @@ def train_settings(wildcards):
 
 
 def dataset_sources(wildcards):
-    """The materialised datasets a dataset is built from (stacked-mnist: mnist)."""
+    """The materialised datasets a dataset is built from (stacked-mnist: the digits it is set to)."""
+    settings = config["data"]["settings"].get(wildcards.dataset)
     return {
         name: f"resources/datasets/{name}.npz"
-        for name in get_spec(wildcards.dataset).built_from
+        for name in get_spec(wildcards.dataset).sources(settings)
     }
 
 

@@ -41,7 +41,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
 
     settings = {key: yaml.safe_load(value) for key, _, value in (s.partition("=") for s in args.setting)}
     return Job(
-        input={name: args.out_dir / f"{name}.npz" for name in get_spec(args.dataset).built_from},
+        input={name: args.out_dir / f"{name}.npz" for name in get_spec(args.dataset).sources(settings)},
         output={
             "npz": args.out_dir / f"{args.dataset}.npz",
             "manifest": args.out_dir / f"{args.dataset}.manifest.json",

@@ -31,7 +31,7 @@ from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are
     validator_with_defaults,
     without_replaced_overrides,
 )
-from .datasets import DatasetError, image_shape
+from .datasets import DatasetError, get_spec, image_shape
 from .shapes import conv_plan
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -215,6 +215,7 @@ def _check_datasets(config: dict, source: str) -> None:
     for name, given in config["data"]["settings"].items():
         try:
             image_shape(name, given)
+            get_spec(name).sources(given)
         except DatasetError as err:
             _fail(source, f"data.settings.{name}", str(err))
     for dataset in config["datasets"]:

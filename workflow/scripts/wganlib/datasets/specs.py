@@ -61,6 +61,8 @@ class DatasetSpec:
     # The data.settings keys it reads, with their defaults (config/README.md, "Datasets").
     settings: dict[str, Any] = field(default_factory=dict)
     built_from: tuple[str, ...] = ()  # datasets whose materialised .npz it is made from
+    # A setting that picks one of built_from (stacked-mnist's "digits"), or None: built from all.
+    built_from_setting: str | None = None
     # Its own reader, for a dataset not of the MNIST family's sources (see ``store.Request``).
     build: Callable[..., dict[str, Any]] | None = None
     # What judges its samples (``evaluation.JUDGES``): a classifier of its labels, or of each channel's digit.
@@ -74,6 +76,19 @@ class DatasetSpec:
             reads = ", ".join(sorted(self.settings)) or "none"
             raise DatasetError(f"{self.name} has no setting {', '.join(unknown)} (its settings: {reads})")
         return {**self.settings, **given}
+
+    def sources(self, given: dict[str, Any] | None = None) -> tuple[str, ...]:
+        """The datasets it is built from under the given settings; DatasetError for a choice it
+        cannot be built from."""
+        if self.built_from_setting is None:
+            return self.built_from
+        choice = self.resolved(given)[self.built_from_setting]
+        if choice not in self.built_from:
+            raise DatasetError(
+                f"{self.name} is built from one of {', '.join(self.built_from)}, "
+                f"not {choice!r} (its setting {self.built_from_setting})"
+            )
+        return (choice,)
 
     def image_shape(self, given: dict[str, Any] | None = None) -> tuple[int, int]:
         """(image_size, channels) of the materialised images under the given settings."""
