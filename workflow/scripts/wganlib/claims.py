@@ -95,8 +95,11 @@ def _bn_first_hurts(rows, t):
 def _mlp_dcgan_collapses(rows, t):
     """Claim 4 (Fig. 7): with the MLP generator the GAN covers < min_modes classes and WGAN not.
     Per seed, the margin min(wgan modes - min_modes, min_modes - 1 - dcgan modes) in classes:
-    the claim holds at a margin >= 0."""
+    the claim holds at a margin >= 0. Not on Stacked MNIST (None): its 1,000 modes judge this claim
+    there (``mode_claims``), and its judge's classes are no ten digits that min_modes counts."""
     wgan, dcgan = pick(rows, "wgan", "mlp"), pick(rows, "dcgan", "mlp")
+    if any(math.isfinite(as_float(r.get("stacked_modes"))) for r in wgan + dcgan):
+        return None
     k = t["min_modes"]
     per_seed = paired(wgan, dcgan, lambda w, d: min(w - k, k - 1 - d), "modes_covered", 0.0)
     if not per_seed:
@@ -221,7 +224,10 @@ def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
     for dataset in list(dict.fromkeys(r.get("dataset") for r in rows)) or [None]:
         subset = [r for r in rows if r.get("dataset") == dataset]
         for claim, compare in CLAIMS:
-            verdict, evidence, stats = judge(compare(subset, thresholds), level)
+            comparison = compare(subset, thresholds)
+            if comparison is None:  # not a claim about this dataset's measures
+                continue
+            verdict, evidence, stats = judge(comparison, level)
             result.append({"claim": claim, "dataset": dataset, "evidence": evidence, "verdict": verdict, **stats})
         for mode_claim in mode_claims.MODE_CLAIMS:  # only those whose measure a run has (mode_claims)
             comparison = mode_claims.compare(subset, mode_claim)
