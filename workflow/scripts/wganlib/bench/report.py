@@ -131,6 +131,8 @@ def _precision_lines(report: dict) -> list[str]:
 
 
 def _profile_lines(where: dict, threads: int) -> list[str]:
+    if not where.get("profiles"):  # profile_models: [] (no profile asked for)
+        return []
     top = 6
     lines = [
         "",
