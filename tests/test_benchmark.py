@@ -203,6 +203,11 @@ def test_quick_benchmark_says_where_the_time_goes(quick_run):
     assert "Conv2D" in section and "filter gradient" in section
     assert sum(line.startswith("| 28x28x1 -> 14x14x") for line in section.splitlines()) == 1
     assert sum(line.startswith("| 14x14x") and "SubPixelConv2DTranspose" in line for line in section.splitlines()) == 1
+    # with no profile asked for (profile_models: []), the table leaves the section out
+    from wganlib.bench import markdown
+
+    unprofiled = markdown({**report, "where_time_goes": {**where, "profiles": []}})
+    assert "## Where the time goes" not in unprofiled and "## Thread layouts" in unprofiled
 
 
 def test_colour_rows_are_the_official_dcgan_networks_at_32_and_64_pixels():
