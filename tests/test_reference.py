@@ -1,4 +1,4 @@
-"""The reference runs committed in docs/reference (the three-seed study) and docs/reference/robustness
+"""The reference runs committed in docs/reference (the five-seed study) and docs/reference/robustness
 (the random-architecture sweep): each summary is what the code computes from its committed run
 files, so a reference cannot drift from the code that made it."""
 
@@ -28,7 +28,7 @@ REFERENCES = {
 
 
 # Defaults that changed after the robustness sweep was trained (the official code's details, docs/evidence
-# exploration 6). Its config.yaml states what it was trained with; the README and its manifest say
+# exploration 6). Its config.yaml states what it was trained with; docs/findings.md and its manifest say
 # that today's sweep differs from it in these settings, and its next run replaces it.
 CHANGED_SINCE = {"robustness": ("z_dim", "norm_epsilon", "conv_bias", "clip_at", "epoch_ends_critic_run")}
 
@@ -110,32 +110,66 @@ def test_the_committed_summary_is_what_summary_computes(name, tmp_path):
     assert all(v["seeds"] == len(seeds) for v in verdicts if v["verdict"] != "inconclusive")
 
 
+# The median over seeds and its interval, as a claims row's evidence states them.
+MEDIAN = re.compile(r"median [^;]*?(-?[\d.]+), [\d.]+ % order-statistic interval over seeds (\[[^\]]+\])")
+
+
+def claims_rows(summary: str) -> list[list[str]]:
+    """The cells of each row of a summary's claims table."""
+    table = summary.split("## Claims", 1)[1]
+    return [line.split(" | ") for line in table.splitlines() if line.startswith("| ") and "**" in line]
+
+
+def verdict_and_agreeing(cells: list[str]) -> tuple[str, str]:
+    """A claims row's verdict (without the runs it names) and how many seeds agree."""
+    return cells[-1].strip(" |*").split(" (")[0], cells[-2].strip()
+
+
 def test_the_readme_states_the_reference_verdicts():
-    """The README's findings, claim by claim in the summary's order: each bullet gives its claim's
-    verdict (the runs it names may be left out) and how many seeds agree."""
+    """The README's table of findings, claim by claim in the summary's order, then the sweep's:
+    each row gives its claim's verdict, how many seeds (architectures) agree, and the median and
+    interval as the committed summaries state them."""
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## What this pipeline found", 1)[1].split("\n## ", 1)[0]
-    assert "docs/reference" in section
+    assert "docs/reference" in section and "docs/findings.md" in section
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("|")][2:]  # after the header
+    study = claims_rows((REFERENCE / "summary.md").read_text())
+    sweep = [c for c in claims_rows((REFERENCE / "robustness" / "summary.md").read_text()) if ROBUSTNESS_CLAIM in c[0]]
+    assert len(study) == 7 and len(sweep) == 1 and len(rows) == len(study) + 1
+    for row, cells in zip(rows, study + sweep, strict=True):
+        verdict, agreeing = verdict_and_agreeing(cells)
+        assert row[1].strip() == verdict and row[2].strip() == agreeing, (cells[0], row)
+    for row, cells in zip(rows, study, strict=False):
+        median = MEDIAN.search(cells[1])
+        assert median and " ".join(median.groups()) in row[3], (cells[0], row[3])
+    counts = re.search(r"(only WGAN \d+, only the GAN \d+),.* p = ([\d.]+) for WGAN", sweep[0][1])
+    assert counts[1] in rows[-1][3] and f"p = {counts[2]}" in rows[-1][3], rows[-1][3]
+
+
+def test_the_findings_page_states_the_reference_verdicts():
+    """docs/findings.md, claim by claim in the summary's order: each bullet gives its claim's
+    verdict (the runs it names may be left out) and how many seeds agree."""
+    page = (ROOT / "docs" / "findings.md").read_text()
+    section = page.split("## The five-seed study", 1)[1].split("\n## ", 1)[0]
     bullets = [" ".join(b.split()) for b in re.split(r"\n- ", section)[1:]]
-    summary = (REFERENCE / "summary.md").read_text().split("## Claims", 1)[1]
-    claims = [line.split(" | ") for line in summary.splitlines() if line.startswith("| ") and "**" in line]
-    assert len(bullets) >= len(claims) == 7
-    for bullet, cells in zip(bullets, claims, strict=False):
-        verdict, agreeing = cells[-1].strip(" |*").split(" (")[0], cells[-2].strip()
+    claims = claims_rows((REFERENCE / "summary.md").read_text())
+    assert len(bullets) == len(claims) == 7
+    for bullet, cells in zip(bullets, claims, strict=True):
+        verdict, agreeing = verdict_and_agreeing(cells)
         assert verdict in bullet and agreeing in bullet, (cells[0], bullet[:200])
 
 
-def test_the_readme_states_the_sweep_counts():
-    """The README's paragraph on the random architectures gives the sweep's verdict, its counts
+def test_the_findings_page_states_the_sweep_counts():
+    """docs/findings.md's section on the random architectures gives the sweep's verdict, its counts
     and its p-value as the committed summary has them."""
-    readme = " ".join((ROOT / "README.md").read_text().split())
-    paragraph = readme.split("**Is WGAN robust to the architecture?", 1)[1].split("**Against", 1)[0]
+    page = (ROOT / "docs" / "findings.md").read_text()
+    section = " ".join(page.split("## Is WGAN robust to the architecture?", 1)[1].split("\n## ", 1)[0].split())
     summary = (REFERENCE / "robustness" / "summary.md").read_text()
     row = next(line for line in summary.splitlines() if line.startswith(f"| {ROBUSTNESS_CLAIM} |"))
     verdict = row.rsplit("|", 2)[-2].strip(" *")
     counts = re.search(r"only WGAN (\d+), only the GAN (\d+), both (\d+), neither (\d+).* p = ([\d.]+) for WGAN", row)
-    assert verdict.split(": ", 1)[-1] in paragraph.lower(), verdict
+    assert verdict.split(": ", 1)[-1] in section.lower(), verdict
     wgan, gan, both, neither, p = counts.groups()
     expected = [f"Only WGAN succeeded on {wgan}", f"only the GAN on {gan}", f"both on {both}", f"neither on {neither}"]
     for text in expected + [f"p = {p}"]:
-        assert text in paragraph, text
+        assert text in section, text

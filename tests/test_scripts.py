@@ -1,5 +1,5 @@
 """The scripts' one convention, ``job = Job.start(globals(), __doc__)``: a script finds its job under
-Snakemake and, run by hand, on the command line the README shows (its own options for train.py and
+Snakemake and, run by hand, on the command line docs/running.md shows (its own options for train.py and
 download_dataset.py). The library calls are stubbed here, so no test trains or downloads."""
 
 from __future__ import annotations
@@ -249,7 +249,7 @@ def test_job_from_snakemake():
 
 
 def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
-    """make_gif.py run by hand as the README shows it."""
+    """make_gif.py run by hand as docs/running.md shows it."""
     from wganlib.images import save_png
 
     for iteration in (1, 2):
