@@ -61,6 +61,22 @@ def test_the_scale_configs_are_valid_and_nothing_of_the_default_leaks_in(name):
     assert widths == {64}  # the official ngf and ndf
 
 
+def test_the_stacked_mnist_config_builds_offline_and_counts_over_26000_samples():
+    from snakemake.utils import update_config
+
+    merged = cfg.read_yaml(ROOT / "config" / "config.yaml")
+    update_config(merged, cfg.read_yaml(ROOT / "config" / "stacked-mnist.yaml"))
+    config = cfg.validate(merged)
+    grid = cfg.experiments(config)
+    assert {(e.dataset, e.image_size, e.channels) for e in grid.values()} == {("stacked-mnist", 28, 3)}
+    assert len(grid) == 3 * 3 * 3 and {e.seed for e in grid.values()} == {0, 1, 2}
+    assert config["data"]["settings"]["stacked-mnist"]["digits"] == "mnist-5k"  # offline
+    assert config["evaluation"]["final_samples"] == 26000  # the protocol's count
+    small = next(e for e in grid.values() if e.architecture == "conv-small-critic")
+    assert small.critic["width"] * 4 == small.generator["width"]  # PacGAN's quarter-size discriminator
+    assert all(e.stop_at_convergence for e in grid.values())
+
+
 def test_schema_defaults_are_the_papers():
     config = cfg.validate({"models": ["dcgan", "wgan", "wgan-gp"], "architectures": ["conv"]})
     grid = cfg.experiments(config)
