@@ -8,7 +8,7 @@ import math
 import pandas as pd
 from wganlib import claims, mode_claims, report, runs
 
-THRESHOLDS = {"min_correlation": 0.6, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8}
+THRESHOLDS = {"min_correlation": 0.6, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8, "min_recall": 0.05}
 PAPER_CLAIMS = 7  # claims.CLAIMS: always in the table
 
 
@@ -111,6 +111,23 @@ def test_at_least_as_many_holds_at_a_tie_and_more_does_not():
     assert got[mlp] == ("not reproduced (75 % interval)", "0 of 3")
 
 
+def test_recall_that_reaches_no_real_data_compares_nothing():
+    """Every run's recall under min_recall (samples far from every real image's neighbourhood, as
+    after a short run): the recall claims are inconclusive whichever side the tiny differences
+    fall on; the modes are judged as ever. One model reaching the real data is judged (PUBLISHED's
+    GAN with the MLP generator has recall 0.01 to 0.02 against WGAN's 0.3: reproduced above)."""
+    tiny = grid({"conv": ([990, 985, 995], [0.001, 0.0, 0.002])}, {"conv": ([99, 120, 80], [0.003, 0.004, 0.001])})
+    got = mode_verdicts(tiny)
+    modes, recall = (c.claim for c in mode_claims.MODE_CLAIMS if c.architecture == "conv")
+    assert got[modes] == ("reproduced (75 % interval)", "3 of 3")
+    assert got[recall] == ("inconclusive: recall under 0.05 in every run", "1 of 3")
+    evidence = next(c["evidence"] for c in claims.evaluate_claims(tiny, THRESHOLDS) if c["claim"] == recall)
+    assert "every run's recall is under min_recall = 0.05" in evidence
+    without = {k: v for k, v in THRESHOLDS.items() if k != "min_recall"}  # no floor: the differences decide
+    verdict = next(c["verdict"] for c in claims.evaluate_claims(tiny, without) if c["claim"] == recall)
+    assert verdict == "inconclusive: seeds disagree"
+
+
 def test_a_diverged_gan_covers_no_modes():
     wgan, _ = PUBLISHED
     rows = [row("wgan", "conv", s, modes=m) for s, m in enumerate(wgan["conv"][0])]
@@ -155,6 +172,10 @@ def test_the_summary_shows_the_measures_and_the_published_numbers(tmp_path):
     text = (tmp_path / "summary.md").read_text()
     assert "| class. score | precision / recall | density / coverage | modes of 1,000 (KL) | rho(est., FID) |" in text
     assert "| 0.8 / 0.6 | 0.9 / 0.7 | 990 (0.069) |" in text  # wgan-conv-s0
+    # the ten-class count means nothing for a judge of 1,000 classes: n/a in the runs and the floor
+    runs_table = text.split("## Runs")[1].split("\n\n")[1].splitlines()[2:]
+    assert runs_table and all(line.split(" | ")[6] == "n/a" for line in runs_table)
+    assert "modes covered n/a," in text and "modes (of ten classes) n/a there" in text
     assert "Stacked MNIST modes 1,000 of 1,000 (KL 0.04) over 26,000 images" in text
     assert "digit classifier of accuracy 0.99" in text
     assert "## Stacked MNIST modes against the literature (stacked-mnist)" in text

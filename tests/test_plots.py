@@ -169,6 +169,32 @@ def test_summary_figure(tmp_path):
     assert_figure(tmp_path, "sum")
 
 
+def test_summary_figure_counts_stacked_mnist_modes(tmp_path, monkeypatch):
+    """On Stacked MNIST the lower panel shows the 1,000 modes and their floor, not the ten-class
+    count (0 for every run there: no class of 1,000 receives 5 % of the samples)."""
+    from wganlib.plots import summary as summary_plots
+
+    drawn = []
+    real_panel = summary_plots._summary_panel
+
+    def recording(ax, rows, key, models, architectures, floor, ylabel, log_if_spread):
+        drawn.append((key, floor, ylabel, [r.get(key) for r in rows]))
+        return real_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_spread)
+
+    monkeypatch.setattr(summary_plots, "_summary_panel", recording)
+    rows = summary_rows(synthetic_grid(), {"fid": 2.0, "modes_covered": 10}, good_fid=20.0, median_window=15)
+    stacked = [{**r, "modes_covered": 0, "stacked_modes": 900 + i} for i, r in enumerate(rows)]
+    floor = {"fid": 2.0, "modes_covered": 0, "stacked_modes": 1000}
+    plots.plot_summary(stacked, tmp_path / "st.png", tmp_path / "st.pdf", real_floor=floor)
+    assert_figure(tmp_path, "st")
+    key, floor_drawn, ylabel, values = drawn[1]
+    assert (key, floor_drawn) == ("stacked_modes", 1000) and "1,000" in ylabel
+    assert values == [900 + i for i in range(len(rows))]
+    drawn.clear()  # a grid without Stacked MNIST keeps the ten-class count
+    plots.plot_summary(rows, tmp_path / "ten.png", tmp_path / "ten.pdf", real_floor={"fid": 2.0, "modes_covered": 10})
+    assert drawn[1][:3] == ("modes_covered", 10, "modes covered (classes)")
+
+
 def test_quality_over_compute_figure_and_its_data(tmp_path):
     """The same FID points on three axes: a WGAN snapshot costs 5 critic updates per iteration."""
     grid = synthetic_grid()

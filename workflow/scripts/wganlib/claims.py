@@ -12,6 +12,8 @@ Threshold keys:
   (claims 3 and 5).
 - ``min_modes``: the number of classes covered below which a generator counts as collapsed
   (claim 4).
+- ``min_recall`` (optional, default 0): the recall under which, in every run, a recall claim
+  cannot compare diversity (``mode_claims``).
 - ``confidence`` (optional, default 0.95): the level a verdict aims at; with fewer seeds than it
   needs (6 for 95 %, 5 for 90 %), the verdict states the lower level it has.
 
@@ -230,7 +232,7 @@ def evaluate_claims(rows: Sequence[Mapping], thresholds: Mapping) -> list[dict]:
             verdict, evidence, stats = judge(comparison, level)
             result.append({"claim": claim, "dataset": dataset, "evidence": evidence, "verdict": verdict, **stats})
         for mode_claim in mode_claims.MODE_CLAIMS:  # only those whose measure a run has (mode_claims)
-            comparison = mode_claims.compare(subset, mode_claim)
+            comparison = mode_claims.compare(subset, mode_claim, thresholds)
             if comparison is not None:
                 verdict, evidence, stats = judge(comparison, level)
                 result.append(

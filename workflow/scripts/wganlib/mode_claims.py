@@ -11,7 +11,10 @@ agreement, the order-statistic interval over seeds for its median):
   difference >= 0, so two generators that both cover all 1,000 modes agree with it;
 - Figure 7's "the GAN collapses and WGAN does not" (mlp): WGAN's must be higher, > 0.
 
-A diverged run counts as failed: 0 modes, recall 0. A claim enters the table only when one of its
+Recall compares diversity only where samples reach the real data: when every run of a recall
+claim has recall under ``min_recall`` (a threshold, optional, 0 by default), the verdict is
+"inconclusive: recall under min_recall in every run", whatever the differences between such
+near-zero numbers say. A diverged run counts as failed: 0 modes, recall 0. A claim enters the table only when one of its
 runs has its measure: a grid without Stacked MNIST, or runs evaluated before recall was measured,
 leave it out, so their summaries are what they were. No TensorFlow.
 """
@@ -22,8 +25,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .runs import as_float
-from .verdicts import Comparison, group, paired, pick
+from .runs import as_float, diverged
+from .verdicts import INCONCLUSIVE, Comparison, group, paired, pick
 
 MEASURES = {"stacked_modes": "Stacked MNIST modes covered (of 1,000)", "recall": "recall (k = 3)"}
 
@@ -68,7 +71,7 @@ MODE_CLAIMS = (
 )
 
 
-def compare(rows: Sequence[Mapping], c: ModeClaim) -> Comparison | None:
+def compare(rows: Sequence[Mapping], c: ModeClaim, thresholds: Mapping | None = None) -> Comparison | None:
     """WGAN's measure minus the GAN's, per seed; None when no run of the claim has the measure."""
     wgan, dcgan = pick(rows, "wgan", c.architecture), pick(rows, "dcgan", c.architecture)
     if all(math.isnan(as_float(r.get(c.measure))) for r in wgan + dcgan):
@@ -90,4 +93,12 @@ def compare(rows: Sequence[Mapping], c: ModeClaim) -> Comparison | None:
         f"(diverged = 0); difference wgan - dcgan {sign} 0 holds"
     )
     holds = (lambda v: v > 0) if c.strictly_more else (lambda v: v >= 0)
+    floor = float((thresholds or {}).get("min_recall", 0.0)) if c.measure == "recall" else 0.0
+    values = [0.0 if diverged(r) else as_float(r.get(c.measure)) for r in wgan + dcgan]
+    if floor > 0 and all(v < floor for v in values if not math.isnan(v)):
+        evidence += f"; every run's recall is under min_recall = {floor}: its samples reach almost no real data"
+        return Comparison(
+            evidence, per_seed, holds, "difference", wgan + dcgan, refine=lambda verdict, level: f"{INCONCLUSIVE}: recall under {floor} in every run"
+        )
     return Comparison(evidence, per_seed, holds, "difference", wgan + dcgan)
+

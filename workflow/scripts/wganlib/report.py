@@ -252,7 +252,7 @@ def write_summary_markdown(
                 r.get("convergence") or "n/a",
                 fmt(r.get("fid")),
                 kid,
-                fmt(r.get("modes_covered")),
+                mode_report.ten_class_modes(r),
                 fmt(r.get("classifier_score")),
                 *(cell(r) for _, cell in extra),
                 "n/a" if math.isnan(rho) else f"{rho:.2f}",
@@ -286,7 +286,7 @@ def write_summary_markdown(
         lines += [
             f"**Real-data floor** ({dataset}, train vs test): FID {fmt(floor.get('fid'))}, "
             f"KID {fmt(floor.get('kid'))}, "
-            f"modes covered {fmt(floor.get('modes_covered'))}, "
+            f"modes covered {mode_report.ten_class_modes(floor)}, "
             f"classifier score {fmt(floor.get('classifier_score'))}, "
             f"class KL {fmt(floor.get('class_kl'))}{mode_report.floor_text(floor)}.",
             "",

@@ -113,7 +113,8 @@ def plot_summary(
     architectures: Sequence[str] | None = None,
     title: str | None = None,
 ) -> None:
-    """Final FID and modes covered per architecture, grouped by model, every seed a dot.
+    """Final FID and modes covered per architecture, grouped by model, every seed a dot; on
+    Stacked MNIST (rows with ``stacked_modes``) its 1,000 modes instead of the ten-class count.
 
     ``rows`` are ``runs.summary_rows``' rows; ``real_floor`` the real data's metrics
     (train vs test), drawn as a dashed line. Diverged runs appear as red crosses at the top.
@@ -129,19 +130,22 @@ def plot_summary(
     diverged = _summary_panel(
         fid_ax, rows, "fid", models, architectures, as_float(floor.get("fid")), "final FID (lower is better)", True
     )
+    # Stacked MNIST's judge has 1,000 classes: its modes, not the ten-digit count, show collapse
+    stacked = any(math.isfinite(as_float(r.get("stacked_modes"))) for r in rows)
+    modes_key = "stacked_modes" if stacked else "modes_covered"
     _summary_panel(
         modes_ax,
         rows,
-        "modes_covered",
+        modes_key,
         models,
         architectures,
-        as_float(floor.get("modes_covered")),
-        "modes covered (classes)",
+        as_float(floor.get(modes_key)),
+        "Stacked MNIST modes covered (of 1,000)" if stacked else "modes covered (classes)",
         False,
     )
     modes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fid_ax.set_title("Final FID")
-    modes_ax.set_title("Modes covered by final samples")
+    modes_ax.set_title("Stacked MNIST modes hit by final samples" if stacked else "Modes covered by final samples")
     handles = [Patch(color=model_colour(m), label=m) for m in models]
     handles += [
         Line2D([], [], color="#555555", marker="o", ls="none", ms=5, label="one seed"),
