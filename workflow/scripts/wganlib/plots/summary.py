@@ -144,6 +144,8 @@ def plot_summary(
         False,
     )
     modes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if stacked:  # no count above 1,000: no tick there
+        modes_ax.set_ylim(0, 1040)
     fid_ax.set_title("Final FID")
     modes_ax.set_title("Stacked MNIST modes hit by final samples" if stacked else "Modes covered by final samples")
     handles = [Patch(color=model_colour(m), label=m) for m in models]
