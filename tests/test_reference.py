@@ -1,5 +1,5 @@
-"""The reference runs committed in docs/reference (the five-seed study) and docs/reference/robustness
-(the random-architecture sweep): each summary is what the code computes from its committed run
+"""The reference runs committed in docs/reference (the five-seed study), docs/reference/robustness
+(the random-architecture sweep) and docs/reference/stacked-mnist (mode collapse): each summary is what the code computes from its committed run
 files, so a reference cannot drift from the code that made it."""
 
 import dataclasses
@@ -10,20 +10,20 @@ import pandas as pd
 import pytest
 from snakemake.utils import update_config
 from wganlib import config as cfg
-from wganlib import robustness
+from wganlib import mode_claims, robustness
 from wganlib.claims import ROBUSTNESS_CLAIM
 from wganlib.runs import load_json, load_runs
 from wganlib.summary import write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference"
-DATASET = "mnist-5k"
 
 
-# name -> (folder, the config file it ran with over config.yaml, seeds, runs)
+# name -> (folder, the config file it ran with over config.yaml, its dataset, seeds, runs)
 REFERENCES = {
-    "study": (REFERENCE, "study.yaml", {0, 1, 2, 3, 4}, 60),
-    "robustness": (REFERENCE / "robustness", "robustness.yaml", {0}, 36),
+    "study": (REFERENCE, "study.yaml", "mnist-5k", {0, 1, 2, 3, 4}, 60),
+    "robustness": (REFERENCE / "robustness", "robustness.yaml", "mnist-5k", {0}, 36),
+    "stacked-mnist": (REFERENCE / "stacked-mnist", "stacked-mnist.yaml", "stacked-mnist", {0, 1, 2}, 27),
 }
 
 
@@ -48,7 +48,7 @@ def without_changed_settings(experiments: dict, name: str) -> dict:
     return {key: dataclasses.replace(e, **changed) for key, e in experiments.items()}
 
 
-def reference_grid(config: dict, folder: Path) -> list[dict]:
+def reference_grid(config: dict, folder: Path, dataset: str) -> list[dict]:
     return [
         {
             "experiment": e.name,
@@ -58,8 +58,8 @@ def reference_grid(config: dict, folder: Path) -> list[dict]:
             "seed": e.seed,
             "dir": folder / "runs" / e.name,
         }
-        for (dataset, _), e in cfg.experiments(config).items()
-        if dataset == DATASET
+        for (name, _), e in cfg.experiments(config).items()
+        if name == dataset
     ]
 
 
@@ -78,7 +78,7 @@ def test_the_reference_is_the_study_of_today(name):
     """The study the reference ran is the repository's, experiment by experiment (architectures
     included) and threshold by threshold (comments may differ): a changed study needs a new
     reference run."""
-    folder, study, seeds, runs = REFERENCES[name]
+    folder, study, dataset, seeds, runs = REFERENCES[name]
     reference, today = study_config(folder, study), study_config(ROOT / "config", study)
     ours, theirs = cfg.experiments(reference), cfg.experiments(today)
     assert without_changed_settings(ours, name) == without_changed_settings(theirs, name)
@@ -87,17 +87,17 @@ def test_the_reference_is_the_study_of_today(name):
         assert e.clip_at == ("after_update" if e.model == "wgan" else None)
     for section in ("claims", "figures", "evaluation", "datasets", "robustness"):
         assert reference[section] == today[section], section
-    grid = reference_grid(reference, folder)
+    grid = reference_grid(reference, folder, dataset)
     assert {c["seed"] for c in grid} == seeds and len(grid) == runs
     assert sorted(p.name for p in (folder / "runs").iterdir()) == sorted(c["experiment"] for c in grid)
 
 
 @pytest.mark.parametrize("name", REFERENCES)
 def test_the_committed_summary_is_what_summary_computes(name, tmp_path):
-    folder, study, seeds, _ = REFERENCES[name]
+    folder, study, dataset, seeds, _ = REFERENCES[name]
     config = study_config(folder, study)
     verdicts = write_summary(
-        load_runs(reference_grid(config, folder)),
+        load_runs(reference_grid(config, folder, dataset)),
         load_json(folder / "real_floor.json"),
         config["claims"],
         config["figures"]["median_window"],
@@ -130,7 +130,7 @@ def test_the_readme_states_the_reference_verdicts():
     each row gives its claim's verdict, how many seeds (architectures) agree, and the median and
     interval as the committed summaries state them."""
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("## What this pipeline found", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("## What this pipeline found", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     assert "docs/reference" in section and "docs/findings.md" in section
     rows = [line.split(" | ") for line in section.splitlines() if line.startswith("|")][2:]  # after the header
     study = claims_rows((REFERENCE / "summary.md").read_text())
@@ -146,6 +146,35 @@ def test_the_readme_states_the_reference_verdicts():
     assert counts[1] in rows[-1][3] and f"p = {counts[2]}" in rows[-1][3], rows[-1][3]
 
 
+def test_the_readme_states_the_stacked_mnist_verdicts():
+    """The README's Stacked MNIST table: the mode-collapse claims in the summary's order, each with
+    its verdict and seeds agreeing, and each model's modes of 1,000 (median and range over seeds)
+    as the summary's comparison with the literature has them."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Mode collapse on Stacked MNIST", 1)[1].split("\n## ", 1)[0]
+    assert "docs/reference/stacked-mnist" in section
+    summary = (REFERENCE / "stacked-mnist" / "summary.md").read_text()
+    names = {c.claim for c in mode_claims.MODE_CLAIMS}
+    claims = [c for c in claims_rows(summary) if c[0].strip("| ") in names]
+    tables = [[line.split(" | ") for line in t.splitlines() if line.startswith("|")][2:] for t in section.split("\n\n")]
+    verdict_rows, mode_rows = [t for t in tables if t]
+    assert len(claims) == len(verdict_rows) == len(names)
+    for row, cells in zip(verdict_rows, claims, strict=True):
+        verdict, agreeing = verdict_and_agreeing(cells)
+        assert row[1].strip() == verdict and row[2].strip() == agreeing, (cells[0], row)
+    ours = {  # "dcgan conv" -> "975 (960–990)"
+        line.split(" | ")[0].removeprefix("| here: ").split(" (")[0]: line.split(" | ")[1]
+        for line in summary.split("## Stacked MNIST modes against the literature", 1)[1].splitlines()
+        if line.startswith("| here: ")
+    }
+    models = ("dcgan", "wgan", "wgan-gp")  # the columns after the architecture's
+    assert {row[0].strip("| `") for row in mode_rows} == {key.split()[1] for key in ours if key.split()[0] in models}
+    for row in mode_rows:
+        for model, cell in zip(models, row[1:], strict=True):
+            assert cell.strip(" |") == ours[f"{model} {row[0].strip('| `')}"], (model, row)
+    assert f"{ours['real training images']} of 1,000" in section
+
+
 def test_the_findings_page_states_the_reference_verdicts():
     """docs/findings.md, claim by claim in the summary's order: each bullet gives its claim's
     verdict (the runs it names may be left out) and how many seeds agree."""
@@ -157,6 +186,29 @@ def test_the_findings_page_states_the_reference_verdicts():
     for bullet, cells in zip(bullets, claims, strict=True):
         verdict, agreeing = verdict_and_agreeing(cells)
         assert verdict in bullet and agreeing in bullet, (cells[0], bullet[:200])
+
+
+def test_the_findings_page_states_the_stacked_mnist_verdicts():
+    """docs/findings.md's Stacked MNIST section: a bullet per mode claim in the summary's order,
+    each with its verdict and seeds agreeing; its table has each model's modes as the summary's."""
+    page = (ROOT / "docs" / "findings.md").read_text()
+    section = page.split("## Mode collapse on Stacked MNIST", 1)[1].split("\n## ", 1)[0]
+    bullets = [" ".join(b.split()) for b in re.split(r"\n- ", section.split("\n\n- ", 1)[1])]
+    summary = (REFERENCE / "stacked-mnist" / "summary.md").read_text()
+    names = [c.claim for c in mode_claims.MODE_CLAIMS]
+    claims = sorted(
+        (c for c in claims_rows(summary) if c[0].strip("| ") in names), key=lambda c: names.index(c[0].strip("| "))
+    )
+    assert len(claims) == 6 and len(bullets) == 5  # the two recall claims of the conv networks share a bullet
+    for bullet, cells in zip([0, 1, 2, 2, 3, 4], claims, strict=True):
+        verdict, agreeing = verdict_and_agreeing(cells)
+        assert verdict in bullets[bullet] and agreeing in bullets[bullet], (cells[0], bullets[bullet][:200])
+    for line in summary.split("## Stacked MNIST modes against the literature", 1)[1].splitlines():
+        if line.startswith("| here: ") and "real training" not in line:
+            model, architecture = line.removeprefix("| here: ").split(" (")[0].split()
+            name = {"dcgan": "GAN", "wgan": "WGAN", "wgan-gp": "WGAN-GP"}[model]
+            modes, kl = line.split(" | ")[1:3]
+            assert f"| `{architecture}` | {name} | {modes} | {kl.strip(' |')} |" in section, line
 
 
 def test_the_findings_page_states_the_sweep_counts():

@@ -98,7 +98,11 @@ def compare(rows: Sequence[Mapping], c: ModeClaim, thresholds: Mapping | None = 
     if floor > 0 and all(v < floor for v in values if not math.isnan(v)):
         evidence += f"; every run's recall is under min_recall = {floor}: its samples reach almost no real data"
         return Comparison(
-            evidence, per_seed, holds, "difference", wgan + dcgan, refine=lambda verdict, level: f"{INCONCLUSIVE}: recall under {floor} in every run"
+            evidence,
+            per_seed,
+            holds,
+            "difference",
+            wgan + dcgan,
+            refine=lambda verdict, level: f"{INCONCLUSIVE}: recall under {floor} in every run",
         )
     return Comparison(evidence, per_seed, holds, "difference", wgan + dcgan)
-
