@@ -8,20 +8,18 @@ the wrong bytes, cut short and truncated."""
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import json
 import math
 import socket
 import tarfile
-import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
-from conftest import copy_workflow, snakemake
+from conftest import copy_workflow, mirror, snakemake
 from wganlib import judges, manifold, robustness
 from wganlib.claims import evaluate_claims
 from wganlib.evaluation import load_judge, score
@@ -60,23 +58,6 @@ def archive_of(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-class Routes(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body = self.routes.get(self.path)
-        if body is None:
-            self.send_error(404, "File not found")
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2] if self.path.startswith("/short/") else body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def served():
     graph = stand_in_graph()
@@ -89,18 +70,15 @@ def served():
         f"/empty/{ARCHIVE}": archive_of({"LICENSE": b"Apache 2.0"}),
         f"/pb/{GRAPH}": graph,  # a mirror of the graph itself
     }
-    handler = type("InceptionRoutes", (Routes,), {"routes": routes})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield {
-        "url": f"http://127.0.0.1:{httpd.server_address[1]}",
-        "graph": graph,
-        "sha256": hashlib.sha256(graph).hexdigest(),
-        "archive": good,
-    }
-    httpd.shutdown()
-    httpd.server_close()
+    routes[f"/resume/{ARCHIVE}"] = good
+    with mirror(routes) as (url, handler):
+        yield {
+            "url": url,
+            "handler": handler,
+            "graph": graph,
+            "sha256": hashlib.sha256(graph).hexdigest(),
+            "archive": good,
+        }
 
 
 def fetched(tmp_path: Path, **kwargs) -> dict:
@@ -143,7 +121,6 @@ def test_a_mirror_of_the_graph_itself_and_no_pinned_checksum(served, tmp_path, c
     [
         ("wrong", "checksum mismatch"),
         ("truncated", ""),  # a gzip stream that ends early: the archive cannot be read
-        ("short", "broke off"),
         ("empty", f"holds no {GRAPH}"),
         ("missing", "HTTP 404"),
     ],
@@ -154,6 +131,28 @@ def test_a_bad_download_leaves_nothing_and_says_why(served, tmp_path, route, rea
     message = str(err.value)
     assert f"1. url {served['url']}/{route}/{ARCHIVE}: " in message and reason in message
     assert left_in(tmp_path) == []  # no graph, no manifest, no temporary download
+
+
+def test_a_broken_off_download_resumes_where_it_stopped(served, tmp_path):
+    """The archive breaks off half-way (or a server sends half of what it promised): its bytes are
+    kept beside the graph and the next fetch asks only for the rest, then leaves no partial."""
+    url, handler, whole = f"{served['url']}/resume/{ARCHIVE}", served["handler"], served["archive"]
+    cut_at = len(whole) // 2
+    handler.cut[f"/resume/{ARCHIVE}"] = cut_at
+    with pytest.raises(InceptionError) as err:
+        fetched(tmp_path, url=url, sha256=served["sha256"])
+    assert f"broke off after {cut_at:,} of {len(whole):,} bytes" in str(err.value)
+    assert "for the next attempt" in str(err.value)
+    (partial,) = left_in(tmp_path)
+    assert partial.startswith(ARCHIVE) and partial.endswith(".partial")
+    before = handler.served.get(f"/resume/{ARCHIVE}", 0)
+    manifest = fetched(tmp_path, url=url, sha256=served["sha256"])
+    assert handler.served[f"/resume/{ARCHIVE}"] - before == len(whole) - cut_at  # only the rest
+    assert manifest["sha256"] == served["sha256"] and manifest["attempts"][0]["error"] is None
+    assert left_in(tmp_path) == sorted([GRAPH, "manifest.json"])
+    with pytest.raises(InceptionError, match="broke off"):  # a short response keeps its bytes too
+        fetched(tmp_path / "short", url=f"{served['url']}/short/{ARCHIVE}", sha256=served["sha256"])
+    assert [p.endswith(".partial") for p in left_in(tmp_path / "short")] == [True]
 
 
 def test_the_users_copy_first_then_the_url(served, tmp_path):

@@ -4,11 +4,11 @@ TensorFlow's ``inception-2015-12-05.tgz``. No TensorFlow: ``wganlib.inception`` 
 
 Sources, in order: the user's copy (``evaluation.inception.path``: the ``.tgz``, the ``.pb`` it
 holds, or a folder holding either), then ``evaluation.inception.url`` (TTUR's URL; a mirror may
-serve the ``.tgz`` or the ``.pb``). A download is streamed into a temporary folder beside the
-output, must arrive whole (its Content-Length), and the graph is taken out of the archive by name
-(nothing else is extracted). When ``evaluation.inception.sha256`` is set the graph must have that
+serve the ``.tgz`` or the ``.pb``). A download must arrive whole (its Content-Length); one that
+breaks off keeps its bytes beside the output (a ``.partial`` file), and the next attempt resumes
+it with a byte range. The graph is taken out of the archive by name (nothing else is extracted). When ``evaluation.inception.sha256`` is set the graph must have that
 SHA-256; the graph is renamed into place only then, and its manifest (SHA-256, source, every
-source tried) is written last. A failed source leaves nothing behind and the next one is tried;
+source tried) is written last. A failed source leaves nothing behind but a broken-off download's bytes, and the next one is tried;
 when all fail, one error says what to download and where to put it.
 
 No checksum is published with the graph (TTUR, pytorch-fid and torch-fidelity pin none for the
@@ -20,6 +20,7 @@ manifest's SHA-256 is what every later job verifies the file against (``verify_e
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -32,7 +33,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
 from .datasets.checks import _file_hash
-from .datasets.downloads import _download
+from .datasets.downloads import fetch_verified
 from .datasets.specs import CHUNK_BYTES, SourceError
 from .io import WriteError, write_json
 from .judges import FEATURES, INCEPTION
@@ -112,14 +113,19 @@ def _every_source_failed(attempts: list[dict[str, Any]]) -> str:
 
 
 def _install(kind: str, location: str, out_graph: Path, sha256: str | None, timeout: float) -> tuple[str, int]:
-    """Bring the graph from one source to ``out_graph`` (a rename, once verified): (SHA-256, bytes)."""
-    with tempfile.TemporaryDirectory(prefix=".download-", dir=out_graph.parent) as work:
-        if kind == "url":  # kept apart from the graph taken out of it: a mirror may serve the graph itself
-            source = Path(work) / "download" / (Path(urlparse(location).path).name or ARCHIVE)
-            source.parent.mkdir()
-            _download(location, source, timeout)
-        else:
-            source = _local_file(Path(location))
+    """Bring the graph from one source to ``out_graph`` (a rename, once verified): (SHA-256, bytes).
+    A download that breaks off keeps its bytes beside the graph, and the next attempt asks only for
+    the rest (``downloads.fetch_verified``); one that arrives whole but fails a check is discarded."""
+    if kind == "url":  # a mirror may serve the archive or the graph itself
+        name = Path(urlparse(location).path).name or ARCHIVE
+        take = functools.partial(_take_graph, out_graph=out_graph, sha256=sha256)
+        return fetch_verified(location, name, timeout, out_graph.parent, take, keep=False)
+    return _take_graph(_local_file(Path(location)), out_graph, sha256)
+
+
+def _take_graph(source: Path, out_graph: Path, sha256: str | None) -> tuple[str, int]:
+    """The graph out of ``source`` (the archive, by name, or the graph), checked, to ``out_graph``."""
+    with tempfile.TemporaryDirectory(prefix=".graph-", dir=out_graph.parent) as work:
         graph = Path(work) / GRAPH
         with _graph_stream(source) as stream, open(graph, "wb") as out:
             digest, size = _copy_hashing(stream, out)
