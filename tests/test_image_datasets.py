@@ -1,13 +1,12 @@
-"""The datasets of any size and colour (wganlib.datasets: cifar10, stacked-mnist, folder, lsun-*), on
-data the tests make: a CIFAR-10 archive in its real format served on loopback, an LMDB of encoded
-images, folders of mixed images; and the store they share (uncompressed, memory-mapped)."""
+"""The datasets of any size and colour (wganlib.datasets: cifar10, folder; lsun-* and stacked-mnist
+have their own files), on data the tests make: a CIFAR-10 archive in its real format served on
+loopback, folders of mixed images; and the store they share (uncompressed, memory-mapped)."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import io
-import json
 import pickle
 import tarfile
 from pathlib import Path
@@ -257,77 +256,6 @@ def test_cifar10_complete_partial_download_is_verified_not_fetched_again(cifar, 
 
 
 # ---------------------------------------------------------------------------------------------
-# Stacked MNIST, from an MNIST materialised the usual way
-
-
-@pytest.fixture
-def mnist_npz(tmp_path) -> Path:
-    rng = np.random.default_rng(0)
-    arrays = {
-        "x_train": rng.integers(0, 256, (50, 28, 28), dtype=np.uint8),
-        "y_train": (np.arange(50) % 10).astype(np.uint8),
-        "x_test": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
-        "y_test": (np.arange(20) % 10).astype(np.uint8),
-    }
-    np.savez(tmp_path / "given.npz", **arrays)
-    out = tmp_path / "datasets"
-    materialise("mnist", out / "mnist.npz", out / "mnist.manifest.json", mirrors=[], local_path=tmp_path / "given.npz")
-    return out / "mnist.npz"
-
-
-def test_stacked_mnist_is_deterministic_and_labelled_by_its_digits(mnist_npz, tmp_path):
-    settings = {"train_images": 300, "test_images": 40}
-    paths = []
-    for run in ("a", "b"):
-        out = tmp_path / run
-        materialise("stacked-mnist", out / "s.npz", out / "s.json", settings=settings, inputs={"mnist": mnist_npz})
-        paths.append(out / "s.npz")
-    assert paths[0].read_bytes() == paths[1].read_bytes()  # built twice: the same bytes
-    stacked, mnist = datasets.load(paths[0]), datasets.load(mnist_npz)
-    assert stacked["x_train"].shape == (300, 28, 28, 3) and stacked["x_test"].shape == (40, 28, 28, 3)
-    assert stacked["y_train"].dtype == np.uint16
-    for split in ("train", "test"):
-        for image, label in zip(stacked[f"x_{split}"][:25], stacked[f"y_{split}"][:25], strict=True):
-            digits = []
-            for channel in range(3):  # each channel is one MNIST digit of the same split
-                (match,) = np.flatnonzero((mnist[f"x_{split}"] == image[..., channel]).all(axis=(1, 2)))
-                digits.append(int(mnist[f"y_{split}"][match]))
-            assert label == 100 * digits[0] + 10 * digits[1] + digits[2]
-    manifest = json.loads((tmp_path / "a" / "s.json").read_text())
-    assert len(manifest["classes"]) == 1000 and manifest["files"][0]["verified_by"] == "manifest"
-
-
-def test_stacked_mnist_is_built_from_the_digits_it_is_set_to(mnist_npz, tmp_path):
-    """Offline, from mnist-5k's digits (digits: mnist-5k): its manifest is the one checked, and the
-    spec names the one dataset it is built from; a dataset it cannot stack is refused by name."""
-    five_k = mnist_npz.with_name("mnist-5k.npz")
-    five_k.write_bytes(mnist_npz.read_bytes())
-    manifest = json.loads(mnist_npz.with_name("mnist.manifest.json").read_text())
-    mnist_npz.with_name("mnist-5k.manifest.json").write_text(json.dumps(manifest))
-    mnist_npz.unlink()  # nothing of full MNIST is there
-    settings = {"train_images": 30, "test_images": 10, "digits": "mnist-5k"}
-    out = tmp_path / "out"
-    materialise("stacked-mnist", out / "s.npz", out / "s.json", settings=settings, inputs={"mnist-5k": five_k})
-    assert datasets.load(out / "s.npz")["x_train"].shape == (30, 28, 28, 3)
-    assert json.loads((out / "s.json").read_text())["files"][0]["name"] == "mnist-5k.npz"
-    spec = datasets.get_spec("stacked-mnist")
-    assert spec.sources({"digits": "mnist-5k"}) == ("mnist-5k",) and spec.sources(None) == ("mnist",)
-    with pytest.raises(DatasetError, match="built from one of mnist, mnist-5k, not 'fashion-mnist'"):
-        spec.sources({"digits": "fashion-mnist"})
-    with pytest.raises(DatasetError, match="built from mnist-5k: its resources/datasets/mnist-5k.npz"):
-        materialise("stacked-mnist", out / "t.npz", out / "t.json", settings=settings, inputs={})
-
-
-def test_stacked_mnist_refuses_a_changed_mnist(mnist_npz, tmp_path):
-    data = bytearray(mnist_npz.read_bytes())
-    data[-100] ^= 1
-    mnist_npz.write_bytes(bytes(data))
-    with pytest.raises(DatasetError, match="corrupt or was changed"):
-        materialise("stacked-mnist", tmp_path / "s.npz", tmp_path / "s.json", inputs={"mnist": mnist_npz})
-    assert not (tmp_path / "s.npz").exists()
-
-
-# ---------------------------------------------------------------------------------------------
 # Folders of images
 
 
@@ -420,73 +348,6 @@ def test_folder_empty_missing_or_unlabelled(tmp_path):
     save(tmp_path / "loose" / "b.png", Image.new("RGB", (8, 8)))
     with pytest.raises(DatasetError, match="in no subfolder"):
         folder_run(tmp_path / "loose", tmp_path, labels=True, test_images=1)
-
-
-# ---------------------------------------------------------------------------------------------
-# LSUN: an LMDB of encoded images, as the LSUN download script's export
-
-
-def encoded(image: Image.Image, fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def write_lmdb(path: Path, entries: dict[bytes, bytes]) -> None:
-    lmdb = pytest.importorskip("lmdb")
-    path.mkdir(parents=True)
-    with lmdb.open(str(path), map_size=1 << 26) as env, env.begin(write=True) as txn:
-        for key, value in entries.items():
-            txn.put(key, value)
-
-
-@pytest.fixture
-def lsun_root(tmp_path) -> Path:
-    rng = np.random.default_rng(0)
-    formats = ["WEBP", "JPEG", "PNG"]
-    entries = {}
-    for i in range(9):
-        size = (40 + 4 * i, 30 + 2 * i)
-        image = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
-        entries[hashlib.sha1(bytes([i])).hexdigest().encode()] = encoded(image, formats[i % 3])
-    write_lmdb(tmp_path / "lsun" / "bedroom_train_lmdb", entries)
-    return tmp_path / "lsun"
-
-
-def lsun_run(path, tmp_path, **settings):
-    out = tmp_path / "out"
-    return materialise("lsun-bedroom", out / "l.npz", out / "l.json", local_path=path, settings=settings)
-
-
-def test_lsun_from_its_lmdb(lsun_root, tmp_path):
-    manifest = lsun_run(lsun_root, tmp_path, image_size=16, test_images=2)  # the folder holding the LMDB
-    arrays = datasets.load(tmp_path / "out" / "l.npz", mmap=True)
-    assert isinstance(arrays["x_train"], np.memmap)
-    assert arrays["x_train"].shape == (7, 16, 16, 3) and arrays["x_test"].shape == (2, 16, 16, 3)
-    assert manifest["counts"] == {"train": 7, "test": 2} and len(manifest["content_sha256"]) == 64
-    again = lsun_run(lsun_root / "bedroom_train_lmdb", tmp_path / "again", image_size=16, test_images=2)
-    assert again["content_sha256"] == manifest["content_sha256"]
-    capped = lsun_run(lsun_root, tmp_path / "capped", image_size=32, test_images=2, max_images=3)
-    assert capped["counts"] == {"train": 3, "test": 2} and capped["image_size"] == 32
-
-
-def test_lsun_uses_the_val_lmdb_beside_it(lsun_root, tmp_path):
-    write_lmdb(lsun_root / "bedroom_val_lmdb", {b"v1": encoded(Image.new("RGB", (20, 20), "red"), "WEBP")})
-    manifest = lsun_run(lsun_root, tmp_path, image_size=16)
-    assert manifest["counts"] == {"train": 9, "test": 1} and len(manifest["files"]) == 2
-
-
-def test_lsun_unreadable_entry_and_missing_path(lsun_root, tmp_path):
-    fine = encoded(Image.new("RGB", (9, 9)), "PNG")
-    write_lmdb(tmp_path / "bad" / "bedroom_train_lmdb", {b"k1": b"garbage", b"k2": fine, b"k3": fine})
-    with pytest.raises(DatasetError, match="LSUN key k1 is not an image"):
-        lsun_run(tmp_path / "bad", tmp_path, image_size=16, test_images=1)
-    manifest = lsun_run(tmp_path / "bad", tmp_path, image_size=16, test_images=1, unreadable="skip")
-    assert manifest["unreadable"] == ["k1"]
-    with pytest.raises(DatasetError, match=r"LSUN download script.*data\.paths\.lsun-bedroom"):
-        materialise("lsun-bedroom", tmp_path / "l.npz", tmp_path / "l.json")
-    with pytest.raises(DatasetError, match="no LMDB"):
-        lsun_run(tmp_path, tmp_path / "x")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ from .manifest import verify_existing
 from .mnist import stratified_split
 from .npz import load
 from .registry import FAMILIES, REGISTRY, get_spec, image_shape
-from .sources import _package_file_path as _package_file_path  # read by tests/test_datasets.py
+from .sources import _package_file_path as _package_file_path  # read by tests/test_dataset_sources.py
 from .sources import materialise
 from .specs import IMAGE_SHAPE, KEYS, DatasetError, DatasetSpec, IdxFile, Loaded, PackageFile, Source, SourceError
 
