@@ -6,9 +6,10 @@ Sources, in order: the user's copy (``evaluation.inception.path``: the ``.tgz``,
 holds, or a folder holding either), then ``evaluation.inception.url`` (TTUR's URL; a mirror may
 serve the ``.tgz`` or the ``.pb``). A download must arrive whole (its Content-Length); one that
 breaks off keeps its bytes beside the output (a ``.partial`` file), and the next attempt resumes
-it with a byte range. The graph is taken out of the archive by name (nothing else is extracted). When ``evaluation.inception.sha256`` is set the graph must have that
-SHA-256; the graph is renamed into place only then, and its manifest (SHA-256, source, every
-source tried) is written last. A failed source leaves nothing behind but a broken-off download's bytes, and the next one is tried;
+it with a byte range. The graph is taken out of the archive by name (nothing else is extracted).
+When ``evaluation.inception.sha256`` is set the graph must have that SHA-256; the graph is renamed
+into place only then, and its manifest (SHA-256, source, every source tried) is written last. A
+failed source leaves nothing behind but a broken-off download's bytes, and the next one is tried;
 when all fail, one error says what to download and where to put it.
 
 No checksum is published with the graph (TTUR, pytorch-fid and torch-fidelity pin none for the

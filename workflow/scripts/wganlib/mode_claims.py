@@ -14,8 +14,8 @@ agreement, the order-statistic interval over seeds for its median):
 Recall compares diversity only where samples reach the real data: when every run of a recall
 claim has recall under ``min_recall`` (a threshold, optional, 0 by default), the verdict is
 "inconclusive: recall under min_recall in every run", whatever the differences between such
-near-zero numbers say. A diverged run counts as failed: 0 modes, recall 0. A claim enters the table only when one of its
-runs has its measure: a grid without Stacked MNIST, or runs evaluated before recall was measured,
+near-zero numbers say. A diverged run counts as failed: 0 modes, recall 0. A claim enters the
+table only when one of its runs has its measure: a grid without Stacked MNIST, or runs evaluated before recall was measured,
 leave it out, so their summaries are what they were. No TensorFlow.
 """
 
@@ -95,14 +95,8 @@ def compare(rows: Sequence[Mapping], c: ModeClaim, thresholds: Mapping | None = 
     holds = (lambda v: v > 0) if c.strictly_more else (lambda v: v >= 0)
     floor = float((thresholds or {}).get("min_recall", 0.0)) if c.measure == "recall" else 0.0
     values = [0.0 if diverged(r) else as_float(r.get(c.measure)) for r in wgan + dcgan]
-    if floor > 0 and all(v < floor for v in values if not math.isnan(v)):
+    refine = None
+    if floor > 0 and all(v < floor for v in values if not math.isnan(v)):  # near-zero recalls differ by noise
         evidence += f"; every run's recall is under min_recall = {floor}: its samples reach almost no real data"
-        return Comparison(
-            evidence,
-            per_seed,
-            holds,
-            "difference",
-            wgan + dcgan,
-            refine=lambda verdict, level: f"{INCONCLUSIVE}: recall under {floor} in every run",
-        )
-    return Comparison(evidence, per_seed, holds, "difference", wgan + dcgan)
+        refine = lambda verdict, level: f"{INCONCLUSIVE}: recall under {floor} in every run"  # noqa: E731
+    return Comparison(evidence, per_seed, holds, "difference", wgan + dcgan, refine=refine)
