@@ -313,7 +313,7 @@ def test_the_summary_names_the_features_and_compares_only_like_with_like(tmp_pat
     assert [r["fid_above_real"] for r in rows] == [95.5, 95.5]
     # a classifier's floor is no floor for Inception numbers
     assert all(math.isnan(r["fid_above_real"]) for r in summary_rows(runs, {"fid": 3.0}, good_fid=150.0))
-    thresholds = {"min_correlation": 0.6, "good_fid": 150.0, "fid_margin": 1.5, "min_modes": 8}
+    thresholds = {"tracking_margin": 0.2, "good_fid": 150.0, "fid_margin": 1.5, "min_modes": 8}
     claims = evaluate_claims(rows, thresholds)  # the claims on modes have none to judge: not a crash
     assert claims and all(isinstance(c["verdict"], str) for c in claims)
     assert robustness.succeeded(rows[0], 150.0, 8) is None  # success needs modes covered: not judged
@@ -346,7 +346,7 @@ def test_the_summary_shows_precision_and_recall_on_the_inception_features(tmp_pa
     floor = {"fid": 3.0, "precision": 0.75, "recall": 0.74, "density": 1.0, "coverage": 0.95, **judges_record()}
     rows = summary_rows(runs, floor, good_fid=150.0)
     assert [(r["precision"], r["recall"]) for r in rows] == list(prdc.values())
-    thresholds = {"min_correlation": 0.6, "good_fid": 150.0, "fid_margin": 1.5, "min_modes": 8}
+    thresholds = {"tracking_margin": 0.2, "good_fid": 150.0, "fid_margin": 1.5, "min_modes": 8}
     claims = evaluate_claims(rows, thresholds)
     assert any("on recall" in c["claim"] for c in claims)  # Fig. 7's MLP claim, judged on the pool_3 features
     write_summary_markdown(rows, claims, floor, tmp_path / "summary.md")

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 from wganlib import claims, mode_claims, report, runs
 
-THRESHOLDS = {"min_correlation": 0.6, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8, "min_recall": 0.05}
+THRESHOLDS = {"tracking_margin": 0.2, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8, "min_recall": 0.05}
 PAPER_CLAIMS = 7  # claims.CLAIMS: always in the table
 
 
@@ -69,17 +69,25 @@ PUBLISHED = (
 )
 
 
-def mode_verdicts(rows):
+def mode_verdicts(rows, thresholds=THRESHOLDS):
     """Mode claim -> (verdict, agreeing of out of) for the mode claims in the table."""
     names = {c.claim for c in mode_claims.MODE_CLAIMS}
-    result = claims.evaluate_claims(rows, THRESHOLDS)
+    result = claims.evaluate_claims(rows, thresholds)
     return {c["claim"]: (c["verdict"], f"{c['agreeing']} of {c['out_of']}") for c in result if c["claim"] in names}
+
+
+NON_INFERIOR = {
+    "stacked_modes": "reproduced: non-inferior, WGAN at most 50 modes behind (75 % interval)",
+    "recall": "reproduced: non-inferior, WGAN at most 0.05 of recall behind (75 % interval)",
+}
 
 
 def test_the_published_picture_reproduces_every_mode_claim():
     got = mode_verdicts(grid(*PUBLISHED))
     assert list(got) == [c.claim for c in mode_claims.MODE_CLAIMS]
-    assert set(got.values()) == {("reproduced (75 % interval)", "3 of 3")}
+    for c in mode_claims.MODE_CLAIMS:  # "at least as many" says what it showed: non-inferiority
+        expected = "reproduced (75 % interval)" if c.strictly_more else NON_INFERIOR[c.measure]
+        assert got[c.claim] == (expected, "3 of 3")
 
 
 def test_the_gan_ahead_is_not_reproduced():
@@ -101,14 +109,21 @@ def test_seeds_that_disagree():
     assert set(got.values()) == {("inconclusive: seeds disagree", "2 of 3")}
 
 
-def test_at_least_as_many_holds_at_a_tie_and_more_does_not():
-    """All 1,000 modes for both: "at least as many" holds; Figure 7's "WGAN does not collapse and the
-    GAN does" needs WGAN ahead."""
+def test_a_tie_is_non_inferior_within_the_margin_and_never_more():
+    """All 1,000 modes for both: non-inferior (within mode_margin), not "at least as many"; Figure
+    7's "WGAN does not collapse and the GAN does" needs WGAN ahead, so a tie is not reproduced. A
+    deficit beyond the margin in every seed is not reproduced; one inside it is non-inferior."""
     both = ([1000, 1000, 1000], [0.7, 0.7, 0.7])
     got = mode_verdicts(grid({"conv": both, "mlp": both}, {"conv": both, "mlp": both}))
     conv, _, mlp, _ = (c.claim for c in mode_claims.MODE_CLAIMS if c.architecture in ("conv", "mlp"))
-    assert got[conv] == ("reproduced (75 % interval)", "3 of 3")
+    assert got[conv] == (NON_INFERIOR["stacked_modes"], "3 of 3")
     assert got[mlp] == ("not reproduced (75 % interval)", "0 of 3")
+    behind = {"conv": ([940, 930, 945], [0.7] * 3)}, {"conv": ([1000] * 3, [0.7] * 3)}
+    assert mode_verdicts(grid(*behind))[conv] == ("not reproduced (75 % interval)", "0 of 3")
+    assert mode_verdicts(grid(*behind), {**THRESHOLDS, "mode_margin": 80})[conv] == (
+        NON_INFERIOR["stacked_modes"].replace("50", "80"),
+        "3 of 3",
+    )
 
 
 def test_recall_that_reaches_no_real_data_compares_nothing():
@@ -119,13 +134,13 @@ def test_recall_that_reaches_no_real_data_compares_nothing():
     tiny = grid({"conv": ([990, 985, 995], [0.001, 0.0, 0.002])}, {"conv": ([99, 120, 80], [0.003, 0.004, 0.001])})
     got = mode_verdicts(tiny)
     modes, recall = (c.claim for c in mode_claims.MODE_CLAIMS if c.architecture == "conv")
-    assert got[modes] == ("reproduced (75 % interval)", "3 of 3")
-    assert got[recall] == ("inconclusive: recall under 0.05 in every run", "1 of 3")
+    assert got[modes] == (NON_INFERIOR["stacked_modes"], "3 of 3")
+    assert got[recall] == ("inconclusive: recall under 0.05 in every run", "3 of 3")
     evidence = next(c["evidence"] for c in claims.evaluate_claims(tiny, THRESHOLDS) if c["claim"] == recall)
     assert "every run's recall is under min_recall = 0.05" in evidence
     without = {k: v for k, v in THRESHOLDS.items() if k != "min_recall"}  # no floor: the differences decide
     verdict = next(c["verdict"] for c in claims.evaluate_claims(tiny, without) if c["claim"] == recall)
-    assert verdict == "inconclusive: seeds disagree"
+    assert verdict == NON_INFERIOR["recall"]  # differences of 0.003 are inside any margin
 
 
 def test_a_diverged_gan_covers_no_modes():
@@ -134,7 +149,7 @@ def test_a_diverged_gan_covers_no_modes():
     rows += [row("dcgan", "conv", s, status="diverged") for s in range(3)]  # no evaluation
     claim = mode_claims.MODE_CLAIMS[0]
     got = mode_verdicts(rows)
-    assert got == {claim.claim: ("reproduced (75 % interval)", "3 of 3")}  # recall: no run has it
+    assert got == {claim.claim: (NON_INFERIOR["stacked_modes"], "3 of 3")}  # recall: no run has it
     evidence = next(c["evidence"] for c in claims.evaluate_claims(rows, THRESHOLDS) if c["claim"] == claim.claim)
     assert "dcgan median 0 (n=3, 3 diverged)" in evidence and "wgan median 990" in evidence
 
@@ -142,7 +157,7 @@ def test_a_diverged_gan_covers_no_modes():
 def test_on_stacked_mnist_the_mlp_claim_counts_its_thousand_modes_not_ten_classes():
     """Figure 7's claim in 10 classes (min_modes of 10 digits) leaves the table where the MLP runs
     have Stacked MNIST's modes: their judge has no ten classes; the 1,000-mode claim judges it."""
-    ten_classes = "With an MLP generator the standard GAN collapses and WGAN does not (Fig. 7)"
+    ten_classes = "With an MLP generator WGAN covers more classes than the standard GAN (Fig. 7)"
     stacked = [c["claim"] for c in claims.evaluate_claims(grid(*PUBLISHED), THRESHOLDS)]
     assert ten_classes not in stacked and len(stacked) == PAPER_CLAIMS - 1 + len(mode_claims.MODE_CLAIMS)
     assert any(c.architecture == "mlp" and c.claim in stacked for c in mode_claims.MODE_CLAIMS)

@@ -101,7 +101,7 @@ def test_summary_rows_numbers():
     ]
     rows = runs.summary_rows(grid, {"fid": 2.0}, good_fid=30.0, median_window=5)
     assert [r["experiment"] for r in rows] == [r["experiment"] for r in grid]
-    assert set(rows[0]) == set(runs.SUMMARY_COLUMNS) | set(runs.EXTRA_METRIC_KEYS)
+    assert set(rows[0]) == set(runs.SUMMARY_COLUMNS) | set(runs.EXTRA_METRIC_KEYS) | {"curves"}  # not a file column
     assert runs.summary_columns(rows) == list(runs.SUMMARY_COLUMNS)  # no run has the extra metrics
     assert all(math.isnan(r["recall"]) for r in rows)
     wgan, dcgan, diverged, unevaluated = rows

@@ -192,6 +192,14 @@ def _estimate_and_fid(run: Mapping, column: str, median_window: int | None) -> t
     return value_at(iterations, values, snapshot_iterations), fid
 
 
+def _curves(run: Mapping, column: str, median_window: int | None) -> dict:
+    """The filtered estimate and FID at the snapshots, for the tracking test (``tracking``); not a
+    column of the summary's files."""
+    iterations, _ = fid_over_training(run)
+    estimate, fid = _estimate_and_fid(run, column, median_window)
+    return {"iteration": tuple(iterations), "estimate": tuple(estimate), "fid": tuple(fid)}
+
+
 def estimate_fid_correlation(run: Mapping, column: str, median_window: int | None) -> float:
     """Spearman between the filtered ``column`` at the FID snapshot iterations and FID, one run.
     Both usually fall with training, so this is mostly their shared trend."""
@@ -277,6 +285,7 @@ def summary_rows(
         same = row["features"] == features_of(real_floor)
         row["fid_above_real"] = row["fid"] - floor_fid if same else math.nan
         estimate = {"em": run.get("model") in WGAN_MODELS, "js": run.get("model") == "dcgan"}
+        row["curves"] = _curves(run, "em_estimate" if estimate["em"] else "js_estimate", median_window)
         for name, has in estimate.items():
             column = f"{name}_estimate"
             row[f"spearman_{name}_fid"] = estimate_fid_correlation(run, column, median_window) if has else math.nan

@@ -7,9 +7,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from .claims import evaluate_claims
+from .budgets import budget_lines, judged_over_budgets
 from .report import write_summary_csv, write_summary_markdown
-from .runs import summary_rows
 
 
 def write_summary(
@@ -21,20 +20,18 @@ def write_summary(
     markdown_path: str | os.PathLike,
     random_architectures: Mapping | None = None,
 ) -> list[dict]:
-    """Rows of ``runs`` (``runs.load_runs``) judged against the config's ``claims`` thresholds,
-    with the success counts over ``random_architectures`` (``report.write_summary_markdown``);
+    """Rows of ``runs`` (``runs.load_runs``) judged against the config's ``claims`` thresholds at
+    every budget checkpoint (``budgets``), with the success counts over ``random_architectures`` (``report.write_summary_markdown``);
     returns the verdicts."""
-    rows = summary_rows(
-        runs,
-        real_floor,
-        good_fid=thresholds["good_fid"],
-        median_window=median_window,
-        still_improving=thresholds["still_improving"],
-        min_progress=thresholds["min_progress"],
-    )
-    verdicts = evaluate_claims(rows, thresholds)
+    rows, verdicts = judged_over_budgets(runs, real_floor, thresholds, median_window)
     write_summary_csv(rows, csv_path)
     write_summary_markdown(
-        rows, verdicts, real_floor, markdown_path, thresholds=thresholds, random_architectures=random_architectures
+        rows,
+        verdicts,
+        real_floor,
+        markdown_path,
+        thresholds=thresholds,
+        random_architectures=random_architectures,
+        after_claims=budget_lines(verdicts),
     )
     return verdicts

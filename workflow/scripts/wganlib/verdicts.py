@@ -47,8 +47,11 @@ class Comparison:
     # Whether a run's value is final: by default a converged run's; a crossing of a threshold is
     # final once crossed, whatever the run did after.
     settled: Callable[[Mapping], bool] = converged
-    # The claim's own last word on a verdict that the interval gave (the tracking claims').
+    # The claim's own last word on a verdict that the interval gave (the recall floor's).
     refine: Callable[[str, float], str] | None = None
+    # A non-inferiority claim's reproduced verdict says what it shows: "non-inferior: WGAN at
+    # most 50 modes behind" (a tie within the margin, not "at least as many").
+    within: str | None = None
 
 
 def unless_unsettled(
@@ -72,6 +75,10 @@ def unless_unsettled(
     return f"{INCONCLUSIVE}: {learned}" + "; ".join(f"{state} ({', '.join(names)})" for state, names in reasons.items())
 
 
+def _unsettled(used: Sequence[Mapping], settled: Callable[[Mapping], bool]) -> list[str]:
+    return [str(r.get("experiment")) for r in used if not settled(r)]
+
+
 def side(values: Sequence[float], holds: Callable[[float], bool], level: float) -> bool | None:
     """True when the median's interval over ``values`` lies where ``holds``, False where it does
     not, None when it straddles the threshold or there are fewer than two values."""
@@ -91,6 +98,8 @@ def judge(c: Comparison, level: float) -> tuple[str, str, dict]:
     agree = sum(bool(c.holds(v)) for v in values)
     seeds = len({r.get("seed") for r in c.used}) if c.over == "run" else len(values)
     stats = {"seeds": seeds, "agreeing": agree, "out_of": len(values), "over": c.over, "median": median(values)}
+    # What the verdicts over budgets read (``budgets``): the values, their rule, the unsettled runs.
+    stats |= {"per_seed": dict(c.per_seed), "holds": c.holds, "unsettled": _unsettled(c.used, c.settled)}
     evidence = f"{c.evidence}; {agree} of {len(values)} {c.over}{'s' if len(values) != 1 else ''} agree"
     if not values:
         return INCONCLUSIVE, evidence, stats
@@ -111,9 +120,16 @@ def judge(c: Comparison, level: float) -> tuple[str, str, dict]:
     verdict = {True: REPRODUCED, False: NOT_REPRODUCED, None: SEEDS_DISAGREE}[side(values, c.holds, level)]
     if c.refine is not None:
         verdict = c.refine(verdict, level)
+    stats["decided"] = verdict
+    if verdict == REPRODUCED and c.within:
+        verdict = f"{REPRODUCED}: non-inferior, {c.within}"
     if verdict == NOT_REPRODUCED:
         verdict = unless_unsettled(c.used, c.settled)
-    if verdict in (REPRODUCED, NOT_REPRODUCED) and interval.level < level:
+    if (
+        stats["decided"] in (REPRODUCED, NOT_REPRODUCED)
+        and not verdict.startswith(INCONCLUSIVE)
+        and interval.level < level
+    ):
         verdict += f" ({percent(interval.level)} interval)"
     return verdict, evidence, stats
 
