@@ -33,7 +33,10 @@ def run(architecture, seed, fid_at, *, status="completed", diverged_at=None):
         "generator_iterations": 5000,
         "wall_time_s": 500.0,
         "metrics": metrics,
-        "evaluation": {"final": {k: v for k, v in over[-1].items() if k != "generator_iteration"}, "over_training": over},
+        "evaluation": {
+            "final": {k: v for k, v in over[-1].items() if k != "generator_iteration"},
+            "over_training": over,
+        },
     }
 
 
@@ -76,13 +79,17 @@ def test_the_convergence_gate_cannot_close_on_a_power_law():
     convergence rule alone. The ratio stays at 1.1 at every checkpoint: stable, with its budget."""
     assert convergence(run("conv", 0, power_law(200)), 0.05) == STILL_IMPROVING
     claim = bn_first_verdict(lambda t: 1.1)
-    assert claim["verdict"] == "not reproduced within 2,500 to 5,000 generator iterations (stable; runs still improving)"
+    assert (
+        claim["verdict"] == "not reproduced within 2,500 to 5,000 generator iterations (stable; runs still improving)"
+    )
     assert [kind for _, kind in claim["by_budget"]] == ["not reproduced"] * 10
     rows, _ = budgets.judged_over_budgets(
         [run(a, s, power_law(200)) for a in ("conv", "conv-bn-first") for s in range(5)], None, THRESHOLDS, None
     )
     single = next(c for c in claims.evaluate_claims(rows, THRESHOLDS) if c["claim"] == BN_FIRST)
-    assert single["verdict"].startswith("inconclusive: not reproduced within 5,000 generator iterations; still improving")
+    assert single["verdict"].startswith(
+        "inconclusive: not reproduced within 5,000 generator iterations; still improving"
+    )
 
 
 def test_a_verdict_that_changes_over_the_last_doubling_says_so():

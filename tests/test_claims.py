@@ -20,6 +20,8 @@ def curves(seed, fid, tracks):
     level = 1 + 0.1 * seed
     estimate = [fid * (level if tracks else 2 - level) * c for c in course]
     return {"iteration": SNAPSHOTS, "estimate": tuple(estimate), "fid": tuple(fid * level * c for c in course)}
+
+
 CLAIM_ORDER = ["EM tracks", "JS does not", "conv-nobn", "mlp", "conv-bn-first", "speed", "speed in seconds"]
 
 
@@ -330,7 +332,10 @@ def test_speed_is_judged_in_generator_iterations_and_in_critic_updates_apart():
     assert (result["speed"], result["speed in seconds"]) == ("not reproduced", "reproduced")
     evidence = claims.evaluate_claims(rows, THRESHOLDS)[-1]["evidence"]
     assert "critic updates to FID <= 20.0 (crossings confirmed by the next snapshot): dcgan median 600" in evidence
-    assert "wgan median 1,500" in evidence and "wall-clock seconds, measured under the machine's load: dcgan 60" in evidence
+    assert (
+        "wgan median 1,500" in evidence
+        and "wall-clock seconds, measured under the machine's load: dcgan 60" in evidence
+    )
 
 
 def test_a_crossing_before_a_divergence_stays_a_crossing():

@@ -201,7 +201,7 @@ def robustness_claim(rows):
 
 
 def test_the_claim_is_non_inferiority_with_a_margin():
-    """"At least as many" is judged on the interval for WGAN's success rate minus the GAN's: a tie
+    """ "At least as many" is judged on the interval for WGAN's success rate minus the GAN's: a tie
     reads as non-inferior only when the interval rules out a deficit beyond the margin."""
     wgan_better = runs({f"rand-{i:02d}": (300, 30, 30) for i in range(6)} | {"rand-06": (30, 30, 30)})
     claim = robustness_claim(wgan_better)
@@ -231,7 +231,10 @@ def test_a_tie_is_non_inferior_only_with_enough_architectures():
     outcomes = [(300, 30, 30)] * 2 + [(30, 300, 30)] * 2 + [(30, 30, 30)] + [(300, 300, 30)] * 7
     claim = robustness_claim(runs({f"rand-{i:02d}": o for i, o in enumerate(outcomes)}))
     assert claim["verdict"] == "inconclusive: too few architectures (4 discordant; difference in [-0.29, 0.29])"
-    assert "with 4 of 12 split, this design has 33 % power at that margin, which needs 52 architectures for 80 %" in claim["evidence"]
+    assert (
+        "with 4 of 12 split, this design has 33 % power at that margin, which needs 52 architectures for 80 %"
+        in claim["evidence"]
+    )
     outcomes = [(300, 30, 30)] * 10 + [(30, 300, 30)] * 10 + [(30, 30, 30)] * 20 + [(300, 300, 30)] * 20
     claim = robustness_claim(runs({f"rand-{i:02d}": o for i, o in enumerate(outcomes)}))
     assert claim["verdict"] == "reproduced: non-inferior, WGAN at most 0.2 behind"
