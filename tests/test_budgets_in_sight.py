@@ -1,12 +1,12 @@
 """Budgets in sight: where the models compared trained for different numbers of generator
-iterations, the summary figure and the random-architecture figure say so beside the numbers;
-where all trained alike, they add nothing."""
+iterations, the summary figure, the random-architecture figure and the summary's literature table
+say so beside the numbers; where all trained alike, they add nothing."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import summary_row
-from wganlib import budgets
+from wganlib import budgets, report
 from wganlib.plots import plot_robustness, plot_summary
 from wganlib.plots import summary as summary_plots
 
@@ -83,3 +83,18 @@ def test_many_architectures_of_their_own_give_the_models_range():
     rows = [row("wgan", a, 0, n) for a, n in counts.items()]
     assert budgets.by_model(rows, ["wgan"], list(counts)) == {"wgan": "600–1,000 iters by architecture"}
     assert budgets.span(rows[:2]) == "1,000" and budgets.span([]) == ""
+
+
+def literature(rows, tmp_path) -> str:
+    report.write_summary_markdown(rows, [], None, tmp_path / "s.md")
+    return (tmp_path / "s.md").read_text().split("## Against the literature", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_literature_table_states_each_models_budget(tmp_path):
+    text = literature(grid(study_budget), tmp_path)
+    assert "| 55.5 (55–56) at 4,000 iters, conv (2) |" in text  # dcgan's best: conv, not bn-first's 1,500
+    assert "| 54.5 (54–55) at 5,000 iters, conv (1) |" in text and "| 57.5 (57–58) at 1,000 iters, conv (3) |" in text
+    assert "Here the budgets differ (generator iterations beside each FID)" in text
+    text = literature(grid(), tmp_path)
+    assert text.count("at 1,000 iters") == 3 and "budgets differ" not in text
+    assert "Here the budgets are this config's" in text
