@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import summary_row
-from wganlib import budgets, report
+from wganlib import report, trained
 from wganlib.plots import plot_robustness, plot_summary
 from wganlib.plots import summary as summary_plots
 
@@ -81,8 +81,8 @@ def test_the_random_architecture_figure_names_the_budgets(drawn):
 def test_many_architectures_of_their_own_give_the_models_range():
     counts = {"a": 1000, "b": 1000, "c": 600, "d": 700, "e": 800}
     rows = [row("wgan", a, 0, n) for a, n in counts.items()]
-    assert budgets.by_model(rows, ["wgan"], list(counts)) == {"wgan": "600–1,000 iters by architecture"}
-    assert budgets.span(rows[:2]) == "1,000" and budgets.span([]) == ""
+    assert trained.by_model(rows, ["wgan"], list(counts)) == {"wgan": "600–1,000 iters by architecture"}
+    assert trained.span(rows[:2]) == "1,000" and trained.span([]) == ""
 
 
 def literature(rows, tmp_path) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import budgets, mode_report, robustness
+from . import mode_report, robustness, trained
 from .io import atomic_path, write_text
 from .judges import MEANING
 from .runs import METRIC_KEYS, UNFINISHED, PathLike, as_float, diverged, summary_columns
@@ -63,7 +63,7 @@ LUCIC_MNIST_FID = {"wgan": (6.7, 0.4), "dcgan": (6.8, 0.5), "wgan-gp": (20.3, 5.
 def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
     """Per model of LUCIC_MNIST_FID: the lowest median-over-seeds final FID among its
     architectures here (a diverged run counts as FID inf), its range over seeds, the generator
-    iterations its runs trained (``budgets.iterations``), whether a run of it had not converged,
+    iterations its runs trained (``trained.iterations``), whether a run of it had not converged,
     and both ranks."""
     ours = {}
     for model in LUCIC_MNIST_FID:
@@ -77,8 +77,8 @@ def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
             arch, runs = min(groups.items(), key=lambda item: float(np.median([v for v, _ in item[1]])))
             values = [v for v, _ in runs]
             unfinished = any(r.get("convergence") in UNFINISHED for _, r in runs)
-            trained = budgets.iterations([r for _, r in runs])
-            ours[model] = (float(np.median(values)), arch, min(values), max(values), unfinished, trained)
+            budget = trained.iterations([r for _, r in runs])
+            ours[model] = (float(np.median(values)), arch, min(values), max(values), unfinished, budget)
     theirs = sorted(LUCIC_MNIST_FID, key=lambda m: LUCIC_MNIST_FID[m][0])
     mine = sorted(ours, key=lambda m: ours[m][0])
     return [
@@ -120,7 +120,7 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
                     f"{r['lucic_fid'][0]} ± {r['lucic_fid'][1]} ({r['lucic_rank']})",
                     f"{fmt(r['fid'])}"
                     + (f" ({fmt(r['low'])}–{fmt(r['high'])})" if r["high"] > r["low"] else "")
-                    + (f" at {budgets.say(r['iterations'])} iters" if r["iterations"] else "")
+                    + (f" at {trained.say(r['iterations'])} iters" if r["iterations"] else "")
                     + f", {r['architecture']}{', still improving' if r['unfinished'] else ''} ({r['rank']})",
                 ]
                 for r in ranking

@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .. import budgets, robustness
+from .. import robustness, trained
 from ..runs import UNFINISHED, as_float
 from .common import (
     ARCHITECTURE_ORDER,
@@ -43,11 +43,11 @@ def _hollow_handle(label: str) -> Line2D:
 
 def _model_handles(rows, models, architectures) -> tuple[list[Patch], str]:
     """Each model's colour, labelled with its budget where the runs drawn trained for different
-    budgets (``budgets.by_model``), and the note that says so ('' where they all trained alike)."""
+    budgets (``trained.by_model``), and the note that says so ('' where they all trained alike)."""
     drawn = [r for r in rows if r.get("model") in models and r.get("architecture") in architectures]
-    if not budgets.differ(drawn):
+    if not trained.differ(drawn):
         return [Patch(color=model_colour(m), label=m) for m in models], ""
-    labels = budgets.by_model(drawn, models, architectures)
+    labels = trained.by_model(drawn, models, architectures)
     handles = [Patch(color=model_colour(m), label=f"{m} ({labels[m]})" if m in labels else m) for m in models]
     return handles, "Budgets differ (iterations in the legend): not like for like"
 
