@@ -15,6 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 BIN = Path(sys.executable).parent
 
+
+def summary_row(model: str, architecture: str, seed: int = 0, **values) -> dict:
+    """A row as ``runs.summary_rows`` makes it, of a completed mnist-5k run unless ``values`` say
+    otherwise; only the keys a test reads."""
+    cell = {"experiment": f"{model}-{architecture}-s{seed}", "dataset": "mnist-5k", "model": model}
+    return {**cell, "architecture": architecture, "seed": seed, "status": "completed", **values}
+
+
 # A grid small enough to run end to end in CI: every rule and model; the GAN is made to diverge
 # (a huge learning rate), so that every run also shows a diverged experiment going through.
 TINY = {

@@ -362,7 +362,7 @@ def test_ranking_against_lucic_et_al(tmp_path):
     text = (tmp_path / "s.md").read_text()
     assert "## Against the literature (mnist-5k)" in text and "6.7 ± 0.4 (1)" in text
     assert "Here too WGAN-GP comes after both." in text and "only the order is comparable" in text
-    assert "| 35 (30–40), conv (3) |" in text  # the spread over seeds, to tell a tie from an order
+    assert "| 35 (30–40) at 1,000 iters, conv (3) |" in text  # the spread over seeds, to tell a tie from an order
     for r in rows:
         r["convergence"] = "still improving" if r["model"] == "wgan-gp" else "plateaued"
     ranking = report.literature_ranking(rows, "mnist-5k")

@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 import yaml
-from conftest import snakemake
+from conftest import snakemake, summary_row
 from PIL import Image
 from wganlib import claims, intervals, plots, report, robustness
 from wganlib import config as cfg
@@ -129,18 +129,8 @@ def test_every_drawn_architecture_builds_and_trains():
 
 def row(model, architecture, fid, modes=10, seed=0, status="completed", convergence="plateaued"):
     """A summary row; success reads the snapshot FID reached, here the same as the final one."""
-    return {
-        "experiment": f"{model}-{architecture}-s{seed}",
-        "dataset": "mnist-5k",
-        "model": model,
-        "architecture": architecture,
-        "seed": seed,
-        "status": status,
-        "fid": fid,
-        "fid_reached": fid,
-        "modes_covered": modes,
-        "convergence": convergence,
-    }
+    values = {"fid": fid, "fid_reached": fid, "modes_covered": modes, "convergence": convergence}
+    return summary_row(model, architecture, seed, status=status, **values)
 
 
 def runs(outcomes: dict[str, tuple], seed: int = 0) -> list[dict]:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import mode_report, robustness
+from . import mode_report, robustness, trained
 from .io import atomic_path, write_text
 from .judges import MEANING
 from .runs import METRIC_KEYS, UNFINISHED, PathLike, as_float, diverged, summary_columns
@@ -62,8 +62,9 @@ LUCIC_MNIST_FID = {"wgan": (6.7, 0.4), "dcgan": (6.8, 0.5), "wgan-gp": (20.3, 5.
 
 def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
     """Per model of LUCIC_MNIST_FID: the lowest median-over-seeds final FID among its
-    architectures here (a diverged run counts as FID inf), its range over seeds, whether a run of
-    it had not converged, and both ranks."""
+    architectures here (a diverged run counts as FID inf), its range over seeds, the generator
+    iterations its runs trained (``trained.iterations``), whether a run of it had not converged,
+    and both ranks."""
     ours = {}
     for model in LUCIC_MNIST_FID:
         groups: dict = {}
@@ -76,7 +77,8 @@ def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
             arch, runs = min(groups.items(), key=lambda item: float(np.median([v for v, _ in item[1]])))
             values = [v for v, _ in runs]
             unfinished = any(r.get("convergence") in UNFINISHED for _, r in runs)
-            ours[model] = (float(np.median(values)), arch, min(values), max(values), unfinished)
+            budget = trained.iterations([r for _, r in runs])
+            ours[model] = (float(np.median(values)), arch, min(values), max(values), unfinished, budget)
     theirs = sorted(LUCIC_MNIST_FID, key=lambda m: LUCIC_MNIST_FID[m][0])
     mine = sorted(ours, key=lambda m: ours[m][0])
     return [
@@ -89,6 +91,7 @@ def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
             "low": ours[m][2],
             "high": ours[m][3],
             "unfinished": ours[m][4],
+            "iterations": ours[m][5],
             "rank": mine.index(m) + 1,
         }
         for m in theirs
@@ -109,7 +112,7 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
             [
                 "model",
                 "Lucic et al. 2018: best FID (rank)",
-                "here: best median FID (range over seeds), architecture (rank)",
+                "here: best median FID (range over seeds) at iterations trained, architecture (rank)",
             ],
             (
                 [
@@ -117,6 +120,7 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
                     f"{r['lucic_fid'][0]} ± {r['lucic_fid'][1]} ({r['lucic_rank']})",
                     f"{fmt(r['fid'])}"
                     + (f" ({fmt(r['low'])}–{fmt(r['high'])})" if r["high"] > r["low"] else "")
+                    + (f" at {trained.say(r['iterations'])} iters" if r["iterations"] else "")
                     + f", {r['architecture']}{', still improving' if r['unfinished'] else ''} ({r['rank']})",
                 ]
                 for r in ranking
@@ -124,13 +128,20 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
         )
         rank = {r["model"]: r["rank"] for r in ranking}
         behind = all(rank["wgan-gp"] > rank[m] for m in ("wgan", "dcgan") if m in rank) if "wgan-gp" in rank else None
+        differ = len({n for r in ranking for n in r["iterations"]}) > 1
         lines += [
             "",
             "Lucic et al. report the best FID of a large hyperparameter search on full MNIST with "
             "Inception features; here FID uses this project's digit classifier and one setting per model, "
             "so only the order is comparable, not the numbers. Their WGAN and NS-GAN are within each "
-            "other's spread (a tie), WGAN-GP clearly behind. Here the budgets are this config's, and a "
-            "model whose best runs were still improving may yet move up. "
+            "other's spread (a tie), WGAN-GP clearly behind. "
+            + (
+                "Here the budgets differ (generator iterations beside each FID): a model trained for fewer may "
+                "rank lower for that alone, and one whose best runs were still improving may yet move up. "
+                if differ
+                else "Here the budgets are this config's, and a model whose best runs were still improving may yet "
+                "move up. "
+            )
             + {
                 True: "Here too WGAN-GP comes after both.",
                 False: "Here WGAN-GP does not come after both: the order differs.",

@@ -77,6 +77,17 @@ def _legend_columns(handles: Sequence, width_in: float, column_in: float = 3.2) 
     return max(1, min(len(handles), int(width_in // column_in)))
 
 
+def _columns_that_fit(handles: Sequence, width_in: float, fontsize: float = 9.0) -> int:
+    """The most legend columns whose labels fit ``width_in`` inches, split as Matplotlib splits
+    them (``np.array_split``); a label's mark and padding take ~2.8 em, columns 2 em apart."""
+    labels = [len(h.get_label()) for h in handles]
+    for ncols in range(len(labels), 1, -1):
+        widest = [max(column) for column in np.array_split(labels, ncols)]
+        if sum(0.55 * n + 2.8 for n in widest) + 2 * (ncols - 1) <= width_in * 72 / fontsize:
+            return ncols
+    return 1
+
+
 def _empty_panel(ax, text: str) -> None:
     ax.set_facecolor(MISSING_FACE)
     ax.set_xticks([])

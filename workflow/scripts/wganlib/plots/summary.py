@@ -13,13 +13,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .. import robustness
+from .. import robustness, trained
 from ..runs import UNFINISHED, as_float
 from .common import (
     ARCHITECTURE_ORDER,
     DIVERGED_COLOUR,
     MODEL_ORDER,
     PathLike,
+    _columns_that_fit,
     _dataset_suffix,
     _legend_columns,
     _ordered,
@@ -38,6 +39,17 @@ def _dot_offsets(n: int, half_width: float) -> np.ndarray:
 def _hollow_handle(label: str) -> Line2D:
     """The legend's mark for a run drawn hollow (still improving or not started)."""
     return Line2D([], [], marker="o", ls="none", ms=5, mfc="white", mec="#555555", mew=1.5, label=label)
+
+
+def _model_handles(rows, models, architectures) -> tuple[list[Patch], str]:
+    """Each model's colour, labelled with its budget where the runs drawn trained for different
+    budgets (``trained.by_model``), and the note that says so ('' where they all trained alike)."""
+    drawn = [r for r in rows if r.get("model") in models and r.get("architecture") in architectures]
+    if not trained.differ(drawn):
+        return [Patch(color=model_colour(m), label=m) for m in models], ""
+    labels = trained.by_model(drawn, models, architectures)
+    handles = [Patch(color=model_colour(m), label=f"{m} ({labels[m]})" if m in labels else m) for m in models]
+    return handles, "Budgets differ (iterations in the legend): not like for like"
 
 
 def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_spread: bool):
@@ -148,7 +160,7 @@ def plot_summary(
         modes_ax.set_ylim(0, 1040)
     fid_ax.set_title("Final FID")
     modes_ax.set_title("Stacked MNIST modes hit by final samples" if stacked else "Modes covered by final samples")
-    handles = [Patch(color=model_colour(m), label=m) for m in models]
+    handles, note = _model_handles(rows, models, architectures)
     handles += [
         Line2D([], [], color="#555555", marker="o", ls="none", ms=5, label="one seed"),
         _hollow_handle("one seed, still improving or not started"),
@@ -164,13 +176,13 @@ def plot_summary(
     if floor:
         handles.append(Line2D([], [], color="black", ls="--", lw=1.2, label="real data, train vs test (floor)"))
     title = (title or "Final sample quality by architecture and model") + _dataset_suffix(rows)
-    fig.suptitle(_wrap(title, width, 13), fontsize=13)
+    fig.suptitle("\n".join(_wrap(t, width, 13) for t in (title, note) if t), fontsize=13)
     fig.legend(
         handles=handles,
         loc="outside lower center",
         frameon=False,
         fontsize=9,
-        ncols=_legend_columns(handles, width, 2.2),
+        ncols=min(_legend_columns(handles, width, 2.2), _columns_that_fit(handles, width)),
     )
     _save(fig, out_png, out_pdf)
 
@@ -216,11 +228,12 @@ def plot_robustness(
         ax.tick_params(axis="x", labelrotation=90 if len(architectures) > 12 else 0)
     fid_ax.set_title("FID reached (held to the next snapshot): a run succeeds at or under a dotted level ...")
     modes_ax.set_title(f"... and covering at least {min_modes} classes (dotted)")
-    handles = [Patch(color=model_colour(m), label=m) for m in models]
+    handles, note = _model_handles(random_rows, models, architectures)
     handles.append(_hollow_handle("still improving or not started"))
     if diverged:
         handles.append(Line2D([], [], color=DIVERGED_COLOUR, marker="x", ms=8, mew=2.5, ls="none", label="diverged"))
     title = "Which model trains on which random architecture" + _dataset_suffix(random_rows)
-    fig.suptitle(_wrap(title, width, 13), fontsize=13)
-    fig.legend(handles=handles, loc="outside lower center", frameon=False, fontsize=9, ncols=len(handles))
+    fig.suptitle("\n".join(_wrap(t, width, 13) for t in (title, note) if t), fontsize=13)
+    ncols = _columns_that_fit(handles, width)
+    fig.legend(handles=handles, loc="outside lower center", frameon=False, fontsize=9, ncols=ncols)
     _save(fig, out_png, out_pdf)
