@@ -110,8 +110,10 @@ def test_the_committed_summary_is_what_summary_computes(name, tmp_path):
     assert all(v["seeds"] == len(seeds) for v in verdicts if v["verdict"] != "inconclusive")
 
 
-# The median over seeds and its interval, as a claims row's evidence states them.
+# The median over seeds and its interval, as a claims row's evidence states them; the tracking
+# claims' between-seed statistic and its permutation p.
 MEDIAN = re.compile(r"median [^;]*?(-?[\d.]+), [\d.]+ % order-statistic interval over seeds (\[[^\]]+\])")
+TRACKING = re.compile(r"mean (-?[\d.]+), permutation p = ([\d.e-]+)")
 
 
 def claims_rows(summary: str) -> list[list[str]]:
@@ -140,10 +142,15 @@ def test_the_readme_states_the_reference_verdicts():
         verdict, agreeing = verdict_and_agreeing(cells)
         assert row[1].strip() == verdict and row[2].strip() == agreeing, (cells[0], row)
     for row, cells in zip(rows, study, strict=False):
-        median = MEDIAN.search(cells[1])
-        assert median and " ".join(median.groups()) in row[3], (cells[0], row[3])
-    counts = re.search(r"(only WGAN \d+, only the GAN \d+),.* p = ([\d.]+) for WGAN", sweep[0][1])
-    assert counts[1] in rows[-1][3] and f"p = {counts[2]}" in rows[-1][3], rows[-1][3]
+        median, tracked = MEDIAN.search(cells[1]), TRACKING.search(cells[1])
+        assert median or tracked, cells[0]
+        if median:
+            assert " ".join(median.groups()) in row[3], (cells[0], row[3])
+        else:  # the statistic and its p
+            assert f"{tracked[1]}, p = {tracked[2]}" in row[3], (cells[0], row[3])
+    counts = re.search(r"(only WGAN \d+, only the GAN \d+),", sweep[0][1])
+    interval = re.search(r"difference in (\[[^\]]+\])", sweep[0][-1])
+    assert counts[1] in rows[-1][3] and interval[1] in rows[-1][3], rows[-1][3]
 
 
 def test_the_readme_states_the_stacked_mnist_verdicts():
@@ -213,15 +220,16 @@ def test_the_findings_page_states_the_stacked_mnist_verdicts():
 
 def test_the_findings_page_states_the_sweep_counts():
     """docs/findings.md's section on the random architectures gives the sweep's verdict, its counts
-    and its p-value as the committed summary has them."""
+    and its interval as the committed summary has them."""
     page = (ROOT / "docs" / "findings.md").read_text()
     section = " ".join(page.split("## Is WGAN robust to the architecture?", 1)[1].split("\n## ", 1)[0].split())
     summary = (REFERENCE / "robustness" / "summary.md").read_text()
     row = next(line for line in summary.splitlines() if line.startswith(f"| {ROBUSTNESS_CLAIM} |"))
     verdict = row.rsplit("|", 2)[-2].strip(" *")
-    counts = re.search(r"only WGAN (\d+), only the GAN (\d+), both (\d+), neither (\d+).* p = ([\d.]+) for WGAN", row)
-    assert verdict.split(": ", 1)[-1] in section.lower(), verdict
-    wgan, gan, both, neither, p = counts.groups()
+    counts = re.search(r"only WGAN (\d+), only the GAN (\d+), both (\d+), neither (\d+)", row)
+    interval = re.search(r"score interval (\[[^\]]+\])", row)
+    assert verdict.split(" (")[0] in section.lower(), verdict
+    wgan, gan, both, neither = counts.groups()
     expected = [f"Only WGAN succeeded on {wgan}", f"only the GAN on {gan}", f"both on {both}", f"neither on {neither}"]
-    for text in expected + [f"p = {p}"]:
+    for text in expected + [interval[1]]:
         assert text in section, text

@@ -11,9 +11,9 @@ from wganlib import tracking
 THRESHOLDS = {"tracking_margin": 0.2}
 LEVEL = 0.9  # one-sided tests at 0.05
 SNAPSHOTS = np.arange(0, 5001, 100.0)
-# The study's numbers (docs/evidence/tracking.md): snapshot FID moves by about 2 between draws of
-# 2,000 samples; the seeds of one architecture end 5 to 10 % apart.
-FID_NOISE, SEED_SPREAD = 2.0, 0.08
+# The study's numbers (docs/evidence/tracking.md): snapshot FID scatters by 3.3 (robust s.d.) about its
+# course; the seeds of one architecture end 6.8 % apart (s.d. over mean, median over groups).
+FID_NOISE, SEED_SPREAD = 3.3, 0.068
 
 
 def true_fid(rng, groups, seeds):
@@ -133,7 +133,7 @@ def js_rows(rng, js_estimate):
 @pytest.mark.parametrize(
     ("js_estimate", "verdicts", "at_least"),
     [
-        (lambda rng, truth: true_fid(rng, *truth.shape[:2]), {"reproduced"}, 0.8),  # blind to quality
+        (lambda rng, truth: true_fid(rng, *truth.shape[:2]), {"reproduced"}, 0.7),  # blind to quality
         (lambda rng, truth: truth, {"not reproduced", "inconclusive: the gap to the EM estimate not shown"}, 1.0),
     ],
     ids=["blind", "tracks-as-EM"],
