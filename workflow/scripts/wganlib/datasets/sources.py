@@ -140,4 +140,6 @@ def _failure_message(spec: DatasetSpec, attempts: list[dict[str, str]]) -> str:
             f"them (or to a .npz with keys {', '.join(KEYS)})"
         )
     lines.append(f"What you can do: {hint}.")
+    if spec.offline_hint:
+        lines.append(spec.offline_hint)
     return "\n".join(lines)
