@@ -96,6 +96,7 @@ def test_script_by_hand_failure_is_one_clear_error(tmp_path):
     errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
     assert len(errors) == 1 and "could not obtain dataset 'mnist'" in errors[0]
     assert "HTTP 404" in result.stderr and "data.paths.mnist" in result.stderr
+    assert "Offline: mnist-5k" in result.stderr and "data.settings.stacked-mnist.digits: mnist-5k" in result.stderr
     assert not (tmp_path / "d").exists() or list((tmp_path / "d").iterdir()) == []
 
 

@@ -1,5 +1,6 @@
 import re
 import sys
+from pathlib import Path
 
 from wganlib.config import (
     MODELS,
@@ -10,7 +11,7 @@ from wganlib.config import (
     without_replaced_overrides,
 )
 from wganlib import judges, monitor, robustness
-from wganlib.datasets import get_spec
+from wganlib.datasets import DatasetError, get_spec, planning
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
 
@@ -31,18 +32,49 @@ except ConfigError as err:
     )  # one clear message, no traceback: a user mistake, not a bug
 
 DATASETS = list(config["datasets"])
+# The grid's datasets and those they are built from (stacked-mnist from mnist).
+BUILT = list(
+    dict.fromkeys(
+        n
+        for d in DATASETS
+        for n in (*get_spec(d).sources(config["data"]["settings"].get(d)), d)
+    )
+)
+
+
+def plan_datasets():
+    """What is known of each dataset before it is built (wganlib.datasets.planning): the digest of
+    its files, and whether it holds enough images for the metrics and for every experiment's batch.
+    A dataset too small stops the run here, before any job; a path it cannot be built from is a
+    warning (its build fails with the same message).
+    """
+    planned, problems = {}, []
+    for name in BUILT:
+        planned[name] = planning.plan(
+            name,
+            config["data"]["settings"].get(name),
+            config["data"]["paths"].get(name),
+            Path(f"resources/datasets/{name}.manifest.json"),
+        )
+        if planned[name].note:
+            print(f"Warning: {planned[name].note}", file=sys.stderr)
+        batches = {
+            e.name: e.batch_size for (d, _), e in EXPERIMENTS.items() if d == name
+        }
+        problems += planning.problems(planned[name], batches)
+    if problems:
+        raise DatasetError("\n".join(problems))
+    return planned
+
+
+try:
+    PLANNED = plan_datasets()
+except DatasetError as err:
+    sys.exit(f"Error: {err}")
 
 
 wildcard_constraints:
-    # The grid's datasets and those they are built from (stacked-mnist from mnist).
-    dataset="|".join(
-        re.escape(d)
-        for d in dict.fromkeys(
-            n
-            for d in DATASETS
-            for n in (*get_spec(d).sources(config["data"]["settings"].get(d)), d)
-        )
-    ),
+    dataset="|".join(re.escape(d) for d in BUILT),
     # A pattern, not the list of names: matching paths against a thousand alternatives is what
     # made planning a large grid slow. Unknown names are refused by experiment() below.
     experiment=r"[a-z0-9_]+(?:-[a-z0-9_]+)*-s[0-9]+",
@@ -70,6 +102,13 @@ def dataset_sources(wildcards):
         name: f"resources/datasets/{name}.npz"
         for name in get_spec(wildcards.dataset).sources(settings)
     }
+
+
+def dataset_contents(wildcards):
+    """A digest of the names, sizes and times of the files the dataset is read from (its
+    data.paths entry): a file added, removed or changed rebuilds it and everything after it.
+    """
+    return PLANNED[wildcards.dataset].contents
 
 
 def judged_by(judge):

@@ -17,6 +17,7 @@ rule download_dataset:
     params:
         mirrors=lambda wildcards: config["data"]["mirrors"].get(wildcards.dataset),
         local_path=lambda wildcards: config["data"]["paths"].get(wildcards.dataset),
+        contents=dataset_contents,
         settings=lambda wildcards: config["data"]["settings"].get(wildcards.dataset),
         timeout=config["data"]["timeout"],
         cache_dir=config["data"]["cache"],

@@ -70,6 +70,7 @@ import logging
 
 from wganlib import datasets
 from wganlib.config import Experiment
+from wganlib.datasets.sizes import check_batches
 from wganlib.runtime import configure_tensorflow
 from wganlib.training import Outputs, train
 
@@ -77,6 +78,8 @@ device = configure_tensorflow(job.threads, job.params["gpu"])
 exp = Experiment.from_json(job.params["settings"])
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 images = datasets.load(job.input["dataset"], mmap=True)["x_train"]  # larger than memory: read a batch at a time
+# Planning refuses this where it knows the size; a folder's unreadable files, skipped, are known only now.
+check_batches(datasets.get_spec(exp.dataset), len(images), exp.name, exp.batch_size)
 outputs = Outputs(**{name: Path(path) for name, path in job.output.items()})
 monitor = None
 if job.params.get("monitor"):  # a budget that ends at convergence: the dataset's judge watches it train

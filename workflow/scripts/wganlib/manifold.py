@@ -42,6 +42,8 @@ from numpy.typing import ArrayLike, NDArray
 
 PRECISION_RECALL_K = 3  # Kynkaanniemi et al. 2019
 DENSITY_COVERAGE_K = 5  # Naeem et al. 2020
+# The fewest samples of each set: every sample's k-th nearest other sample must exist.
+MIN_SAMPLES = max(PRECISION_RECALL_K, DENSITY_COVERAGE_K) + 1
 CHUNK_ELEMENTS = 1 << 22  # distances held at once: 32 MB of float64
 ROUND_OFF = 1e-9  # squared distances below this share of ||a||^2 + ||b||^2 are 0 (see above)
 

@@ -47,7 +47,12 @@ The package, one step or one dataset per module (a new dataset: one module, one 
 - ``stacked``: Stacked MNIST, three MNIST digits as the channels of one image (1,000 classes);
 - ``folder``: the user's own folder of images (labels from subfolder names when asked);
 - ``lsun``: any LSUN category from the LMDB export of the LSUN download script;
-- ``pictures``: encoded images to one size and mode, as the official code's Resize and CenterCrop.
+- ``pictures``: encoded images to one size and mode, as the official code's Resize and CenterCrop,
+  and the reasons a picture cannot be decoded, in words;
+- ``sizes``: the fewest images a split may hold (the metrics' neighbourhoods, one batch), and what
+  to say when it holds fewer;
+- ``planning``: what is known before the build, when Snakemake plans: a digest of the files under
+  ``data.paths`` (the build's param, so that a changed file rebuilds it) and the splits' sizes.
 
 The images' size and channels come from the dataset (``image_shape``): fixed for most, the
 ``image_size`` (and for folder ``channels``) setting for folder and LSUN.

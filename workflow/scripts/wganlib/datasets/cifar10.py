@@ -88,11 +88,31 @@ def _read_source(kind: str, location: str, request: Request) -> tuple[dict, dict
         path = path / FOLDER
     if path.is_dir():  # the extracted batches: no published checksum for them
         log.warning("cifar10: %s has no published checksum; accepted on structure checks only", path)
-        batches = {name: _parse_batch((path / name).read_bytes(), name) for name in (*TRAIN_BATCHES, TEST_BATCH)}
+        batches = {name: _read_batch_file(path / name) for name in (*TRAIN_BATCHES, TEST_BATCH)}
         return batches, {"name": path.name, "path": str(path), "verified_by": "structure-only"}
     if not path.is_file():
         raise SourceError(f"{path} is neither {ARCHIVE}, a folder holding it, nor {FOLDER}")
     return _read_archive(path, {"path": str(path)}, request.spec.archive_md5)
+
+
+def _read_batch_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One batch of the extracted folder; SourceError naming the file and what to do."""
+    if not path.is_file():
+        raise SourceError(f"{path} is missing; extract {ARCHIVE} again, or point data.paths.cifar10 at the archive")
+    try:
+        return _parse_batch(path.read_bytes(), str(path))
+    except SourceError as exc:
+        raise SourceError(f"{exc}; extract {ARCHIVE} again, or point data.paths.cifar10 at the archive") from None
+
+
+def _listing(path: Path, settings: dict[str, Any]) -> list[Path]:
+    """The files a local source reads (the spec's ``listing``): the archive, or the six batches."""
+    if path.is_dir() and (path / ARCHIVE).is_file():
+        return [path / ARCHIVE]
+    folder = path / FOLDER if path.is_dir() and (path / FOLDER).is_dir() else path
+    if folder.is_dir():
+        return [folder / name for name in (*TRAIN_BATCHES, TEST_BATCH)]
+    return [path] if path.is_file() else []
 
 
 def _download_archive(url: str, request: Request) -> tuple[dict, dict[str, Any]]:
@@ -119,9 +139,13 @@ def _read_archive(path: Path, where: dict[str, str], expected: str | None) -> tu
                 member = None
             if member is None:
                 raise SourceError(f"{path.name} has no {FOLDER}/{name}")
-            batches[name] = _parse_batch(member.read(), name)
+            batches[name] = _parse_batch(member.read(), f"{path.name}: {FOLDER}/{name}")
     record = {"name": ARCHIVE, **where, "bytes": path.stat().st_size, "md5": md5, "verified_by": "md5"}
     return batches, record
+
+
+class _Refused(pickle.UnpicklingError):
+    """A batch whose pickle asks for something other than numpy arrays."""
 
 
 class _ArraysOnly(pickle.Unpickler):
@@ -138,7 +162,7 @@ class _ArraysOnly(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"refused: the batch asks for {module}.{name}, not a numpy array")
+            raise _Refused(f"refused: the batch asks for {module}.{name}, not a numpy array")
         target_module, target_name = self.ALLOWED[(module, name)]
         return getattr(importlib.import_module(target_module), target_name)
 
@@ -147,8 +171,10 @@ def _parse_batch(content: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
     """One pickled batch -> uint8 (N, 32, 32, 3) images and labels 0-9 (rows: 1,024 red, green, blue)."""
     try:
         batch = _ArraysOnly(io.BytesIO(content), encoding="bytes").load()
-    except (EOFError, ValueError, TypeError, AttributeError) as exc:
-        raise SourceError(f"{name} is not a CIFAR-10 batch ({exc!r})") from None
+    except _Refused as exc:
+        raise SourceError(f"{name} is not a CIFAR-10 batch ({exc})") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise SourceError(f"{name} is not a CIFAR-10 batch: damaged or cut short ({exc})") from None
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
         raise SourceError(f"{name} is not a CIFAR-10 batch (no data and labels)")
     data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
@@ -169,4 +195,10 @@ CIFAR10 = DatasetSpec(
     channels=3,
     settings={"max_images": None},
     build=build_cifar10,
+    listing=_listing,
+    counts=lambda path, settings, files: {
+        "train": min(50_000, settings["max_images"] or 50_000),
+        "test": 10_000,
+        "at_most": False,
+    },
 )

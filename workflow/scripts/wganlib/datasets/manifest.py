@@ -102,6 +102,7 @@ def _write_outputs(
     attempts: list[dict[str, str]],
     out_npz: Path,
     out_manifest: Path,
+    listing: str | None = None,
 ) -> dict[str, Any]:
     with atomic_path(out_npz) as tmp:
         _write_npz(tmp, loaded.arrays)
@@ -110,6 +111,7 @@ def _write_outputs(
         "manifest_version": MANIFEST_VERSION,
         "dataset": spec.name,
         "source": {"kind": source.kind, "location": source.location},
+        "listing": listing,
         "files": loaded.files,
         "counts": {split: int(len(loaded.arrays[f"y_{split}"])) for split in ("train", "test")},
         "class_counts": {

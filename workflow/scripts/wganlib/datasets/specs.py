@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,7 @@ class DatasetSpec:
     image_size: int = 28  # square images; a "image_size" setting replaces it
     channels: int = 1  # 1: stored (N, H, W); 3: (N, H, W, 3); a "channels" setting replaces it
     labelled: bool = True  # its images come with classes; a "labels" setting replaces it (folder)
+    own_images: bool = False  # the user's own collection (folder, lsun-*): a split too small can be given more
     # The data.settings keys it reads, with their defaults (config/README.md, "Datasets").
     settings: dict[str, Any] = field(default_factory=dict)
     built_from: tuple[str, ...] = ()  # datasets whose materialised .npz it is made from
@@ -65,6 +67,14 @@ class DatasetSpec:
     built_from_setting: str | None = None
     # Its own reader, for a dataset not of the MNIST family's sources (see ``store.Request``).
     build: Callable[..., dict[str, Any]] | None = None
+    # The files it reads from its data.paths entry, for the digest that replans it when they change
+    # (``planning``); None: the path itself, or the files directly in its folder.
+    listing: Callable[[Path, dict[str, Any]], list[Path]] | None = None
+    # Its splits' sizes before it is built, (path, settings, listing) -> {"train", "test", "at_most"};
+    # None: unknown until built.
+    counts: Callable[[Path | None, dict[str, Any], list[Path] | None], dict[str, Any] | None] | None = None
+    # A hint added to the message when every source failed (an offline alternative).
+    offline_hint: str | None = None
     # What judges its samples (``evaluation.JUDGES``): a classifier of its labels, or of each channel's digit.
     judge: str = "classes"
 

@@ -69,5 +69,10 @@ STACKED_MNIST = DatasetSpec(
     built_from=("mnist", "mnist-5k"),
     built_from_setting="digits",
     build=build_stacked_mnist,
+    counts=lambda path, settings, files: {
+        "train": settings["train_images"],
+        "test": settings["test_images"],
+        "at_most": False,
+    },
     judge="digits-per-channel",  # each channel's digit, as VEEGAN and PacGAN count modes
 )

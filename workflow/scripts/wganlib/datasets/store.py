@@ -6,10 +6,15 @@ chunk is ever in memory. The ``.npz`` it writes holds the same four arrays as th
 but uncompressed (ZIP_STORED, zip64, fixed timestamps: equal data, equal bytes), so that
 ``npz.load(..., mmap=True)`` maps x_train from the file instead of reading it. ``max_images``
 caps the training split: the stream is not read past it.
+
+The images are spooled into a hidden folder beside the ``.npz`` (``.<name>.npz.*``) and the
+``.npz`` is written under a hidden name first; a build killed on the way leaves them behind, and
+the next build of the same dataset removes them before it starts (at LSUN's scale, tens of GB).
 """
 
 from __future__ import annotations
 
+import glob
 import logging
 import shutil
 import tempfile
@@ -25,6 +30,7 @@ from wganlib.io import atomic_path, write_json
 
 from .checks import _file_hash
 from .manifest import MANIFEST_VERSION
+from .sizes import check_split
 from .specs import DatasetError, DatasetSpec, SourceError
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,7 @@ class Request:
     mirrors: tuple[str, ...] = ()
     timeout: float = 60.0
     cache: Path | None = None  # cache_dir/<dataset>: verified downloads kept for the next run
+    listing: str | None = None  # digest of the files of local_path (``planning``), kept in the manifest
 
     @property
     def image_shape(self) -> tuple[int, ...]:
@@ -66,23 +73,25 @@ def write_dataset(
     """Write the ``.npz`` and then its manifest from the two streams; return the manifest.
 
     ``extra``: more manifest entries, or a function giving them once the streams are read (a
-    digest the reader computes as it goes).
+    digest the reader computes as it goes; it may raise, refusing what it read, before anything
+    is written).
     ``classes``: the class names, label i being classes[i]; None for a dataset without labels
-    (every label 0). A failure leaves nothing at either output path.
+    (every label 0). A failure leaves nothing at either output path, nor any spool.
     """
     out_npz = request.out_npz
     out_npz.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out_npz)
     cap = request.settings.get("max_images")
     with tempfile.TemporaryDirectory(prefix=f".{out_npz.name}.", dir=out_npz.parent) as work:
         parts = {
             "train": _spool(train, Path(work) / "x_train", request.image_shape, cap),
             "test": _spool(test, Path(work) / "x_test", request.image_shape, None),
         }
+        more = extra() if callable(extra) else extra or {}
         n_classes = len(classes) if classes else 1
         for split, (count, labels) in parts.items():
-            if count == 0:
-                raise DatasetError(f"{request.spec.name}: the {split} split is empty")
-            if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+            check_split(request.spec, split, count)
+            if labels.min() < 0 or labels.max() >= n_classes:
                 raise DatasetError(f"{request.spec.name}: {split} labels outside 0-{n_classes - 1}")
         label_type = np.uint8 if n_classes <= 256 else np.uint16
         with atomic_path(out_npz) as tmp:
@@ -96,6 +105,7 @@ def write_dataset(
         "manifest_version": MANIFEST_VERSION,
         "dataset": request.spec.name,
         "source": source,
+        "listing": request.listing,
         "files": files,
         "image_size": request.image_shape[0],
         "channels": request.image_shape[2] if len(request.image_shape) == 3 else 1,
@@ -106,12 +116,25 @@ def write_dataset(
             split: np.bincount(labels.astype(np.int64), minlength=n_classes).tolist()
             for split, (_, labels) in parts.items()
         },
-        **(extra() if callable(extra) else extra or {}),
+        **more,
         "npz": {"path": str(out_npz), "sha256": npz_sha256, "bytes": npz_bytes},
     }
     write_json(request.out_manifest, manifest)  # written last: a manifest means the npz is complete
     log.info("%s: wrote %s (%s)", request.spec.name, out_npz, counts)
     return manifest
+
+
+def remove_leftovers(out_npz: Path) -> None:
+    """The spool folders and half-written ``.npz`` files of earlier builds of ``out_npz`` that were
+    killed (their hidden names start with ``.<name>.npz.``; the stamp of a verified ``.npz`` stays)."""
+    for left in out_npz.parent.glob(f".{glob.escape(out_npz.name)}.*"):
+        if left.is_dir() and not left.is_symlink():
+            shutil.rmtree(left, ignore_errors=True)
+        elif ".tmp" in left.name[len(out_npz.name) + 2 :]:
+            left.unlink(missing_ok=True)
+        else:
+            continue
+        log.warning("%s: removed %s, left by an earlier build that was stopped", out_npz.name, left)
 
 
 def _spool(chunks: Iterable[Chunk], path: Path, shape: tuple[int, ...], cap: int | None) -> tuple[int, np.ndarray]:
