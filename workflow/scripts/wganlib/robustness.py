@@ -114,10 +114,3 @@ def by_architecture(rows: Sequence[Mapping], fid_level: float, min_modes: int, m
     for (dataset, _, architecture), cell in outcomes(rows, fid_level, min_modes, models).items():
         seeds.setdefault((dataset, architecture), []).append(cell)
     return {key: {m: 2 * sum(c[m] for c in cells) > len(cells) for m in models} for key, cells in seeds.items()}
-
-
-def sign_test(wins: int, losses: int) -> float:
-    """One-sided exact binomial (sign) test: the chance of ``wins`` or more of ``wins + losses``
-    discordant pairs if either side were as likely to win each; 1.0 without discordant pairs."""
-    n = wins + losses
-    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2**n if n else 1.0
