@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 # The WGAN paper's models, which its claims name: the standard GAN (DCGAN recipe), WGAN, WGAN-GP.
 GAN, WGAN, WGAN_GP = "dcgan", "wgan", "wgan-gp"
+# The hinge loss with spectral normalisation (Miyato et al. 2018): the worked example of docs/extending.md.
+SNGAN = "sngan"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ ESTIMATES = {
     for e in (
         Estimate("em", "em_estimate", "EM", "EM estimate (critic units)", "em_estimate"),
         Estimate("js", "js_estimate", "JS", "JS estimate (nats)", "js_estimate"),
+        # 1 - L_D / 2 of the hinge loss: the total variation distance at the best unconstrained critic,
+        # below it for any other (losses.tv_estimate); neither an EM nor a JS estimate.
+        Estimate("tv", "tv_estimate", "TV", "TV estimate, 1 - L_D/2 (hinge critic)", "em_estimate"),
     )
 }
 
@@ -92,6 +97,19 @@ _ROWS = (
         update_cost=2,  # the penalty's double backward
         paper=True,
         literature=("WGAN-GP", 20.3, 5.0),
+    ),
+    # Miyato et al. 2018 (arXiv 1802.05957): the hinge loss, every critic layer spectrally normalised
+    # and no batch norm in the critic (losses, models.SpectralNorm); Adam as their Table 1's setting C
+    # (Radford et al.'s DCGAN setting, the dcgan row's too); biases, as their code's layers have them.
+    Model(
+        SNGAN,
+        estimate="tv",
+        colour="#E69F00",
+        settings=dict(
+            optimizer="adam", learning_rate=2.0e-4, beta_1=0.5, beta_2=0.999, epsilon=1.0e-8, init="official",
+            norm_epsilon=1.0e-5, conv_bias=True, n_critic=1, critic_burst=None, epoch_ends_critic_run=False,
+        ),
+        critic_norm=("spectral", "spectral"),
     ),
 )  # fmt: skip
 MODELS: dict[str, Model] = {row.name: row for row in _ROWS}
