@@ -103,6 +103,15 @@ def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
     ]
 
 
+def _other_estimates(rows: Sequence[Mapping]) -> list[str]:
+    """What rho(est., FID) reads for the models outside the paper (the model table's estimates)."""
+    others = [m for m in MODELS if not MODELS[m].paper and any(r.get("model") == m for r in rows)]
+    if not others:
+        return []
+    said = "; ".join(f"{m}, its critic's {estimate_of(m).label}" for m in others)
+    return [f"rho(est., FID) of the models outside the paper: {said}. No claim reads them.", ""]
+
+
 def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[str]:
     lines = []
     for dataset in datasets:
@@ -297,6 +306,7 @@ def write_summary_markdown(
         "higher) and never crossed good_fid; else 'plateaued'. "
         "A longer budget would change a still-improving or not-started run's numbers.",
         "",
+        *_other_estimates(rows),
         *mode_report.run_notes(rows),
     ]
     lines += _features_lines(rows, datasets)
