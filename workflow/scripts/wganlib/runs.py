@@ -287,8 +287,9 @@ def summary_rows(
         own = estimate_of(run.get("model"))  # the estimate the model's critic gives (the model table)
         row["curves"] = _curves(run, own.column if own else None, median_window)
         for name, estimate in ESTIMATES.items():
-            has = estimate is own
-            column = estimate.column
+            has, column = estimate is own, estimate.column
+            if not has and f"spearman_{name}_fid" not in SUMMARY_COLUMNS:  # another model's own estimate
+                continue
             row[f"spearman_{name}_fid"] = estimate_fid_correlation(run, column, median_window) if has else math.nan
             row[f"spearman_{name}_fid_changes"] = (
                 estimate_fid_change_correlation(run, column, median_window) if has else math.nan
