@@ -12,6 +12,7 @@ from conftest import copy_workflow
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from wganlib import config as cfg
+from wganlib import objectives
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -241,16 +242,18 @@ def test_training_cost_counts_the_schedule(n, n_critic, burst, model):
     assert exp.training_cost() == updates * (2 if model == "wgan-gp" else 1) + n
 
 
-def test_a_schema_default_is_written_once_and_reaches_the_experiment(tmp_path, monkeypatch):
+def test_a_default_is_written_once_and_reaches_the_experiment(tmp_path, monkeypatch):
+    """Every default is the schema's, but a model's settings, which are its row's in the model table."""
     schema = yaml.safe_load(cfg.SCHEMA_PATH.read_text())
     schema["$defs"]["network_blocks"]["allOf"][1]["then"]["properties"]["depth"]["default"] = 5
-    schema["properties"]["model_settings"]["properties"]["wgan-gp"]["properties"]["init"]["default"] = "official"
     schema["$defs"]["generator"]["allOf"][0]["then"]["properties"]["batch_norm"]["default"] = "first"
-    schema["properties"]["model_settings"]["properties"]["wgan-gp"]["properties"]["beta_2"]["default"] = 0.8
     schema["properties"]["training"]["properties"]["z_dim"]["default"] = 17
     changed = tmp_path / "schema.yaml"
     changed.write_text(yaml.safe_dump(schema))
     monkeypatch.setattr(cfg, "SCHEMA_PATH", changed)
+    gp = objectives.MODELS["wgan-gp"]
+    changed_gp = dataclasses.replace(gp, settings={**gp.settings, "init": "official", "beta_2": 0.8})
+    monkeypatch.setitem(objectives.MODELS, "wgan-gp", changed_gp)
     config = cfg.validate(
         {
             "models": ["wgan-gp"],

@@ -107,6 +107,24 @@ def test_js_estimate_figure(tmp_path):
     assert_figure(tmp_path, "js")
 
 
+def test_em_estimate_figure_states_the_verdicts_statistic_and_draws_sngan_s_own_estimate(tmp_path, monkeypatch):
+    from matplotlib.text import Text
+    from wganlib.plots import estimates
+
+    runs = [synthetic_run(m, "conv", s) for m in ("wgan", "wgan-gp") for s in (0, 1, 2)]
+    for seed in (0, 1, 2):  # a model outside the paper, whose critic logs the TV estimate
+        run = synthetic_run("wgan", "conv", seed)
+        run["model"], run["metrics"] = "sngan", run["metrics"].rename(columns={"em_estimate": "tv_estimate"})
+        runs.append(run)
+    drawn = []
+    monkeypatch.setattr(estimates, "_save", lambda fig, png, pdf: drawn.append(fig))
+    plots.plot_em_estimate(runs, tmp_path / "em.png", tmp_path / "em.pdf", median_window=5, rows=summary_rows(runs))
+    texts = " ".join(" | ".join(t.get_text() for t in drawn[0].findobj(Text)).split())  # wrapped lines joined
+    assert texts.count("between seeds: rho") == 3 and "over training: rho" in texts
+    assert "TV estimate, 1 - L_D/2 (hinge critic)" in texts and "sngan: TV estimate (one line per seed)" in texts
+    assert "the statistic the tracking verdicts read" in texts and "sngan's TV estimate (no claim" in texts
+
+
 def test_estimate_figure_without_evaluation(tmp_path):
     run = synthetic_run("wgan", "conv", 0)
     run["evaluation"] = None

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from wganlib import provenance
+from wganlib import objectives, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
@@ -143,6 +143,7 @@ def test_tiny_grid_produces_every_output(tiny_run):
             "training.gif",
             "training_frames.png",
             "evaluation.json",
+            "quality.tfevents",
         ):
             assert (folder / output).stat().st_size > 0, folder / output
         status = json.loads((folder / "status.json").read_text())
@@ -178,15 +179,19 @@ def test_tensorboard_finds_every_run_beside_its_results(tiny_run):
         assert list(folder.glob("events.out.tfevents.*")), folder
         events = EventAccumulator(str(folder), size_guidance={"tensors": 0, "images": 0}).Reload()
         tags = set(events.Tags()["tensors"]) | set(events.Tags()["scalars"]) | set(events.Tags()["images"])
-        assert {"critic_loss", "generator_loss", f"samples/{name}"} <= tags, tags
-        estimate = "js_estimate" if model == "dcgan" else "em_estimate"
-        steps = [event.step for event in events.Tensors(estimate)]
+        assert {"critic/loss", "generator/loss", "critic/estimate", f"samples/{name}"} <= tags, tags
+        estimate = objectives.estimate_of(model).column  # under the tag every model shares
+        steps = [event.step for event in events.Tensors("critic/estimate")]
         # every iteration up to where the run stopped, less a non-finite value at a divergence
         metrics = pd.read_csv(folder.parent / "metrics.csv")
         status = json.loads((folder.parent / "status.json").read_text())
         assert len(metrics) == status["generator_iterations"]
         finite = metrics.loc[np.isfinite(metrics[estimate]), "generator_iteration"].tolist()
         assert steps == finite and finite[:-1] == list(range(1, len(metrics))), steps
+        # FID at every snapshot, from the evaluation, in the run named by the experiment
+        quality = EventAccumulator(str(folder.parent / "quality.tfevents"), size_guidance={"tensors": 0}).Reload()
+        evaluation = json.loads((folder.parent / "evaluation.json").read_text())["over_training"]
+        assert [e.step for e in quality.Tensors("quality/fid")] == [r["generator_iteration"] for r in evaluation]
 
 
 @pytest.mark.slow

@@ -111,6 +111,8 @@ rule evaluate:
             labels=experiment_labels,
         ),
         evaluation="results/{dataset}/{experiment}/evaluation.json",
+        # FID over training for `tensorboard --logdir results` (the run named by the experiment)
+        tensorboard="results/{dataset}/{experiment}/quality.tfevents",
     log:
         "logs/evaluate/{dataset}/{experiment}.log",
     benchmark:

@@ -6,7 +6,8 @@
   (and with Stacked MNIST's per-channel judge its 1,000 modes and their KL from uniform) of those
   images, and of every kept snapshot's (the same smaller N for each), against the test split; for
   a dataset without labels FID, KID, precision, recall, density and coverage on the Inception
-  graph's features, which the file names (``wganlib.judges``).
+  graph's features, which the file names (``wganlib.judges``);
+- the snapshots' FIDs for TensorBoard (``quality/fid``), beside the training's scalars.
 """
 
 from wganlib.jobs import Job
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from wganlib.evaluation import generate, inference, load_judge, load_reference, sample_noise, score
+from wganlib.evaluation import generate, inference, load_judge, load_reference, sample_noise, score, write_fid_events
 from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json
 from wganlib.models import SubPixelConv2DTranspose  # noqa: F401 (registered: the saved generator's layers)
@@ -51,3 +52,4 @@ for path in sorted(Path(job.input["snapshots"]).glob("iter_*.weights.h5"), key=f
     logging.info("%s iteration %d: FID %.2f", name, row["generator_iteration"], row["fid"])
     over_training.append(row)
 write_json(job.output["evaluation"], {"final": final, "over_training": over_training, **judge.record})
+write_fid_events(job.output["tensorboard"], over_training)

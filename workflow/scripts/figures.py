@@ -1,5 +1,6 @@
 """Rule `figures`: the paper-style figures of one dataset (PNG and PDF): Figure 3 (EM estimate
-against generator iterations, FID on a second axis), Figure 4 (the DCGAN's JS estimate), Figures
+against generator iterations, FID on a second axis, and the between-seed statistic the tracking
+verdicts read), Figure 4 (the DCGAN's JS estimate), Figures
 5-7 (samples, architectures by models) and a summary across the grid. No TensorFlow."""
 
 from wganlib.jobs import Job
@@ -16,13 +17,6 @@ real_floor = load_json(job.input["real_floor"])
 window = job.params["median_window"]
 out = job.output
 
-plots.plot_em_estimate(runs, out["em_png"], out["em_pdf"], median_window=window, architectures=architectures)
-plots.plot_js_estimate(runs, out["js_png"], out["js_pdf"], median_window=window, architectures=architectures)
-sheets = []
-for run in runs:
-    with np.load(run["dir"] / "samples.npz") as saved:
-        sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
-plots.plot_sample_sheet(sheets, out["samples_png"], out["samples_pdf"], models=models, architectures=architectures)
 rows = summary_rows(
     runs,
     real_floor,
@@ -31,6 +25,13 @@ rows = summary_rows(
     still_improving=job.params["still_improving"],
     min_progress=job.params["min_progress"],
 )
+plots.plot_em_estimate(runs, out["em_png"], out["em_pdf"], median_window=window, architectures=architectures, rows=rows)
+plots.plot_js_estimate(runs, out["js_png"], out["js_pdf"], median_window=window, architectures=architectures, rows=rows)
+sheets = []
+for run in runs:
+    with np.load(run["dir"] / "samples.npz") as saved:
+        sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
+plots.plot_sample_sheet(sheets, out["samples_png"], out["samples_pdf"], models=models, architectures=architectures)
 plots.plot_summary(
     rows, out["summary_png"], out["summary_pdf"], real_floor=real_floor, models=models, architectures=architectures
 )

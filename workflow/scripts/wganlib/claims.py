@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 
 from . import mode_claims, robustness
 from .intervals import items_needed, non_inferiority_power, paired_difference_interval, percent
+from .objectives import GAN, WGAN  # the paper's models, which its claims pair
 from .runs import as_float, diverged
 from .tables import fmt
 from .tracking import em_tracks_quality, js_does_not_track
@@ -98,12 +99,12 @@ def _fid_ratio(rows, t, worse: tuple[str, str], better: tuple[str, str], meaning
 
 def _nobn_wgan_trains(rows, t):
     """Claim 3 (Fig. 6): with conv-nobn the GAN's FID is fid_margin times WGAN's, or worse."""
-    return _fid_ratio(rows, t, ("dcgan", "conv-nobn"), ("wgan", "conv-nobn"), "ratio dcgan / wgan; holds from")
+    return _fid_ratio(rows, t, (GAN, "conv-nobn"), (WGAN, "conv-nobn"), "ratio dcgan / wgan; holds from")
 
 
 def _bn_first_hurts(rows, t):
     """Claim 5 (tf-wgan README): WGAN conv-bn-first FID >= fid_margin x WGAN conv FID."""
-    return _fid_ratio(rows, t, ("wgan", "conv-bn-first"), ("wgan", "conv"), "ratio conv-bn-first / conv; hurts from")
+    return _fid_ratio(rows, t, (WGAN, "conv-bn-first"), (WGAN, "conv"), "ratio conv-bn-first / conv; hurts from")
 
 
 def _mlp_wgan_covers_more(rows, t):
@@ -111,14 +112,14 @@ def _mlp_wgan_covers_more(rows, t):
     WGAN's classes minus the GAN's (a comparison, as the figure's: one bar for both sides would
     test WGAN's convergence, not the GAN's collapse); the claim holds above 0, so a tie does not
     hold. Not on Stacked MNIST (None): its 1,000 modes judge this claim there (``mode_claims``)."""
-    wgan, dcgan = pick(rows, "wgan", "mlp"), pick(rows, "dcgan", "mlp")
+    wgan, dcgan = pick(rows, WGAN, "mlp"), pick(rows, GAN, "mlp")
     if any(math.isfinite(as_float(r.get("stacked_modes"))) for r in wgan + dcgan):
         return None
     per_seed = paired(wgan, dcgan, lambda w, d: w - d, "modes_covered", 0.0)
     if not per_seed:
         return Comparison("", missing=f"runs: wgan mlp {len(wgan)}, dcgan mlp {len(dcgan)} (need both, same seed)")
     evidence = (
-        f"modes covered: {group('dcgan', dcgan, 'modes_covered', 0.0)}; {group('wgan', wgan, 'modes_covered', 0.0)} "
+        f"modes covered: {group(GAN, dcgan, 'modes_covered', 0.0)}; {group(WGAN, wgan, 'modes_covered', 0.0)} "
         f"(diverged = 0); difference wgan - dcgan > 0 holds"
     )
     return Comparison(evidence, per_seed, lambda v: v > 0, "difference", wgan + dcgan)
@@ -133,7 +134,7 @@ def _dcgan_faster(rows, t, *, column="iterations_to_threshold", unit="generator 
     def evaluated(model):  # a completed run without an evaluation says nothing about speed
         return [r for r in pick(rows, model, "conv") if diverged(r) or not math.isnan(as_float(r.get("fid")))]
 
-    dcgan, wgan = evaluated("dcgan"), evaluated("wgan")
+    dcgan, wgan = evaluated(GAN), evaluated(WGAN)
     if not dcgan or not wgan:
         return Comparison("", missing=f"runs: dcgan conv {len(dcgan)}, wgan conv {len(wgan)} (need both)")
     used = sorted({as_float(r.get("fid_threshold")) for r in dcgan + wgan})
@@ -209,18 +210,18 @@ def _robustness(rows: Sequence[Mapping], t: Mapping, level: float) -> tuple[str,
     above -success_margin ("reproduced: more" when above 0), "not reproduced" when its upper end
     is under -success_margin and the failing runs are final, otherwise "inconclusive: too few
     architectures" with the counts, the interval and how many architectures the margin needs."""
-    pairs = robustness.by_architecture(rows, t["good_fid"], t["min_modes"], models=("dcgan", "wgan"))
+    pairs = robustness.by_architecture(rows, t["good_fid"], t["min_modes"], models=(GAN, WGAN))
     if not pairs:
         return INCONCLUSIVE, "no random architecture with a judged GAN and WGAN run of the same seed", {"seeds": 0}
     n = len(pairs)
-    wins = sum(c["wgan"] and not c["dcgan"] for c in pairs.values())
-    losses = sum(c["dcgan"] and not c["wgan"] for c in pairs.values())
-    both = sum(c["wgan"] and c["dcgan"] for c in pairs.values())
+    wins = sum(c[WGAN] and not c[GAN] for c in pairs.values())
+    losses = sum(c[GAN] and not c[WGAN] for c in pairs.values())
+    both = sum(c[WGAN] and c[GAN] for c in pairs.values())
     low, high = paired_difference_interval(wins, losses, n, level)
     delta = margin(t, "success_margin")
     split = max(wins + losses, 1) / n  # the design's discordance, at least one architecture's worth
     power, needed = non_inferiority_power(n, delta, split, level), items_needed(delta, split, level)
-    used = [r for r in rows if robustness.is_random(r.get("architecture")) and r.get("model") in ("dcgan", "wgan")]
+    used = [r for r in rows if robustness.is_random(r.get("architecture")) and r.get("model") in (GAN, WGAN)]
     seeds = len({r.get("seed") for r in used})
     stats = {"seeds": seeds, "agreeing": n - losses, "out_of": n, "over": "architecture"}
     stats |= {"median": (wins - losses) / n, "low": low, "high": high, "level": level}

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from . import robustness
+from . import objectives, robustness
 from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are this module's API too)
     ConfigError,
     drop_removed_overrides,
@@ -36,7 +36,7 @@ from .shapes import conv_plan
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
-MODELS = ("dcgan", "wgan", "wgan-gp")
+MODELS = tuple(objectives.MODELS)  # the model table's names
 TRAINING_KEYS = (
     "generator_iterations",
     "batch_size",
@@ -67,7 +67,7 @@ MODEL_KEYS = (
     "epoch_ends_critic_run",
 )
 # Settings that mean something for one model only; setting them for another is a mistake.
-MODEL_ONLY = {"clip_value": "wgan", "clip_at": "wgan", "gradient_penalty": "wgan-gp"}
+MODEL_ONLY = objectives.model_only()
 # Settings each optimizer reads; the other optimizer's are None in an Experiment.
 OPTIMIZER_KEYS = {"adam": ("beta_1", "beta_2"), "rmsprop": ("rho",)}
 
@@ -130,14 +130,14 @@ class Experiment:
         return cls(**json.loads(text))
 
     def training_cost(self) -> int:
-        """A rough count of the run's work, in critic updates (a WGAN-GP update counts twice: the
-        penalty's double backward) plus generator updates."""
+        """A rough count of the run's work, in critic updates (weighted by the model's update_cost: a
+        WGAN-GP update counts twice, the penalty's double backward) plus generator updates."""
         n, burst = self.generator_iterations, self.critic_burst
         bursts = 0
         if burst:  # iterations below `first`, and the multiples of `every` from `first` on
             bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
         updates = bursts * (burst["iterations"] if burst else 0) + (n - bursts) * self.n_critic
-        return updates * (2 if self.model == "wgan-gp" else 1) + n
+        return updates * objectives.MODELS[self.model].update_cost + n
 
 
 def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
@@ -160,7 +160,7 @@ def validate(config: dict, source: str = "config") -> dict:
     seeds = config.get("seeds")
     if isinstance(seeds, list):  # `--config seeds=[3,4]` gives strings: a chunk of a study's seeds
         config["seeds"] = [int(s) if isinstance(s, str) and s.strip().isdigit() else s for s in seeds]
-    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = objectives.fill_schema(yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8")))
     user_architectures = config.get("architecture_definitions")
     if isinstance(user_architectures, dict):  # the user's entries join the presets
         presets = schema["properties"]["architecture_definitions"]["default"]
@@ -317,12 +317,12 @@ def _grid(config: dict) -> list[_Cell]:
 
 
 def _critic(spec: dict, model: str) -> dict:
-    """The critic's blocks (defaults filled by the schema), with its normalisation resolved."""
+    """The critic's blocks (defaults filled by the schema), with its normalisation resolved: what
+    batch norm, or none, becomes for the model (its critic_norm: WGAN-GP's layer norm, SN-GAN's
+    spectral normalisation)."""
     net = dict(spec)
-    # WGAN-GP penalises each sample's gradient, which batch norm would mix across the batch:
-    # Gulrajani et al. (Sec. 4) use layer norm in its critic instead.
-    batch_norm = net.pop("batch_norm")
-    net["normalization"] = ("layer" if model == "wgan-gp" else "batch") if batch_norm else "none"
+    with_batch_norm, without = objectives.MODELS[model].critic_norm
+    net["normalization"] = with_batch_norm if net.pop("batch_norm") else without
     return net
 
 

@@ -18,7 +18,10 @@ and the training monitor load either classifier the same way.
 
 import logging
 import math
+import os
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -260,3 +263,16 @@ def training_monitor(exp, settings: dict, inputs: Mapping) -> Monitor:
     return Monitor(
         measure, exp.min_iterations, settings["still_improving"], settings["min_progress"], settings["good_fid"]
     )
+
+
+def write_fid_events(path: str | os.PathLike, over_training: list[dict]) -> None:
+    """FID at each snapshot as TensorBoard's scalar ``quality/fid``, a tag every model shares, in one
+    event file at ``path`` (TensorBoard reads any file whose name holds "tfevents")."""
+    with tempfile.TemporaryDirectory(dir=Path(path).parent) as folder:
+        writer = tf.summary.create_file_writer(folder)
+        with writer.as_default():
+            for row in over_training:
+                tf.summary.scalar("quality/fid", row["fid"], step=int(row["generator_iteration"]))
+        writer.close()
+        (events,) = Path(folder).glob("*tfevents*")
+        os.replace(events, path)

@@ -1,8 +1,9 @@
 """The objectives, written as the formulas of the papers, and the table that picks them per model.
 
-D and f below return raw numbers (a logit for the GAN discriminator, a critic value for WGAN).
-As in google/compare_gan's loss_lib and penalty_lib, each model is one row of ``OBJECTIVES``:
-the training step reads the row once and has no model branches; "no penalty" and "no
+D and f below return raw numbers (a logit for the GAN discriminator, a critic value for WGAN and
+the hinge loss). As in google/compare_gan's loss_lib and penalty_lib, each model is one row of
+``OBJECTIVES``, keyed by the model table's names (wganlib.objectives, which says what else a model
+is): the training step reads the row once and has no model branches; "no penalty" and "no
 constraint" are functions too.
 """
 
@@ -13,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import tensorflow as tf
+
+from wganlib.objectives import GAN, SNGAN, WGAN, WGAN_GP
 
 
 def gan_discriminator_loss(d_real: tf.Tensor, d_fake: tf.Tensor) -> tf.Tensor:
@@ -43,6 +46,23 @@ def wasserstein_generator_loss(f_fake: tf.Tensor) -> tf.Tensor:
 def em_estimate(critic_loss: float) -> float:
     """WGAN's estimate of the EM distance W(P_r, P_g): max_f E[f(x)] - E[f(G(z))] (Sec. 3)."""
     return -critic_loss
+
+
+def hinge_critic_loss(d_real: tf.Tensor, d_fake: tf.Tensor) -> tf.Tensor:
+    """E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]: the hinge loss (Lim and Ye 2017; Miyato et al. 2018, Sec. 4)."""
+    return tf.reduce_mean(tf.nn.relu(1.0 - d_real)) + tf.reduce_mean(tf.nn.relu(1.0 + d_fake))
+
+
+def hinge_generator_loss(d_fake: tf.Tensor) -> tf.Tensor:
+    """-E[D(G(z))], the hinge loss's generator (Miyato et al. 2018, Sec. 4)."""
+    return -tf.reduce_mean(d_fake)
+
+
+def tv_estimate(critic_loss: float) -> float:
+    """1 - L_D / 2: the best unconstrained critic, D = sign(p_r - p_g), brings the hinge loss down to
+    2 (1 - TV(P_r, P_g)), and any other critic stays above it, so this is at most the total
+    variation distance, equal to it at that critic (as Fig. 4's JS estimate, at its optimal D)."""
+    return 1.0 - 0.5 * critic_loss
 
 
 def gradient_penalty(critic, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Tensor) -> tf.Tensor:
@@ -89,8 +109,7 @@ class Objective:
     penalty: Callable  # (critic, x, G(z), rng) -> the penalty, weighted by gradient_penalty
     constraint: Callable  # (critic, clip_value) -> None, around every critic update (clip_at)
     critic_output: Callable  # the critic's raw output as logged (d_real, d_fake)
-    estimate: str  # the metrics column of the distance the run estimates
-    distance: Callable  # critic loss -> that estimate
+    distance: Callable  # critic loss -> the estimate the model table names (objectives.ESTIMATES)
 
     @property
     def penalised(self) -> bool:
@@ -98,31 +117,37 @@ class Objective:
 
 
 OBJECTIVES = {
-    "dcgan": Objective(
+    GAN: Objective(
         critic_loss=gan_discriminator_loss,
         generator_loss=gan_generator_loss,
         penalty=no_penalty,
         constraint=no_constraint,
         critic_output=tf.sigmoid,  # D(x) as a probability
-        estimate="js_estimate",
         distance=js_estimate,
     ),
-    "wgan": Objective(
+    WGAN: Objective(
         critic_loss=wasserstein_critic_loss,
         generator_loss=wasserstein_generator_loss,
         penalty=no_penalty,
         constraint=clip_weights,
         critic_output=tf.identity,
-        estimate="em_estimate",
         distance=em_estimate,
     ),
-    "wgan-gp": Objective(
+    WGAN_GP: Objective(
         critic_loss=wasserstein_critic_loss,
         generator_loss=wasserstein_generator_loss,
         penalty=interpolate_penalty,
         constraint=no_constraint,
         critic_output=tf.identity,
-        estimate="em_estimate",
         distance=em_estimate,
+    ),
+    # Spectral normalisation is in the critic's layers (models.SpectralNorm), not a constraint here.
+    SNGAN: Objective(
+        critic_loss=hinge_critic_loss,
+        generator_loss=hinge_generator_loss,
+        penalty=no_penalty,
+        constraint=no_constraint,
+        critic_output=tf.identity,
+        distance=tv_estimate,
     ),
 }

@@ -28,6 +28,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .objectives import GAN, WGAN  # the paper's models, which its claims pair
 from .runs import as_float, diverged
 from .verdicts import INCONCLUSIVE, Comparison, group, paired, pick
 
@@ -78,7 +79,7 @@ MODE_CLAIMS = (
 
 def compare(rows: Sequence[Mapping], c: ModeClaim, thresholds: Mapping | None = None) -> Comparison | None:
     """WGAN's measure minus the GAN's, per seed; None when no run of the claim has the measure."""
-    wgan, dcgan = pick(rows, "wgan", c.architecture), pick(rows, "dcgan", c.architecture)
+    wgan, dcgan = pick(rows, WGAN, c.architecture), pick(rows, GAN, c.architecture)
     if all(math.isnan(as_float(r.get(c.measure))) for r in wgan + dcgan):
         return None
     per_seed = {
@@ -95,7 +96,7 @@ def compare(rows: Sequence[Mapping], c: ModeClaim, thresholds: Mapping | None = 
     key, default, unit = MARGINS[c.measure]
     delta = 0.0 if c.strictly_more else float((thresholds or {}).get(key, default))
     evidence = (
-        f"{MEASURES[c.measure]}: {group('dcgan', dcgan, c.measure, 0.0)}; {group('wgan', wgan, c.measure, 0.0)} "
+        f"{MEASURES[c.measure]}: {group(GAN, dcgan, c.measure, 0.0)}; {group(WGAN, wgan, c.measure, 0.0)} "
         f"(diverged = 0); difference wgan - dcgan > {-delta if delta else 0:g} holds"
         + ("" if c.strictly_more else f" (non-inferiority, margin {key} = {delta:g})")
     )

@@ -13,6 +13,9 @@ Our conv networks' dense layers stand where the official code has convolutions (
 1x1 -> 4x4 first layer, the critic's last), so they are initialised as convolutions. "glorot" is
 Keras' default (Glorot uniform, zero biases, scales 1), near Gulrajani et al.'s WGAN-GP code.
 
+SN-GAN's critic (normalization "spectral") holds every conv and dense kernel spectrally normalised
+(``SpectralNorm``, Miyato et al. 2018) and has no batch norm.
+
 Layer settings read by every builder (``Layers``): the normalisation epsilon (PyTorch's BatchNorm2d
 and Gulrajani et al.'s batchnorm and layernorm ops use 1e-5; Keras' default is 1e-3) and whether
 the conv networks have biases (the official models/dcgan.py has none, ``bias=False`` everywhere;
@@ -93,6 +96,47 @@ class SubPixelConv2DTranspose(layers.Conv2DTranspose):
         if self.use_bias:
             y = ops.add(y, self.bias)
         return self.activation(y) if self.activation is not None else y
+
+
+class SpectralNorm(layers.Wrapper):
+    """A Conv2D or Dense layer computed with W / sigma(W), sigma(W) the largest singular value of its
+    kernel (Miyato et al. 2018, Eq. 8): one power iteration per training call from the u kept since
+    the last call (their Algorithm 1, as their code's SNConvolution2D), the gradient through sigma
+    with u and v held fixed (their Eq. 12). Keras' SpectralNormalization instead writes W / sigma
+    back into the kernel, with no gradient through sigma, and under mixed_bfloat16 that write
+    rounds the float32 kernel to bfloat16 at every call; here W, u and sigma stay float32 and only
+    the layer's product runs in its compute dtype."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(layer, autocast=False, **kwargs)  # reads the float32 kernel under mixed precision
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        outputs = self.layer.kernel.shape[-1]
+        self.u = self.add_weight(shape=(outputs,), initializer="random_normal", trainable=False, name="u")
+
+    def call(self, inputs, training=False):
+        w = ops.reshape(self.layer.kernel, (-1, self.u.shape[0]))  # W transposed: (inputs, outputs)
+        v = ops.stop_gradient(_unit(ops.matmul(w, self.u)))  # v = W^T u / ||W^T u||
+        u = ops.stop_gradient(_unit(ops.matmul(v, w)))  # u = W v / ||W v||
+        sigma = ops.sum(ops.matmul(v, w) * u)  # u^T W v
+        if training:
+            self.u.assign(u)
+        kernel = ops.cast(self.layer.kernel / sigma, self.layer.compute_dtype)
+        x = ops.cast(inputs, self.layer.compute_dtype)
+        y = self.layer.convolution_op(x, kernel) if isinstance(self.layer, layers.Conv2D) else ops.matmul(x, kernel)
+        if self.layer.use_bias:
+            y = ops.add(y, ops.cast(self.layer.bias, y.dtype))
+        return self.layer.activation(y)
+
+
+def _unit(x):
+    return x / (ops.norm(x) + 1e-12)
+
+
+def _weights(normalization: str):
+    """How a critic's conv and dense layers hold their kernels: spectrally normalised, or as they are."""
+    return SpectralNorm if normalization == "spectral" else (lambda layer: layer)
 
 
 def _float32_output(x):
@@ -214,19 +258,20 @@ def dcgan_critic(
     widths doubling (constant with constant_width), `depth` extra 3x3 layers at half size; a logit
     (GAN) or a critic value (WGAN), no sigmoid. 28x28: 28 -> 14 -> 7 -> 1."""
     _, n = conv_plan(image_shape[0])
+    held = _weights(normalization)
     image = keras.Input(image_shape, name="image")
-    x = layers.Conv2D(width, 4, strides=2, padding="same", **_conv(lay))(image)
+    x = held(layers.Conv2D(width, 4, strides=2, padding="same", **_conv(lay)))(image)
     x = layers.LeakyReLU(0.2)(x)  # DCGAN: no normalisation on the critic's first layer
     for _ in range(depth):
-        x = layers.Conv2D(width, 3, padding="same", **_conv(lay))(x)
+        x = held(layers.Conv2D(width, 3, padding="same", **_conv(lay)))(x)
         x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
     wide = width
     for _ in range(n - 1):
         wide = wide if constant_width else 2 * wide
-        x = layers.Conv2D(wide, 4, strides=2, padding="same", **_conv(lay))(x)
+        x = held(layers.Conv2D(wide, 4, strides=2, padding="same", **_conv(lay)))(x)
         x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
     x = layers.Flatten()(x)
-    x = layers.Dense(1, **_conv(lay))(x)  # the official last start x start convolution to one value
+    x = held(layers.Dense(1, **_conv(lay)))(x)  # the official last start x start convolution to one value
     return keras.Model(image, _float32_output(x), name="critic")
 
 
@@ -234,13 +279,14 @@ def mlp_critic(
     width: int, depth: int, normalization: str, lay: Layers, image_shape: tuple[int, int, int] = IMAGE_SHAPE
 ) -> keras.Model:
     """`depth` hidden ReLU layers of `width` units, as the official MLP_D."""
+    held = _weights(normalization)
     image = keras.Input(image_shape, name="image")
     x, fan_in = layers.Flatten()(image), math.prod(image_shape)
     for _ in range(depth):
-        x = _linear(width, fan_in, lay)(x)
+        x = held(_linear(width, fan_in, lay))(x)
         x = _norm_act(x, normalization, layers.ReLU(), lay)
         fan_in = width
-    x = _linear(1, fan_in, lay)(x)
+    x = held(_linear(1, fan_in, lay))(x)
     return keras.Model(image, _float32_output(x), name="critic")
 
 

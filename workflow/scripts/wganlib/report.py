@@ -13,6 +13,7 @@ import pandas as pd
 from . import mode_report, robustness, trained
 from .io import atomic_path, write_text
 from .judges import MEANING
+from .objectives import GAN, MODELS, WGAN, WGAN_GP, estimate_of
 from .runs import METRIC_KEYS, UNFINISHED, PathLike, as_float, diverged, summary_columns
 from .tables import fmt, md_table
 
@@ -55,9 +56,12 @@ def _features_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[st
     return lines
 
 
-# Lucic et al. 2018, "Are GANs Created Equal?", Table 2 (best FID on MNIST, Inception features);
-# their NS-GAN is the non-saturating GAN this project calls dcgan.
-LUCIC_MNIST_FID = {"wgan": (6.7, 0.4), "dcgan": (6.8, 0.5), "wgan-gp": (20.3, 5.0)}
+# Lucic et al. 2018, "Are GANs Created Equal?", Table 2 (best FID on MNIST, Inception features), as
+# the model table gives it, best first: model -> (FID, s.d.); and what they call each model.
+LUCIC_MNIST_FID = dict(
+    sorted(((m, row.literature[1:]) for m, row in MODELS.items() if row.literature), key=lambda item: item[1][0])
+)
+LUCIC_NAME = {m: row.literature[0] for m, row in MODELS.items() if row.literature}
 
 
 def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
@@ -99,6 +103,15 @@ def literature_ranking(rows: Sequence[Mapping], dataset: Any) -> list[dict]:
     ]
 
 
+def _other_estimates(rows: Sequence[Mapping]) -> list[str]:
+    """What rho(est., FID) reads for the models outside the paper (the model table's estimates)."""
+    others = [m for m in MODELS if not MODELS[m].paper and any(r.get("model") == m for r in rows)]
+    if not others:
+        return []
+    said = "; ".join(f"{m}, its critic's {estimate_of(m).label}" for m in others)
+    return [f"rho(est., FID) of the models outside the paper: {said}. No claim reads them.", ""]
+
+
 def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[str]:
     lines = []
     for dataset in datasets:
@@ -116,7 +129,8 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
             ],
             (
                 [
-                    r["model"] + (" (NS-GAN)" if r["model"] == "dcgan" else ""),
+                    r["model"]
+                    + (f" ({LUCIC_NAME[r['model']]})" if LUCIC_NAME[r["model"]].lower() != r["model"] else ""),
                     f"{r['lucic_fid'][0]} ± {r['lucic_fid'][1]} ({r['lucic_rank']})",
                     f"{fmt(r['fid'])}"
                     + (f" ({fmt(r['low'])}–{fmt(r['high'])})" if r["high"] > r["low"] else "")
@@ -127,7 +141,7 @@ def _literature_lines(rows: Sequence[Mapping], datasets: Sequence[Any]) -> list[
             ),
         )
         rank = {r["model"]: r["rank"] for r in ranking}
-        behind = all(rank["wgan-gp"] > rank[m] for m in ("wgan", "dcgan") if m in rank) if "wgan-gp" in rank else None
+        behind = all(rank[WGAN_GP] > rank[m] for m in (WGAN, GAN) if m in rank) if WGAN_GP in rank else None
         differ = len({n for r in ranking for n in r["iterations"]}) > 1
         lines += [
             "",
@@ -243,7 +257,7 @@ def write_summary_markdown(
 
     def body():
         for r in rows:
-            name = "js" if r.get("model") == "dcgan" else "em"
+            name = getattr(estimate_of(r.get("model")), "name", "em")  # the model's estimate (the model table)
             rho, changes = as_float(r.get(f"spearman_{name}_fid")), as_float(r.get(f"spearman_{name}_fid_changes"))
             status = r.get("status") or "n/a"
             if r.get("stop_reason") in STOPPED:  # a monitored run: why it stopped where it did
@@ -292,6 +306,7 @@ def write_summary_markdown(
         "higher) and never crossed good_fid; else 'plateaued'. "
         "A longer budget would change a still-improving or not-started run's numbers.",
         "",
+        *_other_estimates(rows),
         *mode_report.run_notes(rows),
     ]
     lines += _features_lines(rows, datasets)

@@ -17,8 +17,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .objectives import PAPER_MODELS
+
 PREFIX = "rand-"
-MODELS = ("dcgan", "wgan", "wgan-gp")
+MODELS = PAPER_MODELS  # Table 2's counts pair the paper's three models
 
 
 def _choice(options: Sequence[Any], *key: Any) -> Any:

@@ -35,6 +35,7 @@ from .convergence import (  # noqa: F401 (the rule and its states are this modul
     iterations_to_threshold,
 )
 from .judges import features_of
+from .objectives import ESTIMATES, estimate_of
 
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
@@ -81,7 +82,6 @@ SUMMARY_COLUMNS = (
     "convergence",
     "features",
 )
-WGAN_MODELS = ("wgan", "wgan-gp")
 
 
 # ---------------------------------------------------------------- loading
@@ -284,10 +284,12 @@ def summary_rows(
         row["features"] = features_of(run.get("evaluation"))
         same = row["features"] == features_of(real_floor)
         row["fid_above_real"] = row["fid"] - floor_fid if same else math.nan
-        estimate = {"em": run.get("model") in WGAN_MODELS, "js": run.get("model") == "dcgan"}
-        row["curves"] = _curves(run, "em_estimate" if estimate["em"] else "js_estimate", median_window)
-        for name, has in estimate.items():
-            column = f"{name}_estimate"
+        own = estimate_of(run.get("model"))  # the estimate the model's critic gives (the model table)
+        row["curves"] = _curves(run, own.column if own else None, median_window)
+        for name, estimate in ESTIMATES.items():
+            has, column = estimate is own, estimate.column
+            if not has and f"spearman_{name}_fid" not in SUMMARY_COLUMNS:  # another model's own estimate
+                continue
             row[f"spearman_{name}_fid"] = estimate_fid_correlation(run, column, median_window) if has else math.nan
             row[f"spearman_{name}_fid_changes"] = (
                 estimate_fid_change_correlation(run, column, median_window) if has else math.nan
@@ -305,8 +307,19 @@ def summary_rows(
 
 def summary_columns(rows: Iterable[Mapping]) -> list[str]:
     """``SUMMARY_COLUMNS``, with the ``EXTRA_METRIC_KEYS`` some row has a number for after the
-    metrics."""
+    metrics, and the correlations of estimates other than the paper's two (EM, JS) after theirs."""
     rows = list(rows)
-    extra = [key for key in EXTRA_METRIC_KEYS if any(not math.isnan(as_float(r.get(key))) for r in rows)]
-    at = SUMMARY_COLUMNS.index(METRIC_KEYS[-1]) + 1
-    return [*SUMMARY_COLUMNS[:at], *extra, *SUMMARY_COLUMNS[at:]]
+
+    def some_row_has(key: str) -> bool:
+        return any(not math.isnan(as_float(r.get(key))) for r in rows)
+
+    extra = [key for key in EXTRA_METRIC_KEYS if some_row_has(key)]
+    others = [
+        f"spearman_{name}_fid{suffix}"
+        for name in ESTIMATES
+        if f"spearman_{name}_fid" not in SUMMARY_COLUMNS
+        for suffix in ("", "_changes")
+        if some_row_has(f"spearman_{name}_fid")
+    ]
+    at, rho = SUMMARY_COLUMNS.index(METRIC_KEYS[-1]) + 1, SUMMARY_COLUMNS.index("spearman_js_fid_changes") + 1
+    return [*SUMMARY_COLUMNS[:at], *extra, *SUMMARY_COLUMNS[at:rho], *others, *SUMMARY_COLUMNS[rho:]]

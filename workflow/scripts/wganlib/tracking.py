@@ -42,9 +42,12 @@ import numpy as np
 import pandas as pd
 
 from .convergence import DIVERGED, NOT_STARTED
-from .runs import WGAN_MODELS, as_float
+from .objectives import with_estimate
+from .runs import as_float
 from .verdicts import INCONCLUSIVE, NOT_REPRODUCED, ONE_SEED, REPRODUCED, pick
 
+# The paper's models whose critic gives each estimate (the model table): wgan and wgan-gp, dcgan.
+EM_MODELS, JS_MODELS = with_estimate("em"), with_estimate("js")
 DRAWS = 20_000  # Monte Carlo draws of the null when the exact distribution is larger than this
 MIN_SEEDS = 3  # a rank correlation across fewer seeds is no ranking
 
@@ -194,15 +197,15 @@ def em_tracks_quality(rows: Sequence[Mapping], t: Mapping, level: float) -> tupl
     """Claim 1 (Fig. 3): the critic's EM estimate ranks the seeds' runs by FID."""
     margin = t["tracking_margin"]
     alpha, z = _z(level)
-    test = between_seeds(rows, WGAN_MODELS)
-    seeds = _seeds(rows, WGAN_MODELS)
+    test = between_seeds(rows, EM_MODELS)
+    seeds = _seeds(rows, EM_MODELS)
     if test is None:
-        verdict = ONE_SEED if _one_seed(rows, WGAN_MODELS) else INCONCLUSIVE
-        return verdict, f"no wgan/wgan-gp group of {MIN_SEEDS} seeds whose FID moved", {"seeds": seeds}
+        verdict = ONE_SEED if _one_seed(rows, EM_MODELS) else INCONCLUSIVE
+        return verdict, f"no {'/'.join(EM_MODELS)} group of {MIN_SEEDS} seeds whose FID moved", {"seeds": seeds}
     low, high = test.lower(z), test.upper(z)
-    evidence = _describe("EM estimate (wgan, wgan-gp)", test) + (
+    evidence = _describe(f"EM estimate ({', '.join(EM_MODELS)})", test) + (
         f"; tracks when p < {alpha:.3g}; does not when the upper bound {high:.3f} < {margin}"
-        + _trend_note(rows, WGAN_MODELS, "em")
+        + _trend_note(rows, EM_MODELS, "em")
     )
     agreeing = sum(rho > 0 for _, _, rho in test.groups.values())
     stats = _stats(test, seeds, agreeing, low, high, level)
@@ -219,23 +222,23 @@ def js_does_not_track(rows: Sequence[Mapping], t: Mapping, level: float) -> tupl
     """Claim 2 (Fig. 4): the GAN's JS estimate tracks FID less than the EM estimate by the margin."""
     margin = t["tracking_margin"]
     alpha, z = _z(level)
-    js, em = between_seeds(rows, ("dcgan",)), between_seeds(rows, WGAN_MODELS)
-    seeds = _seeds(rows, ("dcgan",))
+    js, em = between_seeds(rows, JS_MODELS), between_seeds(rows, EM_MODELS)
+    seeds = _seeds(rows, JS_MODELS)
     if js is None or em is None:
-        verdict = ONE_SEED if _one_seed(rows, ("dcgan",)) else INCONCLUSIVE
+        verdict = ONE_SEED if _one_seed(rows, JS_MODELS) else INCONCLUSIVE
         return (
             verdict,
-            f"no dcgan group, or no wgan/wgan-gp group, of {MIN_SEEDS} seeds whose FID moved",
+            f"no {'/'.join(JS_MODELS)} group, or no {'/'.join(EM_MODELS)} group, of {MIN_SEEDS} seeds whose FID moved",
             {"seeds": seeds},
         )
     gap = em.statistic - js.statistic
     spread = z * math.hypot(em.null_sd, js.null_sd)
     low, high = gap - spread, gap + spread
     evidence = (
-        _describe("JS estimate (dcgan)", js)
+        _describe(f"JS estimate ({', '.join(JS_MODELS)})", js)
         + f"; EM estimate's mean {em.statistic:.3f} (s.d. {em.null_sd:.3f}); EM minus JS {gap:.3f}, "
         f"{100 * level:.3g} % interval [{low:.3f}, {high:.3f}]; does not track when the interval's lower end "
-        f"> {margin}" + _trend_note(rows, ("dcgan",), "js")
+        f"> {margin}" + _trend_note(rows, JS_MODELS, "js")
     )
     agreeing = sum(rho < em.statistic - margin for _, _, rho in js.groups.values())
     stats = _stats(js, seeds, agreeing, low, high, level) | {"median": gap}

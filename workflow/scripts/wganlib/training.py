@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 import yaml
 
-from wganlib import losses
+from wganlib import losses, objectives
 from wganlib.config import Experiment, critic_iterations
 from wganlib.gan import GAN, BatchOrder
 from wganlib.images import frame_iteration, image_grid, save_png
@@ -48,8 +48,15 @@ METRIC_COLUMNS = (
     "wall_time_s",
     "iterations_per_s",
 )
-# The columns that describe the two networks (not the bookkeeping): TensorBoard's scalars.
-TRAINING_SCALARS = METRIC_COLUMNS[METRIC_COLUMNS.index("critic_loss") : METRIC_COLUMNS.index("wall_time_s")]
+# TensorBoard's scalars, under tags every model shares so that the models overlay in one chart:
+# the columns that describe the two networks, and the model's own estimate as critic/estimate.
+SCALAR_TAGS = {
+    "critic_loss": "critic/loss",
+    "generator_loss": "generator/loss",
+    "gradient_penalty": "critic/gradient_penalty",
+    "d_real": "critic/d_real",
+    "d_fake": "critic/d_fake",
+}
 FRAME_SAMPLES = 64
 FRAME_NOISE_SEED = 20170126  # the WGAN paper's arXiv date: the same frame noise for every run
 
@@ -85,6 +92,7 @@ class WorkFolder:
         self.frames = self.root / "frames"
         self.snapshots = self.root / "snapshots"
         self.events = self.root / "events"
+        self.columns = metric_columns(exp.model)
         for folder in (self.checkpoints, self.frames, self.snapshots):
             folder.mkdir(parents=True, exist_ok=True)
         write_text(self.root / "settings.json", exp.to_json() + "\n")
@@ -115,7 +123,7 @@ class WorkFolder:
         meta = {"iteration": iteration, "epoch": order.epoch, "position": order.position, "wall_time_s": wall}
         meta["monitor"] = monitor  # the monitor's curve so far: a resumed run decides as an uninterrupted one
         buffer = io.StringIO()
-        _write_rows(buffer, rows)
+        _write_rows(buffer, rows, self.columns)
         path = self.checkpoints / f"ckpt_{iteration:08d}.npz"
         with atomic_path(path) as tmp:
             np.savez(tmp, meta=json.dumps(meta), metrics=buffer.getvalue(), **state)
@@ -130,11 +138,18 @@ class WorkFolder:
         return meta, [{k: float(v) for k, v in row.items()} for row in rows]
 
 
-def _write_rows(stream, rows: list[dict]) -> None:
-    writer = csv.DictWriter(stream, fieldnames=METRIC_COLUMNS, lineterminator="\n")
+def metric_columns(model: str) -> tuple[str, ...]:
+    """metrics.csv's columns: the paper's two estimates for every model (NaN where it has neither),
+    and after them the model's own when it is another (objectives.ESTIMATES)."""
+    own, at = objectives.estimate_of(model).column, METRIC_COLUMNS.index("js_estimate") + 1
+    return METRIC_COLUMNS if own in METRIC_COLUMNS else (*METRIC_COLUMNS[:at], own, *METRIC_COLUMNS[at:])
+
+
+def _write_rows(stream, rows: list[dict], columns: tuple[str, ...]) -> None:
+    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _fmt(row[k]) for k in METRIC_COLUMNS})
+        writer.writerow({k: _fmt(row[k]) for k in columns})
 
 
 def _fmt(value: float) -> str:
@@ -207,11 +222,11 @@ def train(
         iteration += 1
         now = time.perf_counter()
         row = _metrics_row(
-            gan.objective, iteration, len(batches), stats, wall_before + now - started, 1.0 / max(now - last, 1e-9)
+            exp, gan.objective, iteration, len(batches), stats, wall_before + now - started, 1.0 / max(now - last, 1e-9)
         )
         last = now
         rows.append(row)
-        _write_summaries(writer, row)
+        _write_summaries(writer, row, objectives.estimate_of(exp.model).column)
         if not all(math.isfinite(stats[k]) for k in ("critic_loss", "generator_loss")):
             status, diverged_at, stop_reason = "diverged", iteration, DIVERGED
             log.warning(
@@ -245,10 +260,10 @@ def train(
 
 
 def _metrics_row(
-    objective: losses.Objective, iteration: int, n_critic: int, stats: dict, wall: float, speed: float
+    exp: Experiment, objective: losses.Objective, iteration: int, n_critic: int, stats: dict, wall: float, speed: float
 ) -> dict:
     """One row of metrics.csv: columns a model does not have (the other estimate, a penalty) are NaN."""
-    row = dict.fromkeys(METRIC_COLUMNS, float("nan"))
+    row = dict.fromkeys(metric_columns(exp.model), float("nan"))
     row.update(
         generator_iteration=iteration,
         critic_iterations=n_critic,
@@ -259,17 +274,17 @@ def _metrics_row(
         wall_time_s=wall,
         iterations_per_s=speed,
     )
-    row[objective.estimate] = float(objective.distance(stats["critic_loss"]))
+    row[objectives.estimate_of(exp.model).column] = float(objective.distance(stats["critic_loss"]))
     if objective.penalised:
         row["gradient_penalty"] = stats["gradient_penalty"]
     return row
 
 
-def _write_summaries(writer, row: dict) -> None:
+def _write_summaries(writer, row: dict, estimate: str) -> None:
     with writer.as_default(step=int(row["generator_iteration"])):
-        for key in TRAINING_SCALARS:
+        for key, tag in {**SCALAR_TAGS, estimate: "critic/estimate"}.items():
             if math.isfinite(row[key]):
-                tf.summary.scalar(key, row[key])
+                tf.summary.scalar(tag, row[key])
 
 
 def _snapshot(
@@ -299,8 +314,8 @@ def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
         else row["iterations_per_s"]
     )
     eta = (exp.generator_iterations - row["generator_iteration"]) / max(speed, 1e-9)
-    column = losses.OBJECTIVES[exp.model].estimate
-    estimate = f"{column.split('_')[0].upper()} {row[column]:.4f}"
+    own = objectives.estimate_of(exp.model)
+    estimate = f"{own.short} {row[own.column]:.4f}"
     log.info(
         "%s iter %d/%d  critic %.4f  generator %.4f  %s  %.2f it/s  ETA %s",
         exp.name,
@@ -332,7 +347,7 @@ def _publish(
             shutil.copyfile(source, tmp)
     with atomic_path(out.metrics) as tmp:
         with open(tmp, "w", newline="") as stream:
-            _write_rows(stream, rows)
+            _write_rows(stream, rows, work.columns)
     with atomic_path(out.generator) as tmp:
         gan.generator.save(tmp)
     resolved = {

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wganlib.config import Experiment, experiments, validate
+from wganlib.objectives import GAN, PAPER_MODELS, WGAN_GP
 
 
 @dataclass
 class BenchSettings:
     """The benchmark's own settings, not the experiment grid's."""
 
-    models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    models: list[str] = field(default_factory=lambda: list(PAPER_MODELS))
     architectures: list[str] = field(default_factory=lambda: ["conv", "conv-nobn", "mlp", "conv-bn-first"])
     # Conv filters: the schema's presets, then the default config's; the MLP generator keeps 512.
     widths: list[int] = field(default_factory=lambda: [64, 32])
@@ -23,7 +24,7 @@ class BenchSettings:
     # each, timed in interleaved repetitions, so each one's critic steps/s over float32's holds.
     precisions: list[str] = field(default_factory=lambda: ["float32", "mixed_bfloat16"])
     # fit() is timed for these (model, architecture, width) combinations only: its trace is slow.
-    fit_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    fit_models: list[str] = field(default_factory=lambda: list(PAPER_MODELS))
     fit_architectures: list[str] = field(default_factory=lambda: ["conv", "mlp"])
     fit_widths: list[int] = field(default_factory=lambda: [32])
     # Rows for colour networks after those (28x28x1, mnist-5k's): each dataset's images, here
@@ -44,14 +45,14 @@ class BenchSettings:
     use_gpu: bool = False
     # Thread layouts: with all the job's cores, one training process using them all against one
     # single-thread process per core, running at once; aggregate generator iterations/s of each.
-    layout_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    layout_models: list[str] = field(default_factory=lambda: list(PAPER_MODELS))
     layout_architecture: str = "conv"
     layout_width: int = 32
     layout_seconds: float = 10.0  # the timed window, after warm-up, all processes at once
     layout_repetitions: int = 3
     # Where the time goes: TensorFlow's profiler on these models (profile architecture and width),
     # and the critic's conv kernels timed alone.
-    profile_models: list[str] = field(default_factory=lambda: ["dcgan", "wgan", "wgan-gp"])
+    profile_models: list[str] = field(default_factory=lambda: list(PAPER_MODELS))
     profile_architecture: str = "conv"
     profile_width: int = 32
     profile_iterations: int = 5
@@ -113,11 +114,11 @@ class BenchSettings:
 # A smoke run of every code path in well under a minute: tiny networks, few steps, fit() for one
 # model, both precisions.
 QUICK = {
-    "models": ["dcgan", "wgan-gp"],
+    "models": [GAN, WGAN_GP],
     "architectures": ["conv"],
     "widths": [8],
     "precisions": ["float32", "mixed_bfloat16"],
-    "fit_models": ["dcgan"],
+    "fit_models": [GAN],
     "fit_architectures": ["conv"],
     "fit_widths": [8],
     "image_datasets": ["cifar10", "lsun-bedroom"],
@@ -129,11 +130,11 @@ QUICK = {
     "matmul_size": 256,
     "matmul_repetitions": 2,
     "n_images": 256,
-    "layout_models": ["dcgan"],
+    "layout_models": [GAN],
     "layout_width": 8,
     "layout_seconds": 1.0,
     "layout_repetitions": 1,
-    "profile_models": ["dcgan"],
+    "profile_models": [GAN],
     "profile_width": 8,
     "profile_iterations": 1,
 }

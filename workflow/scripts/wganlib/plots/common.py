@@ -14,18 +14,19 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..io import atomic_path
+from ..objectives import MODELS
 from ..runs import as_float
 
 log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-MODEL_COLOURS = {"dcgan": "#CC79A7", "wgan": "#0072B2", "wgan-gp": "#009E73"}
-SPARE_COLOURS = ("#E69F00", "#56B4E9", "#F0E442", "#000000")
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies (the model table's colours).
+MODEL_COLOURS = {name: row.colour for name, row in MODELS.items()}
+SPARE_COLOURS = ("#56B4E9", "#F0E442", "#000000")  # for a name the table lacks
 DIVERGED_COLOUR = "#D55E00"
 MISSING_FACE = "#F2F2F2"
 FID_COLOUR = "#333333"
-MODEL_ORDER = ("dcgan", "wgan", "wgan-gp")
+MODEL_ORDER = tuple(MODELS)  # the table's order
 ARCHITECTURE_ORDER = ("conv", "conv-nobn", "conv-bn-first", "mlp")
 MAX_POINTS_PER_LINE = 2000  # enough for the eye; keeps the PDFs small
 DPI = 150
