@@ -13,6 +13,7 @@ from wganlib.config import (
 from wganlib import judges, monitor, robustness
 from wganlib.datasets import DatasetError, get_spec, planning
 from wganlib.devices import declares_gpu, nvidia_gpus
+from wganlib import layout
 from wganlib.provenance import code_digest
 
 try:
@@ -30,6 +31,15 @@ except ConfigError as err:
     sys.exit(
         f"Error: {err}"
     )  # one clear message, no traceback: a user mistake, not a bug
+
+# This config's folder (config `results`): its experiments, figures, summaries, logs and timings.
+RESULTS = config["results"].rstrip("/")
+
+
+def results(path):
+    """``path`` inside this config's results folder."""
+    return f"{RESULTS}/{path}"
+
 
 DATASETS = list(config["datasets"])
 # The grid's datasets and those they are built from (stacked-mnist from mnist).
@@ -127,7 +137,7 @@ def judge_inputs(wildcards):
     """What judges a dataset's samples: its classifier, or for a dataset without labels the
     Inception graph; and its test split's reference features."""
     return judges.judge_inputs(
-        wildcards.dataset, config["data"]["settings"].get(wildcards.dataset)
+        wildcards.dataset, config["data"]["settings"].get(wildcards.dataset), RESULTS
     )
 
 
@@ -186,7 +196,7 @@ def metric_settings():
 def experiment_files(name, datasets=None):
     """`name` (e.g. status.json) of every experiment of the grid."""
     return [
-        f"results/{d}/{e}/{name}"
+        results(f"{d}/{e}/{name}")
         for d, e in EXPERIMENTS
         if datasets is None or d in datasets
     ]
@@ -210,7 +220,7 @@ def grid_cells(wildcards):
             "model": e.model,
             "architecture": e.architecture,
             "seed": e.seed,
-            "dir": f"results/{e.dataset}/{e.name}",
+            "dir": results(f"{e.dataset}/{e.name}"),
         }
         for (d, _), e in EXPERIMENTS.items()
         if d == wildcards.dataset
@@ -232,14 +242,26 @@ def random_architectures():
 
 def all_outputs():
     per_dataset = [
-        "results/{dataset}/figures/em_estimate.png",
-        "results/{dataset}/figures/samples.png",
-        "results/{dataset}/summary.md",
+        results("{dataset}/figures/em_estimate.png"),
+        results("{dataset}/figures/samples.png"),
+        results("{dataset}/summary.md"),
     ]
     if random_architectures()["architectures"]:
-        per_dataset.append("results/{dataset}/robustness/fid_per_architecture.png")
+        per_dataset.append(results("{dataset}/robustness/fid_per_architecture.png"))
     return (
         [path.format(dataset=d) for d in DATASETS for path in per_dataset]
         + experiment_files("training.gif")
         + experiment_files("samples.png")
     )
+
+
+# `snakemake --report` shows a finished run of this config: say what to type where there is none.
+if any(arg.split("=")[0] == "--report" for arg in sys.argv) and (
+    problem := layout.report_problem(
+        RESULTS,
+        [path for path in all_outputs() if not Path(path).exists()],
+        workflow.config_settings.configfiles,
+        workflow.config_settings.config_args or [],
+    )
+):
+    sys.exit(f"Error: {problem}")

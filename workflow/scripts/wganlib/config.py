@@ -32,6 +32,7 @@ from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are
     without_replaced_overrides,
 )
 from .datasets import DatasetError, get_spec, image_shape
+from .layout import results_folder_problem
 from .shapes import conv_plan
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -229,6 +230,8 @@ def _check_datasets(config: dict, source: str) -> None:
 
 
 def _check_semantics(config: dict, source: str) -> None:
+    if problem := results_folder_problem(config["results"]):
+        _fail(source, "results", problem)
     defined = config["architecture_definitions"]
     if not config["architectures"]:
         _fail(
