@@ -11,6 +11,7 @@ from wganlib.config import (
     without_replaced_overrides,
 )
 from wganlib import judges, monitor, robustness
+from wganlib.command_line import Sources, given_on_command_line, merge
 from wganlib.datasets import DatasetError, get_spec, planning
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib import layout
@@ -18,14 +19,18 @@ from wganlib.provenance import code_digest
 
 try:
     configfiles = ["config/config.yaml", *workflow.config_settings.configfiles]
+    # --config values as the YAML they spell (Snakemake leaves nested ones strings)
+    GIVEN = workflow.config_settings.config_args or []
+    COMMAND_LINE = given_on_command_line(GIVEN)
+    merge(config, COMMAND_LINE)
     config["overrides"] = without_replaced_overrides(
         overrides_in_file_order(config.get("overrides"), configfiles),
         configfiles,
         MODELS,
+        COMMAND_LINE,
     )
-    config.update(
-        validate(config, source=" + ".join(map(str, workflow.configfiles)) or "config")
-    )
+    sources = " + ".join(map(str, workflow.configfiles)) or "config"
+    config.update(validate(config, source=Sources(sources, GIVEN)))
     EXPERIMENTS = experiments(config)
 except ConfigError as err:
     sys.exit(

@@ -27,6 +27,7 @@ from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are
     raise_schema_errors,
     read_yaml,
     refuse_non_finite,
+    source_of,
     suggest,
     validator_with_defaults,
     without_replaced_overrides,
@@ -208,7 +209,7 @@ def load(path: str | Path) -> dict:
 
 
 def _fail(source: str, path: str, message: str) -> None:
-    raise ConfigError(f"Invalid config ({source}):\n  {path}: {message}")
+    raise ConfigError(f"Invalid config ({source_of(source, path)}):\n  {path}: {message}")
 
 
 def _check_datasets(config: dict, source: str) -> None:
