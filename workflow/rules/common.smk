@@ -60,11 +60,15 @@ BUILT = list(
 def plan_datasets():
     """What is known of each dataset before it is built (wganlib.datasets.planning): the digest of
     its files, and whether it holds enough images for the metrics and for every experiment's batch.
-    A dataset too small stops the run here, before any job; a path it cannot be built from is a
-    warning (its build fails with the same message).
+    A dataset too small, or one read only from data.paths without its entry, stops the run here,
+    before any job; a path it cannot be built from is a warning (its build fails with the same
+    message), so that a dry run of a command with a placeholder path still shows the plan.
     """
     planned, problems = {}, []
     for name in BUILT:
+        if missing := get_spec(name).missing_path(config["data"]["paths"].get(name)):
+            problems.append(missing)
+            continue
         planned[name] = planning.plan(
             name,
             config["data"]["settings"].get(name),
