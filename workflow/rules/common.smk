@@ -46,6 +46,21 @@ def results(path):
     return f"{RESULTS}/{path}"
 
 
+# One GPU, one training job: unless --resources gpu=N (or a profile) says otherwise, Snakemake runs
+# at most as many GPU jobs at once as this machine has GPUs, each on a GPU of its own (a job takes
+# the first one free: wganlib/devices.py). profiles/slurm sets its own: SLURM gives each job a GPU.
+GPU_LIMIT_GIVEN = "gpu" in workflow.global_resources
+if not GPU_LIMIT_GIVEN:
+    workflow.register_resource("gpu", max(1, len(nvidia_gpus())))
+if declares_gpu(config["resources"]["gpu"], nvidia_gpus()):
+    limit = workflow.global_resources["gpu"].value
+    why = "set by --resources gpu" if GPU_LIMIT_GIVEN else "one per GPU of this machine"
+    print(
+        f"Training on GPUs: at most {limit} training job{'s' * (limit != 1)} at once "
+        f"({why}; --resources gpu=N changes it)",
+        file=sys.stderr,
+    )
+
 DATASETS = list(config["datasets"])
 # The grid's datasets and those they are built from (stacked-mnist from mnist).
 BUILT = list(
