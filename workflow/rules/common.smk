@@ -279,6 +279,13 @@ def all_outputs():
     )
 
 
+def finished_message():
+    """Where the run's summaries, figures and report are (printed at its end)."""
+    return layout.finished(
+        RESULTS, DATASETS, workflow.config_settings.configfiles, GIVEN
+    )
+
+
 # `snakemake --report` shows a finished run of this config: say what to type where there is none.
 if any(arg.split("=")[0] == "--report" for arg in sys.argv) and (
     problem := layout.report_problem(

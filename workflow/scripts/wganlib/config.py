@@ -134,12 +134,16 @@ class Experiment:
     def training_cost(self) -> int:
         """A rough count of the run's work, in critic updates (a WGAN-GP update counts twice: the
         penalty's double backward) plus generator updates."""
-        n, burst = self.generator_iterations, self.critic_burst
-        bursts = 0
-        if burst:  # iterations below `first`, and the multiples of `every` from `first` on
-            bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
-        updates = bursts * (burst["iterations"] if burst else 0) + (n - bursts) * self.n_critic
-        return updates * (2 if self.model == "wgan-gp" else 1) + n
+        updates = critic_updates_before(self.generator_iterations, self.n_critic, self.critic_burst)
+        return updates * (2 if self.model == "wgan-gp" else 1) + self.generator_iterations
+
+
+def critic_updates_before(n: int, n_critic: int, burst: dict | None) -> int:
+    """Critic updates of generator iterations 0 to n - 1 under ``critic_iterations``' schedule."""
+    bursts = 0
+    if burst:  # iterations below `first`, and the multiples of `every` from `first` on
+        bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
+    return bursts * (burst["iterations"] if burst else 0) + (n - bursts) * n_critic
 
 
 def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
