@@ -34,7 +34,7 @@ def simulate(
     of the last log_every iterations, snapshots included). For its first ``busy_s`` seconds
     another job shares the cores: steps take twice as long."""
     rng = random.Random(seed)
-    pace = progress.Pace(exp.snapshot_every, last_end=0.0)
+    pace = progress.Pace(exp.snapshot_every, exp.n_critic, last_end=0.0)
     now = snapshot_s * 3  # the start's snapshot, which also traces the sampling
     ends, logged = [], []
     for i in range(exp.generator_iterations):
@@ -63,7 +63,7 @@ def simulate(
 CASES = {
     "wgan": (experiment("wgan-conv-s0"), dict(critic_s=0.012, generator_s=0.02, snapshot_s=0.5)),
     # the classifier trains beside the critic bursts, as in a default run (tmux capture in issue 37)
-    "shared": (experiment("wgan-conv-s0"), dict(critic_s=0.012, generator_s=0.02, snapshot_s=0.5, busy_s=60.0)),
+    "shared": (experiment("wgan-conv-s0"), dict(critic_s=0.012, generator_s=0.02, snapshot_s=0.5, busy_s=75.0)),
     "dcgan": (experiment("dcgan-conv-s0"), dict(critic_s=0.03, generator_s=0.03, snapshot_s=0.5)),
     "wgan-gp": (experiment("wgan-gp-conv-s0"), dict(critic_s=0.05, generator_s=0.02, snapshot_s=0.5)),
     "monitored": (
@@ -101,8 +101,8 @@ def test_work_and_snapshots_left_count_the_schedule(n, start, every):
     exp = experiment("wgan-conv-s0", generator_iterations=n, snapshot_every=every)
     start = min(start, n)
     steps = range(start, n)
-    assert progress.work_between(exp, start, n) == sum(
-        cfg.critic_iterations(i, exp.n_critic, exp.critic_burst) + 1 for i in steps
+    assert progress.bursts_between(exp, start, n) == sum(
+        cfg.critic_iterations(i, exp.n_critic, exp.critic_burst) > exp.n_critic for i in steps
     )
     assert progress.snapshots_after(exp, start) == sum(1 for i in steps if (i + 1) % every == 0 or i + 1 == n)
 

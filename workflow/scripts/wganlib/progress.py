@@ -2,13 +2,15 @@
 the one line per run that the terminal shows (and ``workflow/scripts/watch.py`` reads back from
 ``train_state/progress.json`` wherever the jobs run, SLURM included).
 
-The time left is work left times the pace of the work, not iterations left times the latest
-speed: WGAN's first 25 generator iterations train the critic 100 times each (20 times the cost of
-a later one), so a speed measured over them put the first ETA of a 90-s run at 6 minutes. The work
-of an iteration is its critic updates and its generator update, known ahead from the schedule; the
-pace leaves out each process's first steps (TensorFlow traces and compiles the step there), and
-snapshots (a frame, the weights and, for a monitored run, an FID) are timed apart and counted by
-how many are left. No TensorFlow here.
+The time left is the work left at the pace of the work, not iterations left over the latest speed:
+WGAN's first 25 generator iterations train the critic 100 times each (20 times the cost of a later
+one), so a speed measured over them put the first ETA of a 90-s run at 6 minutes. The steps left
+are counted from the schedule, bursts and ordinary steps apart, and each kind is timed by its own
+recent steps per update (critic or generator): the bursts ran while the run's first jobs shared
+the cores, and a pace mixed from both misjudged the rest. The pace leaves out each process's first
+steps (TensorFlow traces and compiles the step there), and snapshots (a frame, the weights and,
+for a monitored run, an FID) are timed apart and counted by how many are left.
+No TensorFlow here.
 """
 
 from __future__ import annotations
@@ -37,10 +39,14 @@ TERMINAL_EVERY_S = 60.0  # a terminal line at each tenth of a run, and at least 
 log = logging.getLogger(__name__)
 
 
-def work_between(exp: Experiment, start: int, stop: int) -> int:
-    """Critic and generator updates of generator iterations ``start`` to ``stop`` - 1."""
-    critic = critic_updates_before(stop, exp.n_critic, exp.critic_burst)
-    return critic - critic_updates_before(start, exp.n_critic, exp.critic_burst) + (stop - start)
+def bursts_between(exp: Experiment, start: int, stop: int) -> int:
+    """WGAN's critic bursts (iterations of more critic updates than n_critic) in iterations
+    ``start`` to ``stop`` - 1."""
+    burst = exp.critic_burst
+    if not burst or burst["iterations"] <= exp.n_critic:
+        return 0
+    updates = critic_updates_before(stop, exp.n_critic, burst) - critic_updates_before(start, exp.n_critic, burst)
+    return (updates - (stop - start) * exp.n_critic) // (burst["iterations"] - exp.n_critic)
 
 
 def snapshots_after(exp: Experiment, iteration: int) -> int:
@@ -51,17 +57,38 @@ def snapshots_after(exp: Experiment, iteration: int) -> int:
     return total // every - iteration // every + (total % every != 0)
 
 
+class Steps:
+    """The recent training steps of one kind, as (updates, seconds): those of the last WINDOW_S
+    seconds, at least MIN_STEPS of them."""
+
+    def __init__(self) -> None:
+        self.steps: deque = deque()
+        self.seconds = 0.0
+
+    def add(self, updates: int, seconds: float) -> None:
+        self.steps.append((updates, seconds))
+        self.seconds += seconds
+        while len(self.steps) > MIN_STEPS and self.seconds - self.steps[0][1] >= WINDOW_S:
+            self.seconds -= self.steps.popleft()[1]
+
+    def per_update(self) -> float | None:
+        """Seconds per update (a critic update, or the generator's), or None before any step."""
+        return self.seconds / sum(u for u, _ in self.steps) if self.steps else None
+
+
 @dataclass
 class Pace:
-    """Where a run's time goes, measured as it trains: seconds per unit of work in the training
-    steps, and the time between steps (the bookkeeping after an iteration: a snapshot after every
-    snapshot_every-th, checkpoints and metrics after any)."""
+    """Where a run's time goes, measured as it trains: the training steps, WGAN's critic bursts and
+    the others each on their own (they may have met another job on the cores, or not), and the time
+    between steps (the bookkeeping after an iteration: a snapshot after every snapshot_every-th,
+    checkpoints and metrics after any)."""
 
     snapshot_every: int
+    n_critic: int
     last_end: float = field(default_factory=time.perf_counter)
     steps: int = 0
-    seconds: float = 0.0  # of the steps in ``work``
-    work: deque = field(default_factory=deque)  # (work, seconds) of the recent steps
+    ordinary: Steps = field(default_factory=Steps)
+    bursts: Steps = field(default_factory=Steps)
     snapshot_gaps: list = field(default_factory=list)
     other_gaps: deque = field(default_factory=lambda: deque(maxlen=1000))
 
@@ -73,28 +100,27 @@ class Pace:
         (self.snapshot_gaps if (iteration - 1) % self.snapshot_every == 0 else self.other_gaps).append(gap)
         self.steps += 1
         if self.steps > WARMUP_STEPS:
-            self.work.append((critic_updates + 1, ended - started))
-            self.seconds += ended - started
-            while len(self.work) > MIN_STEPS and self.seconds - self.work[0][1] >= WINDOW_S:
-                self.seconds -= self.work.popleft()[1]
+            kind = self.bursts if critic_updates > self.n_critic else self.ordinary
+            kind.add(critic_updates + 1, ended - started)  # the generator update counts as one
         self.last_end = ended
 
     def seconds_left(self, exp: Experiment, iteration: int) -> float | None:
         """The time the run needs from ``iteration`` to its last generator iteration; None until
         steps past the warm-up have been timed."""
-        if not self.work:
+        ordinary, burst = self.ordinary.per_update(), self.bursts.per_update()
+        if ordinary is None and burst is None:
             return None
-        per_work = sum(s for _, s in self.work) / sum(w for w, _ in self.work)
+        iterations = exp.generator_iterations - iteration
+        bursts = bursts_between(exp, iteration, exp.generator_iterations)
+        burst_updates = exp.critic_burst["iterations"] + 1 if bursts else 0
+        training = (iterations - bursts) * (exp.n_critic + 1) * (ordinary or burst) + bursts * burst_updates * (
+            burst or ordinary
+        )
         snapshots = snapshots_after(exp, iteration)
         # a process's first snapshot also traces the sampling (and the monitor's judge): left out once there are others
         snapshot = mean(self.snapshot_gaps[1:] or self.snapshot_gaps or [0.0])
         other = mean(self.other_gaps) if self.other_gaps else 0.0
-        iterations = exp.generator_iterations - iteration
-        return (
-            work_between(exp, iteration, exp.generator_iterations) * per_work
-            + snapshots * snapshot
-            + (iterations - snapshots) * other
-        )
+        return training + snapshots * snapshot + (iterations - snapshots) * other
 
 
 def duration(seconds: float | None) -> str:

@@ -197,7 +197,7 @@ def train(
     if restored is not None and monitor is not None:
         monitor.set_state(meta.get("monitor") or [])
     pace, reporter = (
-        progress.Pace(exp.snapshot_every),
+        progress.Pace(exp.snapshot_every, exp.n_critic),
         progress.Reporter(exp, work_root),
     )  # the pace times the start's snapshot too
     if iteration == 0:  # the untrained generator: where "not started" is measured from
