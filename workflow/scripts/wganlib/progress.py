@@ -30,8 +30,8 @@ from .jobs import TERMINAL
 
 STATUS_FILE = "progress.json"  # in the run's work folder (train_state/), where the watcher finds it
 WARMUP_STEPS = 2  # a process's first steps trace and compile the training step
-# The pace is that of the steps of the last WINDOW_S seconds (at least MIN_STEPS of them): it follows
-# the machine's load (another job ending), and a few critic bursts do not outweigh everything since.
+# Each kind of step is timed by its steps of the last WINDOW_S seconds (at least MIN_STEPS of them):
+# the pace follows the machine's load (another job starting or ending).
 WINDOW_S = 30.0
 MIN_STEPS = 20
 TERMINAL_EVERY_S = 60.0  # a terminal line at each tenth of a run, and at least this often
