@@ -11,7 +11,7 @@ CORES ?= all
 RESULTS ?= results
 
 .PHONY: run test bench watch
-# Each training job prints a line at every tenth of its run (iteration, FID or estimate, time left),
+# Each training job prints a line as it passes each tenth of its run (iteration, FID or estimate, time left),
 # and the run ends saying where its summary, figures and report are.
 run: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
