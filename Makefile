@@ -8,9 +8,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 
-.PHONY: run test bench
+RESULTS ?= results
+
+.PHONY: run test bench watch
+# Each training job prints a line as it passes each tenth of its run (iteration, FID or estimate, time left),
+# and the run ends saying where its summary, figures and report are.
 run: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
+
+# One line per training run of a results folder, redrawn until Ctrl-C, also for runs on SLURM:
+# make watch RESULTS=results-study
+watch:
+	$(BIN)/python workflow/scripts/watch.py --results $(RESULTS)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest

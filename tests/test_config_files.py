@@ -1,9 +1,11 @@
 """The config files beside config/config.yaml (config/README.md): each is valid alone and over the
 default, runs the grid it says, and leaks nothing of the default run into its own."""
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 from snakemake.utils import update_config
 from wganlib import config as cfg
 
@@ -57,3 +59,60 @@ def test_one_confidence_level_everywhere():
     assert default == 0.9
     for path in sorted((ROOT / "config").glob("*.yaml")):
         assert "confidence" not in (cfg.read_yaml(path).get("claims") or {}), path.name
+
+
+def _cell_value(cell: str):
+    """A table cell's value as YAML reads it ("`[conv, mlp]`", "1e-4", "null (all)", "–": None)."""
+    text = cell.split(" (")[0].strip().strip("`")
+    if text in ("–", "see below") or " " in text and not text.startswith(("[", "{")):
+        return None if text == "–" else ...
+    value = yaml.safe_load(text)
+    try:
+        return float(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def _same(a, b) -> bool:
+    return a == b or (isinstance(a, float | int) and isinstance(b, float | int) and abs(a - b) <= 1e-12 * abs(b))
+
+
+# config/README.md's sections with a `default` column: the config's section each key is in
+SECTIONS = {"The grid": (), "`results`": (), "`training`": ("training",), "`robustness`": ("robustness",),
+            "`data`": ("data",), "`resources`": ("resources",), "`evaluation`": ("evaluation",),
+            "`figures`": ("figures",), "`claims`": ("claims",)}  # fmt: skip
+
+
+def test_the_readme_default_column_is_what_make_run_uses():
+    """Each `default` cell starts with config/config.yaml's value (over the schema), and names the
+    schema's where it differs; the model_settings table, per model."""
+    readme = (ROOT / "config" / "README.md").read_text()
+    run, schema = cfg.load(ROOT / "config" / "config.yaml"), cfg.validate({})
+    checked = 0
+    for section in readme.split("\n## ")[1:]:
+        title = section.split(":")[0].split("\n")[0]
+        rows = [r.split(" | ") for r in section.splitlines() if r.startswith("| `") and r.count(" | ") >= 2]
+        if title in SECTIONS:
+            place = SECTIONS[title]
+            wanted = [((*place, r[0].strip("| `")), r[1]) for r in rows if "." not in r[0] and len(r) == 3]
+        elif title == "`model_settings`":
+            wanted = [
+                (("model_settings", m, r[0].strip("| `")), r[i + 1]) for r in rows for i, m in enumerate(cfg.MODELS)
+            ]
+        else:
+            continue
+        for path, cell in wanted:
+            shown = _cell_value(cell)
+            if shown is ...:
+                continue
+            ours, theirs = run, schema
+            for key in path:
+                ours, theirs = ours.get(key) if ours else None, theirs.get(key) if theirs else None
+            if isinstance(ours, dict) and shown == {}:
+                continue  # a section whose keys have defaults of their own
+            assert _same(shown, ours), (path, cell, ours)
+            if not _same(ours, theirs):
+                named = re.search(r"schema: (`[^`]*`|[^,;)]*)", cell)
+                assert named and _same(_cell_value(named[1]), theirs), (path, cell)
+            checked += 1
+    assert checked > 40

@@ -13,7 +13,7 @@ import yaml
 from conftest import TINY, copy_workflow, snakemake
 from PIL import Image
 from test_bad_data import nothing_left, pictures
-from wganlib.datasets import materialise, planning
+from wganlib.datasets import get_spec, materialise, planning
 
 
 def folder_plan(root: Path, manifest: Path | None = None, **settings) -> planning.Planned:
@@ -140,3 +140,20 @@ def test_a_failed_build_shows_its_message_on_screen_and_too_small_stops_planning
     assert run.returncode != 0 and "Traceback" not in run.stdout + run.stderr
     assert "Error: folder: at most 9 training images, fewer than one batch of 32" in run.stderr
     assert "rule " not in run.stdout  # refused before any job was planned
+
+
+@pytest.mark.parametrize("name", ["folder", "lsun-bedroom"])
+def test_a_dataset_read_only_from_its_path_without_one_is_refused_at_planning(name):
+    message = get_spec(name).missing_path(None)
+    assert message.startswith(f"data.paths.{name} is not set")
+    assert f"--config 'data={{paths: {{{name}: /path/to/it}}}}'" in message
+    assert get_spec(name).missing_path("/a/placeholder") is None  # a wrong path: a warning (issue 39)
+    assert get_spec("mnist").missing_path(None) is None  # it has sources of its own
+
+
+@pytest.mark.slow
+def test_the_paper_config_without_its_lsun_path_stops_before_any_job(tmp_path):
+    run = snakemake("-n", "--configfile", "config/paper.yaml", cwd=copy_workflow(tmp_path), check=False)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0 and "Traceback" not in output
+    assert "Error: data.paths.lsun-bedroom is not set, and lsun-bedroom is read only from there" in output

@@ -66,10 +66,12 @@ def test_anchors_are_github_s():
 def shown_commands(text: str) -> list[list[str]]:
     """The `snakemake` commands of a page's shell blocks and inline code, as argument lists."""
     lines = []
-    for block in re.findall(r"^```(?:bash|sh)?\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
-        lines += block.replace("\\\n", " ").splitlines()
+    for block in FENCE.findall(text):  # each block from its opening fence to its closing one
+        head, _, body = block.partition("\n")
+        if head.strip("`") in ("", "bash", "sh"):
+            lines += body.rsplit("```", 1)[0].replace("\\\n", " ").splitlines()
     lines += re.findall(r"`(snakemake [^`]+)`", FENCE.sub("", text))
-    return [words for line in lines if (words := shlex.split(line, comments=True))[:1] == ["snakemake"]]
+    return [shlex.split(line, comments=True) for line in lines if line.startswith("snakemake ")]
 
 
 README_COMMANDS = shown_commands((ROOT / "README.md").read_text())

@@ -159,7 +159,7 @@ def test_killed_workflow_loses_nothing_and_ends_like_an_uninterrupted_run(tmp_pa
 
     def finished() -> list[Path]:
         """Training runs Snakemake has recorded as done: a job after them has started."""
-        started_after = {p.stem for p in root.glob("logs/evaluate/mnist-5k/*.log")}
+        started_after = {p.stem for p in root.glob("results/logs/evaluate/mnist-5k/*.log")}
         return sorted(p for p in root.glob("results/mnist-5k/*/status.json") if p.parent.name in started_after)
 
     deadline = time.time() + 300

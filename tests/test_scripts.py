@@ -22,9 +22,10 @@ CONFIG = ROOT / "config" / "config.yaml"
 # Runs a script as Snakemake or `python script.py` would, with the named wganlib functions replaced
 # by stubs that record their arguments; prints what they got. TensorFlow's modules are fakes.
 DRIVER = """
-import json, runpy, sys, types
+import json, os, runpy, sys, types
 sys.path.insert(0, {scripts!r})  # what `python workflow/scripts/x.py` and Snakemake's script: do
 calls = {{}}
+screen = os.fdopen(os.dup(1), "w")  # the driver's stdout: under Snakemake a job's own goes to its log
 
 def record(name, result=None):
     def stub(*args, **kwargs):
@@ -36,7 +37,8 @@ class Images(str):  # the training images, as train.py sees them: their number, 
     def __len__(self):
         return 4000
 
-import wganlib.datasets
+import wganlib.datasets, wganlib.jobs
+wganlib.jobs.start_tensorflow_quietly = lambda: None  # it imports TensorFlow
 wganlib.datasets.verify_existing = record("verify_existing")
 wganlib.datasets.load = record("load", {{"x_train": Images("images")}})
 wganlib.datasets.materialise = record("materialise")
@@ -49,7 +51,7 @@ sys.modules.update({{"wganlib.runtime": runtime, "wganlib.training": training}})
 sys.argv = [{script!r}, *{argv!r}]
 runpy.run_path({script!r}, init_globals=init_globals, run_name="__main__")
 assert not [m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")]
-print(json.dumps(calls))
+print(json.dumps(calls), file=screen)
 """
 
 SNAKEMAKE = """
@@ -322,8 +324,32 @@ assert all(sys.modules[name] is None for name in KERAS_UNUSED_IMPORTS), [sys.mod
 print("ok")
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr + (tmp_path / "job.log").read_text()
+    log = (tmp_path / "job.log").read_text()
+    assert result.returncode == 0, result.stderr + log
     assert result.stdout.strip() == "ok"
+    # the log starts with the job's own lines: TensorFlow's start-up noise is left out
+    for noise in ("absl::InitializeLog", "oneDNN custom operations", "cuInit", "Could not find cuda drivers"):
+        assert noise not in log + result.stderr, log
+
+
+def test_under_snakemake_stdout_goes_to_the_log_and_the_terminal_lines_to_the_terminal(tmp_path):
+    """Keras prints its epochs to stdout: the job's log, not Snakemake's screen; progress lines
+    (the logger TERMINAL) go to the screen only."""
+    code = f"""
+import logging, sys
+sys.path.insert(0, {str(SCRIPTS)!r})
+from wganlib.jobs import Job, TERMINAL
+smk = type("Snakemake", (), {{"input": {{}}, "output": {{}}, "params": {{}}, "wildcards": {{}}, "threads": 1,
+                             "log": [{str(tmp_path / "job.log")!r}]}})
+Job.start({{"snakemake": smk}}, "doc")
+print("Epoch 1/8")
+logging.getLogger(TERMINAL).info("mnist-5k/wgan-conv-s0: 100/1,000 iterations")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    log = (tmp_path / "job.log").read_text()
+    assert result.returncode == 0, result.stderr + log
+    assert "Epoch 1/8" in log and "Epoch" not in result.stdout + result.stderr
+    assert result.stderr.strip() == "mnist-5k/wgan-conv-s0: 100/1,000 iterations" and "100/1,000" not in log
 
 
 def test_other_jobs_keep_pandas():

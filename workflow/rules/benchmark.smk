@@ -8,12 +8,12 @@ BENCHMARK_OVERRIDES = {}
 
 rule benchmark:
     output:
-        json="results/benchmarks/training.json",
-        markdown="results/benchmarks/training.md",
+        json=results("benchmarks/training.json"),
+        markdown=results("benchmarks/training.md"),
     log:
-        "logs/benchmark/training.log",
+        results("logs/benchmark/training.log"),
     benchmark:
-        "benchmarks/benchmark/training.tsv"
+        results("benchmarks/benchmark/training.tsv")
     conda:
         "../../envs/tensorflow.yaml"
     # Every core it is given, for the thread layouts: Snakemake scales this down to --cores (and,
@@ -35,12 +35,12 @@ rule benchmark:
 # The same in seconds (tiny networks, few steps, both precisions): what the tests run.
 use rule benchmark as benchmark_quick with:
     output:
-        json="results/benchmarks/training-quick.json",
-        markdown="results/benchmarks/training-quick.md",
+        json=results("benchmarks/training-quick.json"),
+        markdown=results("benchmarks/training-quick.md"),
     log:
-        "logs/benchmark/training-quick.log",
+        results("logs/benchmark/training-quick.log"),
     benchmark:
-        "benchmarks/benchmark/training-quick.tsv"
+        results("benchmarks/benchmark/training-quick.tsv")
     params:
         settings=BENCHMARK_OVERRIDES,
         train_threads=config["resources"]["train_threads"],

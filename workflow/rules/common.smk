@@ -11,25 +11,55 @@ from wganlib.config import (
     without_replaced_overrides,
 )
 from wganlib import judges, monitor, robustness
+from wganlib.command_line import Sources, given_on_command_line, merge
 from wganlib.datasets import DatasetError, get_spec, planning
 from wganlib.devices import declares_gpu, nvidia_gpus
+from wganlib import layout
 from wganlib.provenance import code_digest
 
 try:
     configfiles = ["config/config.yaml", *workflow.config_settings.configfiles]
+    # --config values as the YAML they spell (Snakemake leaves nested ones strings)
+    GIVEN = workflow.config_settings.config_args or []
+    COMMAND_LINE = given_on_command_line(GIVEN)
+    merge(config, COMMAND_LINE)
     config["overrides"] = without_replaced_overrides(
         overrides_in_file_order(config.get("overrides"), configfiles),
         configfiles,
         MODELS,
+        COMMAND_LINE,
     )
-    config.update(
-        validate(config, source=" + ".join(map(str, workflow.configfiles)) or "config")
-    )
+    sources = " + ".join(map(str, workflow.configfiles)) or "config"
+    config.update(validate(config, source=Sources(sources, GIVEN)))
     EXPERIMENTS = experiments(config)
 except ConfigError as err:
     sys.exit(
         f"Error: {err}"
     )  # one clear message, no traceback: a user mistake, not a bug
+
+# This config's folder (config `results`): its experiments, figures, summaries, logs and timings.
+RESULTS = config["results"].rstrip("/")
+
+
+def results(path):
+    """``path`` inside this config's results folder."""
+    return f"{RESULTS}/{path}"
+
+
+# One GPU, one training job: unless --resources gpu=N (or a profile) says otherwise, Snakemake runs
+# at most as many GPU jobs at once as this machine has GPUs, each on a GPU of its own (a job takes
+# the first one free: wganlib/devices.py). profiles/slurm sets its own: SLURM gives each job a GPU.
+GPU_LIMIT_GIVEN = "gpu" in workflow.global_resources
+if not GPU_LIMIT_GIVEN:
+    workflow.register_resource("gpu", max(1, len(nvidia_gpus())))
+if declares_gpu(config["resources"]["gpu"], nvidia_gpus()):
+    limit = workflow.global_resources["gpu"].value
+    why = "set by --resources gpu" if GPU_LIMIT_GIVEN else "one per GPU of this machine"
+    print(
+        f"Training on GPUs: at most {limit} training job{'s' * (limit != 1)} at once "
+        f"({why}; --resources gpu=N changes it)",
+        file=sys.stderr,
+    )
 
 DATASETS = list(config["datasets"])
 # The grid's datasets and those they are built from (stacked-mnist from mnist).
@@ -45,11 +75,15 @@ BUILT = list(
 def plan_datasets():
     """What is known of each dataset before it is built (wganlib.datasets.planning): the digest of
     its files, and whether it holds enough images for the metrics and for every experiment's batch.
-    A dataset too small stops the run here, before any job; a path it cannot be built from is a
-    warning (its build fails with the same message).
+    A dataset too small, or one read only from data.paths without its entry, stops the run here,
+    before any job; a path it cannot be built from is a warning (its build fails with the same
+    message), so that a dry run of a command with a placeholder path still shows the plan.
     """
     planned, problems = {}, []
     for name in BUILT:
+        if missing := get_spec(name).missing_path(config["data"]["paths"].get(name)):
+            problems.append(missing)
+            continue
         planned[name] = planning.plan(
             name,
             config["data"]["settings"].get(name),
@@ -127,7 +161,7 @@ def judge_inputs(wildcards):
     """What judges a dataset's samples: its classifier, or for a dataset without labels the
     Inception graph; and its test split's reference features."""
     return judges.judge_inputs(
-        wildcards.dataset, config["data"]["settings"].get(wildcards.dataset)
+        wildcards.dataset, config["data"]["settings"].get(wildcards.dataset), RESULTS
     )
 
 
@@ -186,7 +220,7 @@ def metric_settings():
 def experiment_files(name, datasets=None):
     """`name` (e.g. status.json) of every experiment of the grid."""
     return [
-        f"results/{d}/{e}/{name}"
+        results(f"{d}/{e}/{name}")
         for d, e in EXPERIMENTS
         if datasets is None or d in datasets
     ]
@@ -210,7 +244,7 @@ def grid_cells(wildcards):
             "model": e.model,
             "architecture": e.architecture,
             "seed": e.seed,
-            "dir": f"results/{e.dataset}/{e.name}",
+            "dir": results(f"{e.dataset}/{e.name}"),
         }
         for (d, _), e in EXPERIMENTS.items()
         if d == wildcards.dataset
@@ -232,14 +266,33 @@ def random_architectures():
 
 def all_outputs():
     per_dataset = [
-        "results/{dataset}/figures/em_estimate.png",
-        "results/{dataset}/figures/samples.png",
-        "results/{dataset}/summary.md",
+        results("{dataset}/figures/em_estimate.png"),
+        results("{dataset}/figures/samples.png"),
+        results("{dataset}/summary.md"),
     ]
     if random_architectures()["architectures"]:
-        per_dataset.append("results/{dataset}/robustness/fid_per_architecture.png")
+        per_dataset.append(results("{dataset}/robustness/fid_per_architecture.png"))
     return (
         [path.format(dataset=d) for d in DATASETS for path in per_dataset]
         + experiment_files("training.gif")
         + experiment_files("samples.png")
     )
+
+
+def finished_message():
+    """Where the run's summaries, figures and report are (printed at its end)."""
+    return layout.finished(
+        RESULTS, DATASETS, workflow.config_settings.configfiles, GIVEN
+    )
+
+
+# `snakemake --report` shows a finished run of this config: say what to type where there is none.
+if any(arg.split("=")[0] == "--report" for arg in sys.argv) and (
+    problem := layout.report_problem(
+        RESULTS,
+        [path for path in all_outputs() if not Path(path).exists()],
+        workflow.config_settings.configfiles,
+        workflow.config_settings.config_args or [],
+    )
+):
+    sys.exit(f"Error: {problem}")

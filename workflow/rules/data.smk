@@ -5,9 +5,9 @@ rule download_dataset:
         npz="resources/datasets/{dataset}.npz",
         manifest="resources/datasets/{dataset}.manifest.json",
     log:
-        "logs/download_dataset/{dataset}.log",
+        results("logs/download_dataset/{dataset}.log"),
     benchmark:
-        "benchmarks/download_dataset/{dataset}.tsv"
+        results("benchmarks/download_dataset/{dataset}.tsv")
     conda:
         "../../envs/plot.yaml"
     threads: 1
@@ -32,9 +32,9 @@ rule download_inception:
         graph=judges.INCEPTION_GRAPH,
         manifest=judges.INCEPTION_MANIFEST,
     log:
-        "logs/download_inception.log",
+        results("logs/download_inception.log"),
     benchmark:
-        "benchmarks/download_inception.tsv"
+        results("benchmarks/download_inception.tsv")
     conda:
         "../../envs/plot.yaml"
     threads: 1

@@ -1,19 +1,19 @@
 rule make_gif:
     input:
-        frames="results/{dataset}/{experiment}/frames",
+        frames=results("{dataset}/{experiment}/frames"),
     output:
-        gif="results/{dataset}/{experiment}/training.gif",
+        gif=results("{dataset}/{experiment}/training.gif"),
         sheet=report(
-            "results/{dataset}/{experiment}/training_frames.png",
+            results("{dataset}/{experiment}/training_frames.png"),
             caption="../report/training_frames.rst",
             category="{dataset}",
             subcategory="Training",
             labels=experiment_labels,
         ),
     log:
-        "logs/make_gif/{dataset}/{experiment}.log",
+        results("logs/make_gif/{dataset}/{experiment}.log"),
     benchmark:
-        "benchmarks/make_gif/{dataset}/{experiment}.tsv"
+        results("benchmarks/make_gif/{dataset}/{experiment}.tsv")
     conda:
         "../../envs/plot.yaml"
     threads: 1
@@ -36,14 +36,14 @@ rule train_classifier:
         dataset="resources/datasets/{dataset}.npz",
         manifest="resources/datasets/{dataset}.manifest.json",
     output:
-        classifier="results/{dataset}/evaluation/classifier.keras",
-        accuracy="results/{dataset}/evaluation/classifier.json",
-        reference="results/{dataset}/evaluation/reference.npz",
-        real_floor="results/{dataset}/evaluation/real_floor.json",
+        classifier=results("{dataset}/evaluation/classifier.keras"),
+        accuracy=results("{dataset}/evaluation/classifier.json"),
+        reference=results("{dataset}/evaluation/reference.npz"),
+        real_floor=results("{dataset}/evaluation/real_floor.json"),
     log:
-        "logs/train_classifier/{dataset}.log",
+        results("logs/train_classifier/{dataset}.log"),
     benchmark:
-        "benchmarks/train_classifier/{dataset}.tsv"
+        results("benchmarks/train_classifier/{dataset}.tsv")
     wildcard_constraints:
         dataset=judged_by(judges.CLASSIFIER),
     conda:
@@ -72,12 +72,12 @@ rule inception_reference:
         inception=judges.INCEPTION_GRAPH,
         inception_manifest=judges.INCEPTION_MANIFEST,
     output:
-        reference="results/{dataset}/evaluation/reference.npz",
-        real_floor="results/{dataset}/evaluation/real_floor.json",
+        reference=results("{dataset}/evaluation/reference.npz"),
+        real_floor=results("{dataset}/evaluation/real_floor.json"),
     log:
-        "logs/inception_reference/{dataset}.log",
+        results("logs/inception_reference/{dataset}.log"),
     benchmark:
-        "benchmarks/inception_reference/{dataset}.tsv"
+        results("benchmarks/inception_reference/{dataset}.tsv")
     wildcard_constraints:
         dataset=judged_by(judges.INCEPTION),
     conda:
@@ -99,24 +99,24 @@ rule inception_reference:
 rule evaluate:
     input:
         unpack(judge_inputs),
-        generator="results/{dataset}/{experiment}/generator.keras",
-        snapshots="results/{dataset}/{experiment}/snapshots",
+        generator=results("{dataset}/{experiment}/generator.keras"),
+        snapshots=results("{dataset}/{experiment}/snapshots"),
     output:
-        samples="results/{dataset}/{experiment}/samples.npz",
+        samples=results("{dataset}/{experiment}/samples.npz"),
         sheet=report(
-            "results/{dataset}/{experiment}/samples.png",
+            results("{dataset}/{experiment}/samples.png"),
             caption="../report/samples.rst",
             category="{dataset}",
             subcategory="Samples",
             labels=experiment_labels,
         ),
-        evaluation="results/{dataset}/{experiment}/evaluation.json",
+        evaluation=results("{dataset}/{experiment}/evaluation.json"),
         # FID over training for `tensorboard --logdir results` (the run named by the experiment)
-        tensorboard="results/{dataset}/{experiment}/quality.tfevents",
+        tensorboard=results("{dataset}/{experiment}/quality.tfevents"),
     log:
-        "logs/evaluate/{dataset}/{experiment}.log",
+        results("logs/evaluate/{dataset}/{experiment}.log"),
     benchmark:
-        "benchmarks/evaluate/{dataset}/{experiment}.tsv"
+        results("benchmarks/evaluate/{dataset}/{experiment}.tsv")
     conda:
         "../../envs/tensorflow.yaml"
     threads: 1

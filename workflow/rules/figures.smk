@@ -1,52 +1,52 @@
 rule figures:
     input:
         unpack(dataset_run_files),
-        real_floor="results/{dataset}/evaluation/real_floor.json",
+        real_floor=results("{dataset}/evaluation/real_floor.json"),
     output:
         em_png=report(
-            "results/{dataset}/figures/em_estimate.png",
+            results("{dataset}/figures/em_estimate.png"),
             caption="../report/em_estimate.rst",
             category="{dataset}",
             subcategory="Figures",
             labels={"figure": "Figure 3: EM estimate"},
         ),
-        em_pdf="results/{dataset}/figures/em_estimate.pdf",
+        em_pdf=results("{dataset}/figures/em_estimate.pdf"),
         js_png=report(
-            "results/{dataset}/figures/js_estimate.png",
+            results("{dataset}/figures/js_estimate.png"),
             caption="../report/js_estimate.rst",
             category="{dataset}",
             subcategory="Figures",
             labels={"figure": "Figure 4: JS estimate"},
         ),
-        js_pdf="results/{dataset}/figures/js_estimate.pdf",
+        js_pdf=results("{dataset}/figures/js_estimate.pdf"),
         samples_png=report(
-            "results/{dataset}/figures/samples.png",
+            results("{dataset}/figures/samples.png"),
             caption="../report/samples_grid.rst",
             category="{dataset}",
             subcategory="Figures",
             labels={"figure": "Figures 5-7: samples"},
         ),
-        samples_pdf="results/{dataset}/figures/samples.pdf",
+        samples_pdf=results("{dataset}/figures/samples.pdf"),
         summary_png=report(
-            "results/{dataset}/figures/summary.png",
+            results("{dataset}/figures/summary.png"),
             caption="../report/summary_figure.rst",
             category="{dataset}",
             subcategory="Figures",
             labels={"figure": "Summary across the grid"},
         ),
-        summary_pdf="results/{dataset}/figures/summary.pdf",
+        summary_pdf=results("{dataset}/figures/summary.pdf"),
         compute_png=report(
-            "results/{dataset}/figures/quality_over_compute.png",
+            results("{dataset}/figures/quality_over_compute.png"),
             caption="../report/quality_over_compute.rst",
             category="{dataset}",
             subcategory="Figures",
             labels={"figure": "Quality against compute"},
         ),
-        compute_pdf="results/{dataset}/figures/quality_over_compute.pdf",
+        compute_pdf=results("{dataset}/figures/quality_over_compute.pdf"),
     log:
-        "logs/figures/{dataset}.log",
+        results("logs/figures/{dataset}.log"),
     benchmark:
-        "benchmarks/figures/{dataset}.tsv"
+        results("benchmarks/figures/{dataset}.tsv")
     conda:
         "../../envs/plot.yaml"
     threads: 1
@@ -70,20 +70,20 @@ rule figures:
 rule summary:
     input:
         unpack(dataset_run_files),
-        real_floor="results/{dataset}/evaluation/real_floor.json",
+        real_floor=results("{dataset}/evaluation/real_floor.json"),
     output:
-        csv="results/{dataset}/summary.csv",
+        csv=results("{dataset}/summary.csv"),
         markdown=report(
-            "results/{dataset}/summary.md",
+            results("{dataset}/summary.md"),
             caption="../report/summary.rst",
             category="{dataset}",
             subcategory="Summary",
             labels={"figure": "Claims of the paper"},
         ),
     log:
-        "logs/summary/{dataset}.log",
+        results("logs/summary/{dataset}.log"),
     benchmark:
-        "benchmarks/summary/{dataset}.tsv"
+        results("benchmarks/summary/{dataset}.tsv")
     conda:
         "../../envs/plot.yaml"
     threads: 1
@@ -105,18 +105,18 @@ rule random_architectures:
         unpack(dataset_run_files),
     output:
         png=report(
-            "results/{dataset}/robustness/fid_per_architecture.png",
+            results("{dataset}/robustness/fid_per_architecture.png"),
             caption="../report/robustness.rst",
             category="{dataset}",
             subcategory="Figures",
             labels={"figure": "Random architectures"},
         ),
-        pdf="results/{dataset}/robustness/fid_per_architecture.pdf",
-        architectures="results/{dataset}/robustness/architectures.yaml",
+        pdf=results("{dataset}/robustness/fid_per_architecture.pdf"),
+        architectures=results("{dataset}/robustness/architectures.yaml"),
     log:
-        "logs/random_architectures/{dataset}.log",
+        results("logs/random_architectures/{dataset}.log"),
     benchmark:
-        "benchmarks/random_architectures/{dataset}.tsv"
+        results("benchmarks/random_architectures/{dataset}.tsv")
     conda:
         "../../envs/plot.yaml"
     threads: 1

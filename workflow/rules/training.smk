@@ -2,17 +2,17 @@ rule train:
     input:
         unpack(train_inputs),
     output:
-        generator="results/{dataset}/{experiment}/generator.keras",
-        metrics="results/{dataset}/{experiment}/metrics.csv",
-        status="results/{dataset}/{experiment}/status.json",
-        config="results/{dataset}/{experiment}/config.yaml",
-        frames=directory("results/{dataset}/{experiment}/frames"),
-        snapshots=directory("results/{dataset}/{experiment}/snapshots"),
-        tensorboard=directory("results/{dataset}/{experiment}/tensorboard"),
+        generator=results("{dataset}/{experiment}/generator.keras"),
+        metrics=results("{dataset}/{experiment}/metrics.csv"),
+        status=results("{dataset}/{experiment}/status.json"),
+        config=results("{dataset}/{experiment}/config.yaml"),
+        frames=directory(results("{dataset}/{experiment}/frames")),
+        snapshots=directory(results("{dataset}/{experiment}/snapshots")),
+        tensorboard=directory(results("{dataset}/{experiment}/tensorboard")),
     log:
-        "logs/train/{dataset}/{experiment}.log",
+        results("logs/train/{dataset}/{experiment}.log"),
     benchmark:
-        "benchmarks/train/{dataset}/{experiment}.tsv"
+        results("benchmarks/train/{dataset}/{experiment}.tsv")
     priority: longest_first
     conda:
         "../../envs/tensorflow.yaml"
@@ -25,7 +25,9 @@ rule train:
     params:
         settings=train_settings,
         # Checkpoints live outside the outputs: Snakemake deletes a failed job's outputs.
-        work_dir=lambda wildcards: f"results/{wildcards.dataset}/{wildcards.experiment}/train_state",
+        work_dir=lambda wildcards: results(
+            f"{wildcards.dataset}/{wildcards.experiment}/train_state"
+        ),
         gpu=config["resources"]["gpu"],
         monitor=monitor_settings,
         code=code("train.py"),

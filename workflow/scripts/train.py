@@ -38,7 +38,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
     if watch:  # the workflow's judge of the dataset judges a monitored run
         from wganlib.judges import judge_inputs
 
-        inputs |= judge_inputs(exp.dataset, config["data"]["settings"].get(exp.dataset))
+        inputs |= judge_inputs(exp.dataset, config["data"]["settings"].get(exp.dataset), config["results"])
         missing = next((path for path in inputs.values() if not Path(path).exists()), None)
         if missing is not None:
             sys.exit(f"error: {missing} is missing; make it first with: snakemake --cores 1 {missing}")

@@ -1,10 +1,10 @@
 """Shared code of the WGAN comparison workflow.
 
 Modules that import TensorFlow (``models``, ``training``, ``losses``, ``evaluation``, ``inception``,
-``runtime``, ``bench``) are kept apart from the ones that do not (``config``, ``datasets``,
-``images``, ``metrics``, ``judges``, ``inception_graph``, ``runs``, ``claims``, ``report``,
-``plots``, ``io``, ``jobs``, ``provenance``), so that rules which only read files, draw or
-tabulate start in about a second.
+``runtime``, ``bench``) are kept apart from the ones that do not (``config``, ``command_line``,
+``layout``, ``datasets``, ``images``, ``metrics``, ``judges``, ``inception_graph``, ``runs``,
+``claims``, ``report``, ``plots``, ``io``, ``jobs``, ``progress``, ``devices``, ``provenance``), so
+that rules which only read files, draw or tabulate start in about a second.
 """
 
 import os

@@ -27,11 +27,13 @@ from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are
     raise_schema_errors,
     read_yaml,
     refuse_non_finite,
+    source_of,
     suggest,
     validator_with_defaults,
     without_replaced_overrides,
 )
 from .datasets import DatasetError, get_spec, image_shape
+from .layout import results_folder_problem
 from .shapes import conv_plan
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -132,12 +134,16 @@ class Experiment:
     def training_cost(self) -> int:
         """A rough count of the run's work, in critic updates (weighted by the model's update_cost: a
         WGAN-GP update counts twice, the penalty's double backward) plus generator updates."""
-        n, burst = self.generator_iterations, self.critic_burst
-        bursts = 0
-        if burst:  # iterations below `first`, and the multiples of `every` from `first` on
-            bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
-        updates = bursts * (burst["iterations"] if burst else 0) + (n - bursts) * self.n_critic
-        return updates * objectives.MODELS[self.model].update_cost + n
+        updates = critic_updates_before(self.generator_iterations, self.n_critic, self.critic_burst)
+        return updates * objectives.MODELS[self.model].update_cost + self.generator_iterations
+
+
+def critic_updates_before(n: int, n_critic: int, burst: dict | None) -> int:
+    """Critic updates of generator iterations 0 to n - 1 under ``critic_iterations``' schedule."""
+    bursts = 0
+    if burst:  # iterations below `first`, and the multiples of `every` from `first` on
+        bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
+    return bursts * (burst["iterations"] if burst else 0) + (n - bursts) * n_critic
 
 
 def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
@@ -207,7 +213,7 @@ def load(path: str | Path) -> dict:
 
 
 def _fail(source: str, path: str, message: str) -> None:
-    raise ConfigError(f"Invalid config ({source}):\n  {path}: {message}")
+    raise ConfigError(f"Invalid config ({source_of(source, path)}):\n  {path}: {message}")
 
 
 def _check_datasets(config: dict, source: str) -> None:
@@ -229,6 +235,8 @@ def _check_datasets(config: dict, source: str) -> None:
 
 
 def _check_semantics(config: dict, source: str) -> None:
+    if problem := results_folder_problem(config["results"]):
+        _fail(source, "results", problem)
     defined = config["architecture_definitions"]
     if not config["architectures"]:
         _fail(

@@ -91,17 +91,23 @@ def overrides_in_file_order(overrides: Any, paths: list[str | Path]) -> Any:
     return {pattern: overrides[pattern] for pattern in order if pattern in overrides}
 
 
-def without_replaced_overrides(overrides: Any, paths: list[str | Path], models: tuple[str, ...]) -> Any:
+def without_replaced_overrides(
+    overrides: Any, paths: list[str | Path], models: tuple[str, ...], command_line: dict | None = None
+) -> Any:
     """The merged ``overrides`` less what a later file replaces: a key that a file sets for every
     experiment (``training``) or for every experiment of a model (``model_settings``) wins over the
     same key in an override pattern from an earlier file (of that model: patterns that start with
     its name), which that file never saw. So ``training: {generator_iterations: 60}`` in a
     --configfile is the budget that runs, even where config/config.yaml gives a model its own by a
-    pattern. Each key dropped is logged at planning time; a later file's own patterns still apply."""
+    pattern. Each key dropped is logged at planning time; a later file's own patterns still apply.
+    ``command_line``, the typed --config entries, comes after every file: ``--config
+    'training={generator_iterations: 200}'`` is the budget of every run."""
     if not isinstance(overrides, dict):
         return overrides
     paths = [path for path in paths if Path(path).exists()]
     files = [read_yaml(path) for path in paths]
+    if command_line:
+        paths, files = [*paths, "--config"], [*files, command_line]
     owner: dict[tuple[str, str], int] = {}  # (pattern, key) -> the last file that set it
     for index, data in enumerate(files):
         for pattern, settings in _mapping(data.get("overrides")).items():
@@ -119,14 +125,17 @@ def without_replaced_overrides(overrides: Any, paths: list[str | Path], models: 
             for_model = model is not None and key in _mapping(_mapping(data.get("model_settings")).get(model))
             if general or for_model:
                 where = "training" if general else f"model_settings.{model}"
+                later_file = (
+                    "given with --config" if paths[later] == "--config" else f"of {paths[later]}, a later file,"
+                )
                 log.warning(  # a warning, so that Snakemake shows it while it plans
-                    "overrides.%s.%s (%s) does not apply: %s.%s of %s, a later file, replaces it",
+                    "overrides.%s.%s (%s) does not apply: %s.%s %s replaces it",
                     pattern,
                     key,
                     paths[index],
                     where,
                     key,
-                    paths[later],
+                    later_file,
                 )
                 del kept[pattern][key]
                 break
@@ -187,7 +196,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"expected {'an' if str(expected)[0] in 'aeiou' else 'a'} {expected}, got {value!r}"
+        return f"expected {'an' if str(expected)[0] in 'aeiou' else 'a'} {expected}, got {value!r}{_text_number(value)}"
     if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         words = {
             "minimum": "at least",
@@ -205,13 +214,32 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+def source_of(source: str, *paths: str | list) -> str:
+    """Where the values at key paths came from: ``source``, or for a ``command_line.Sources`` the
+    ``--config`` entries that set them (and the files, for the others)."""
+    return source.of(*paths) if hasattr(source, "of") else str(source)
+
+
+def _text_number(value: Any) -> str:
+    """A hint for a number YAML read as text: quoted, or 1e-4, which YAML 1.1 reads as text (1.0e-4 it reads)."""
+    try:
+        number = float(value) if isinstance(value, str) else None
+    except ValueError:
+        return ""
+    if number is None or not math.isfinite(number):
+        return ""
+    written = value.strip() if value.strip().lstrip("+-").isdigit() else f"{number:.1e}"
+    return f" (YAML read it as text: write {written}, without quotes)"
+
+
 def raise_schema_errors(errors: list[jsonschema.ValidationError], source: str) -> None:
     if not errors:
         return
     errors = sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     lines = [f"  {_key_path(e)}: {_describe(e)}" for e in errors[:5]]
     more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
-    raise ConfigError(f"Invalid config ({source}):\n" + "\n".join(lines) + more)
+    where = source_of(source, *(list(e.absolute_path) for e in errors[:5]))
+    raise ConfigError(f"Invalid config ({where}):\n" + "\n".join(lines) + more)
 
 
 def refuse_non_finite(value: Any, source: str, path: str = "") -> None:
@@ -219,7 +247,8 @@ def refuse_non_finite(value: Any, source: str, path: str = "") -> None:
     if isinstance(value, float) and not math.isfinite(value):
         where = path or "(top level)"
         raise ConfigError(
-            f"Invalid config ({source}):\n  {where}: {value!r} is not a number a run can use; give a finite value"
+            f"Invalid config ({source_of(source, path)}):\n  {where}: {value!r} is not a number a run can use; "
+            "give a finite value"
         )
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:

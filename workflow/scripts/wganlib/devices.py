@@ -1,4 +1,5 @@
-"""Which device training uses: `resources.gpu` is auto, true or false.
+"""Which device training uses: `resources.gpu` is auto, true or false; and on a machine with
+several GPUs, which one a job takes.
 
 No TensorFlow here: the workflow decides at planning time whether a training job declares
 `gpu=1` to Snakemake and SLURM (from the NVIDIA GPUs this machine shows), and the job decides
@@ -7,7 +8,9 @@ again from what TensorFlow sees (wganlib.runtime).
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -43,3 +46,21 @@ def use_gpu(setting: str | bool, gpus: list[str]) -> tuple[bool, str]:
     return bool(
         setting
     ), "resources.gpu is true" if setting else "no GPU asked for (resources.gpu false, or a job that runs on the CPU)"
+
+
+def claim_gpu(count: int, lock_dir: Path | None = None) -> int | None:
+    """The first of ``count`` GPUs that no other job on this machine holds, now held by this
+    process until it ends, however it ends (an exclusive lock on ``lock_dir/gpu-N.lock`` through a
+    descriptor left open); None when every one is held. Snakemake runs at most as many GPU jobs at
+    once as the machine has GPUs (workflow/rules/common.smk), so each finds one free."""
+    lock_dir = lock_dir or Path(tempfile.gettempdir()) / f"wgan-pipeline-gpus-{os.getuid()}"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        descriptor = os.open(lock_dir / f"gpu-{index}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            continue
+        return index  # the descriptor stays open: the lock is this process's until it exits
+    return None

@@ -1,11 +1,15 @@
 """What every script does first: ``job = Job.start(globals(), __doc__)`` finds its job (the rule's,
-or the command line's when run by hand) and sends its log (and stray stderr) to the rule's log file."""
+or the command line's when run by hand) and sends its log (and stray stderr and stdout) to the
+rule's log file; the lines meant for a person watching go to the terminal (the logger TERMINAL)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +20,19 @@ USER_ERRORS = ("ConfigError", "DatasetError", "InceptionError", "WriteError")
 # wrappers, pandas frames given to fit(), its image-gallery plots); mlxtend brings scikit-learn
 # along. Together a third of `import keras`'s CPU time at every TensorFlow start (python -X importtime).
 KERAS_UNUSED_IMPORTS = ("sklearn", "pandas", "matplotlib")
+# Lines for a person watching the run: to the terminal Snakemake runs in (not the job's log).
+TERMINAL = "wganlib.terminal"
+# TensorFlow's start-up lines that say nothing about the job: absl's notice before its logging
+# starts, oneDNN's, and on a machine without a GPU the CUDA driver looked for and not found.
+# TF_CPP_MIN_LOG_LEVEL does not reach them (TensorFlow 2.21 writes them through absl).
+STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called"
+    r"|\] oneDNN custom operations are on"
+    r"|cudart_stub\.cc:\d+\] Could not find cuda drivers"
+    r"|failed call to cuInit: .*(UNKNOWN ERROR \(303\)|CUDA_ERROR_NO_DEVICE)"
+    r"|cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory"
+)
 
 
 def skip_unused_keras_imports() -> None:
@@ -32,19 +49,30 @@ def _report_user_errors(kind, error, trace) -> None:
     sys.__excepthook__(kind, error, trace)
 
 
-def start_logging(log_file: str | os.PathLike | None = None) -> None:
+def start_logging(log_file: str | os.PathLike | None = None, stdout: bool = False) -> None:
     """Log to ``log_file`` (a rule's ``log:``) or to stderr when run by hand.
 
-    stderr is redirected too, so TensorFlow's C++ messages and tracebacks land in the same log.
+    stderr is redirected too, so TensorFlow's C++ messages and tracebacks land in the same log, and
+    with ``stdout`` stdout as well (Keras' epochs); the logger TERMINAL keeps the terminal.
     A user's mistake (bad config, bad data, a full disk) ends the job with its message alone.
     """
     sys.excepthook = _report_user_errors
     handlers: list[logging.Handler]
+    terminal = logging.getLogger(TERMINAL)
+    terminal.handlers.clear()
+    terminal.propagate = not log_file  # by hand, its lines are the log's
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         stream = open(log_file, "a", buffering=1, encoding="utf-8")
+        sys.stderr.flush()
+        screen = open(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8")
+        terminal.addHandler(logging.StreamHandler(screen))
         os.dup2(stream.fileno(), sys.stderr.fileno())
         sys.stderr = stream
+        if stdout:
+            sys.stdout.flush()
+            os.dup2(stream.fileno(), sys.stdout.fileno())
+            sys.stdout = stream
         handlers = [logging.StreamHandler(stream)]
     else:
         handlers = [logging.StreamHandler(sys.stderr)]
@@ -54,6 +82,27 @@ def start_logging(log_file: str | os.PathLike | None = None) -> None:
         handlers=handlers,
         force=True,
     )
+
+
+def start_tensorflow_quietly() -> None:
+    """Import TensorFlow and let it look for GPUs with its stderr caught, and log what it wrote
+    there but its start-up noise (``STARTUP_NOISE``): the log starts with the job's own lines."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:  # imported by name: the rules that do not train never import TensorFlow, even on paper
+            tf = importlib.import_module("tensorflow")
+            tf.config.list_physical_devices("GPU")  # where a CPU machine's CUDA is looked for
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [
+                line for line in caught.read().decode(errors="replace").splitlines() if not STARTUP_NOISE.search(line)
+            ]
+            if kept:
+                print("\n".join(kept), file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -93,7 +142,9 @@ class Job:
             job = cls.from_snakemake(smk)
         else:
             job = (by_hand or cls.from_command_line)(description)
-        start_logging(job.log)
+        start_logging(job.log, stdout=smk is not None)
+        if tensorflow:
+            start_tensorflow_quietly()
         return job
 
     @classmethod

@@ -48,10 +48,11 @@ def judge_of(dataset: str, settings: Mapping[str, Any] | None = None) -> str:
     return CLASSIFIER if get_spec(dataset).has_labels(dict(settings or {})) else INCEPTION
 
 
-def judge_inputs(dataset: str, settings: Mapping[str, Any] | None = None) -> dict[str, str]:
+def judge_inputs(dataset: str, settings: Mapping[str, Any] | None = None, results: str = "results") -> dict[str, str]:
     """What a job that judges ``dataset``'s samples reads (the evaluate rule, a monitored training
-    run): the reference features of its test split, and its classifier or the Inception graph."""
-    judged = f"results/{dataset}/evaluation"
+    run): the reference features of its test split, and its classifier or the Inception graph
+    (``results``: the run's results folder, config ``results``)."""
+    judged = f"{results}/{dataset}/evaluation"
     if judge_of(dataset, settings) == CLASSIFIER:
         return {"classifier": f"{judged}/classifier.keras", "reference": f"{judged}/reference.npz"}
     return {

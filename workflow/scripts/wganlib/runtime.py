@@ -6,7 +6,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from wganlib.devices import use_gpu
+from wganlib.devices import claim_gpu, use_gpu
 
 # CPU instructions that run bfloat16 matrix products natively; without them TensorFlow emulates
 # bfloat16 and trains slower than in float32 (TensorFlow's mixed-precision guide).
@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 
 def configure_tensorflow(threads: int, gpu: str | bool) -> str:
     """Threads from Snakemake, deterministic ops, and the device (``gpu``: auto, true or false,
-    as resources.gpu). Call before building anything. Returns "GPU" or "CPU"."""
+    as resources.gpu). Call before building anything. Returns "GPU" or "CPU".
+
+    On a GPU the job takes one GPU (the first free one where the machine has several) and its
+    memory as it needs it, not all of it at once: jobs that share a GPU do not starve each other."""
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     tf.config.experimental.enable_op_determinism()
@@ -26,6 +29,15 @@ def configure_tensorflow(threads: int, gpu: str | bool) -> str:
     on_gpu, reason = use_gpu(gpu, [d.name for d in gpus])
     if not on_gpu and gpus:
         tf.config.set_visible_devices([], "GPU")
+    if on_gpu and len(gpus) > 1:
+        index = claim_gpu(len(gpus))
+        if index is None:
+            log.warning("every GPU is held by another job: sharing %s", gpus[0].name)
+        gpus = [gpus[index or 0]]
+        tf.config.set_visible_devices(gpus, "GPU")
+        reason += f"; this job takes {gpus[0].name}"
+    for device in gpus if on_gpu else ():
+        tf.config.experimental.set_memory_growth(device, True)
     (log.warning if gpu is True and not on_gpu else log.info)("device: %s (%s)", "GPU" if on_gpu else "CPU", reason)
     return "GPU" if on_gpu else "CPU"
 

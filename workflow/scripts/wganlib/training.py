@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 import yaml
 
-from wganlib import losses, objectives
+from wganlib import losses, objectives, progress
 from wganlib.config import Experiment, critic_iterations
 from wganlib.gan import GAN, BatchOrder
 from wganlib.images import frame_iteration, image_grid, save_png
@@ -211,6 +211,10 @@ def train(
     writer = tf.summary.create_file_writer(str(work.events))
     if restored is not None and monitor is not None:
         monitor.set_state(meta.get("monitor") or [])
+    pace, reporter = (
+        progress.Pace(exp.snapshot_every, exp.n_critic),
+        progress.Reporter(exp, work_root),
+    )  # the pace times the start's snapshot too
     if iteration == 0:  # the untrained generator: where "not started" is measured from
         _snapshot(gan, work, 0, z_frames, writer, monitor)
     status, diverged_at = "completed", None
@@ -218,9 +222,11 @@ def train(
     started, last = time.perf_counter(), time.perf_counter()
     while iteration < exp.generator_iterations:
         batches = order.next(critic_iterations(iteration, exp.n_critic, exp.critic_burst), exp.epoch_ends_critic_run)
+        step_started = time.perf_counter()
         stats = {k: float(v) for k, v in gan.train_iteration(batches).items()}
         iteration += 1
         now = time.perf_counter()
+        pace.step(iteration, len(batches), step_started, now)
         row = _metrics_row(
             exp, gan.objective, iteration, len(batches), stats, wall_before + now - started, 1.0 / max(now - last, 1e-9)
         )
@@ -238,13 +244,13 @@ def train(
             if _snapshot(gan, work, iteration, z_frames, writer, monitor):
                 stop_reason = PLATEAUED
                 log.info("%s has converged at generator iteration %d: stopping here", exp.name, iteration)
-                _log_progress(exp, row, rows)
+                _log_progress(exp, row, rows, pace, reporter, monitor)
                 break
         if iteration % exp.checkpoint_every == 0 and iteration < exp.generator_iterations:
             curve = monitor.get_state() if monitor is not None else None
             work.save_checkpoint(iteration, gan, order, rows, row["wall_time_s"], exp.keep_checkpoints, curve)
         if iteration % exp.log_every == 0 or iteration == exp.generator_iterations:
-            _log_progress(exp, row, rows)
+            _log_progress(exp, row, rows, pace, reporter, monitor)
     writer.close()
     result = {
         "status": status,
@@ -256,6 +262,8 @@ def train(
         "monitor_fid": monitor.get_state() if monitor is not None else None,
     }
     _publish(exp, gan, work, out, rows, result, device, threads, policy)
+    state = "diverged" if diverged_at is not None else PLATEAUED if stop_reason == PLATEAUED else "completed"
+    reporter.report(iteration, _measure(exp, rows[-1], monitor) if rows else "", 0.0, state)
     return result
 
 
@@ -306,27 +314,38 @@ def _snapshot(
     return converged
 
 
-def _log_progress(exp: Experiment, row: dict, rows: list[dict]) -> None:
+def _log_progress(
+    exp: Experiment, row: dict, rows: list[dict], pace: progress.Pace, reporter: progress.Reporter, monitor
+) -> None:
     recent = rows[-min(len(rows), exp.log_every) :]
     speed = (
         len(recent) / max(recent[-1]["wall_time_s"] - recent[0]["wall_time_s"], 1e-9)
         if len(recent) > 1
         else row["iterations_per_s"]
     )
-    eta = (exp.generator_iterations - row["generator_iteration"]) / max(speed, 1e-9)
-    own = objectives.estimate_of(exp.model)
-    estimate = f"{own.short} {row[own.column]:.4f}"
+    iteration = int(row["generator_iteration"])
+    left = pace.seconds_left(exp, iteration)
     log.info(
-        "%s iter %d/%d  critic %.4f  generator %.4f  %s  %.2f it/s  ETA %s",
+        "%s iter %d/%d  critic %.4f  generator %.4f  %s  %.2f it/s  ETA %s%s",
         exp.name,
-        row["generator_iteration"],
+        iteration,
         exp.generator_iterations,
         row["critic_loss"],
         row["generator_loss"],
-        estimate,
+        _measure(exp, row, None),
         speed,
-        time.strftime("%H:%M:%S", time.gmtime(eta)),
+        "at most " if exp.stop_at_convergence else "",
+        progress.duration(left),
     )
+    reporter.report(iteration, _measure(exp, row, monitor), left)
+
+
+def _measure(exp: Experiment, row: dict, monitor: Monitor | None) -> str:
+    """What a person reads of how the run goes: the monitor's latest FID, else the critic's estimate."""
+    if monitor is not None and monitor.curve:
+        return f"FID {monitor.curve[-1]['fid']:.1f}"
+    own = objectives.estimate_of(exp.model)
+    return f"{own.short} {row[own.column]:.4f}"
 
 
 def _publish(

@@ -195,6 +195,7 @@ FOLDER = DatasetSpec(
         "max_images": None,
     },
     own_images=True,
+    needs_path="your folder of images (PNG, JPEG or WebP, in it or in its subfolders)",
     build=build_folder,
     listing=folder_images,
     counts=_counts,

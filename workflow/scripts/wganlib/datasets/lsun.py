@@ -210,6 +210,7 @@ def lsun_spec(name: str) -> DatasetSpec:
         labelled=False,  # scenes of one category: no classes
         settings={"image_size": 64, "unreadable": "refuse", "test_images": 300, "max_images": None},
         own_images=True,
+        needs_path=f"the {category}_train_lmdb folder of the LSUN download (config/README.md, Datasets)",
         build=build_lsun,
         listing=functools.partial(_listing, category=category),
         counts=functools.partial(_counts, category=category),

@@ -75,6 +75,8 @@ class DatasetSpec:
     counts: Callable[[Path | None, dict[str, Any], list[Path] | None], dict[str, Any] | None] | None = None
     # A hint added to the message when every source failed (an offline alternative).
     offline_hint: str | None = None
+    # For a dataset read only from its data.paths entry (folder, lsun-*): what the entry points at.
+    needs_path: str | None = None
     # What judges its samples (``evaluation.JUDGES``): a classifier of its labels, or of each channel's digit.
     judge: str = "classes"
 
@@ -109,6 +111,17 @@ class DatasetSpec:
         """Whether its images have classes under the given settings: what decides the network that
         judges its samples (``wganlib.judges``)."""
         return bool(self.resolved(given).get("labels", self.labelled))
+
+    def missing_path(self, local_path: Any) -> str | None:
+        """Why the dataset cannot be built when it is read only from data.paths and that is not
+        set, with what to set; None otherwise."""
+        if self.needs_path is None or local_path:
+            return None
+        return (
+            f"data.paths.{self.name} is not set, and {self.name} is read only from there: set it to "
+            f"{self.needs_path}, in your config file (data: {{paths: {{{self.name}: /path/to/it}}}}) or on the "
+            f"command line: --config 'data={{paths: {{{self.name}: /path/to/it}}}}'"
+        )
 
 
 @dataclass(frozen=True)
