@@ -10,7 +10,7 @@ from wganlib.config import (
     validate,
     without_replaced_overrides,
 )
-from wganlib import judges, monitor, robustness
+from wganlib import judges, monitor, robustness, sampling
 from wganlib.datasets import DatasetError, get_spec, planning
 from wganlib.devices import declares_gpu, nvidia_gpus
 from wganlib.provenance import code_digest
@@ -150,10 +150,14 @@ def train_inputs(wildcards):
 
 def monitor_settings(wildcards):
     """What a monitored run's stop depends on beyond its settings (None for a fixed budget)."""
-    return monitor.settings(
-        experiment(wildcards),
-        config["claims"],
-        config["evaluation"]["snapshot_samples"],
+    return monitor.settings(experiment(wildcards), config["claims"], config["evaluation"])
+
+
+def sampling_settings(wildcards):
+    """How the evaluate rule draws an experiment's samples (evaluation.sampling): batch statistics
+    are taken over batches of the experiment's batch size."""
+    return sampling.settings(
+        config["evaluation"]["sampling"], experiment(wildcards).batch_size
     )
 
 

@@ -23,6 +23,8 @@ rule make_gif:
     params:
         frame_duration=config["figures"]["gif_frame_duration"],
         last_frame_hold=config["figures"]["gif_last_frame_hold"],
+        # the training job draws its frames both ways; the GIF shows the evaluation's
+        sampling=config["evaluation"]["sampling"],
         code=code("make_gif.py"),
     script:
         "../scripts/make_gif.py"
@@ -126,6 +128,7 @@ rule evaluate:
         final_samples=config["evaluation"]["final_samples"],
         snapshot_samples=config["evaluation"]["snapshot_samples"],
         sheet_samples=config["figures"]["sheet_samples"],
+        sampling=sampling_settings,
         metrics=metric_settings(),
         code=code("evaluate.py"),
     script:
