@@ -39,6 +39,7 @@ def sized_experiments(size: int, channels: int, architectures=TINY_ARCHITECTURES
             "training": {"batch_size": 4, "z_dim": 8},
             "model_settings": {"wgan": {"critic_burst": None, "n_critic": 2}, "wgan-gp": {"n_critic": 2}},
             "data": {"settings": {"folder": {"image_size": size, "channels": channels}}, **data},
+            "evaluation": {"final_samples": 2049, "snapshot_samples": 2049},  # a folder without labels: Inception's
         }
     )
     return {name: exp for (_, name), exp in cfg.experiments(config).items()}
@@ -111,7 +112,8 @@ def test_a_size_the_conv_networks_cannot_build_is_refused_at_validation():
 
 
 def test_the_dataset_gives_the_shape():
-    config = cfg.validate({"datasets": ["cifar10", "stacked-mnist", "mnist-5k", "lsun-bedroom"]})
+    enough = {"final_samples": 2049, "snapshot_samples": 2049}  # lsun-bedroom is judged on Inception's features
+    config = cfg.validate({"datasets": ["cifar10", "stacked-mnist", "mnist-5k", "lsun-bedroom"], "evaluation": enough})
     shapes = {d: (e.image_size, e.channels) for (d, _), e in cfg.experiments(config).items()}
     assert shapes == {"cifar10": (32, 3), "stacked-mnist": (28, 3), "mnist-5k": (28, 1), "lsun-bedroom": (64, 3)}
     with pytest.raises(ConfigError, match=r"data\.settings\.mnist: mnist has no setting image_size"):

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from . import robustness
+from . import judges, robustness
 from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are this module's API too)
     ConfigError,
     drop_removed_overrides,
@@ -254,6 +254,8 @@ def _check_semantics(config: dict, source: str) -> None:
                 f"({', '.join(MODELS)}), or experiment names become ambiguous",
             )
     _check_datasets(config, source)
+    if too_few := judges.too_few_for_inception(config):
+        _fail(source, *too_few)
     names = [e.name for e in _grid(config)]
     for pattern, settings in config["overrides"].items():
         matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
