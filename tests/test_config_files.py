@@ -34,6 +34,8 @@ def test_the_scale_configs_are_valid_and_nothing_of_the_default_leaks_in(name):
     assert {e.learning_rate for e in alone.values() if e.model == "wgan"} == {5e-5}  # the paper's, not the laptop's
     widths = {e.generator["width"] for e in alone.values() if e.generator["type"] == "conv"}
     assert widths == {64}  # the official ngf and ndf
+    if name in ("paper.yaml", "cifar10.yaml"):  # float32 as the official code, unless a user asks for bfloat16
+        assert {e.precision for e in alone.values()} == {"float32"}
 
 
 def test_the_stacked_mnist_config_builds_offline_and_counts_over_26000_samples():
