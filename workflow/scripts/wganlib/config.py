@@ -223,7 +223,7 @@ def _check_datasets(config: dict, source: str) -> None:
         for arch in config["architectures"]:
             for net, blocks in config["architecture_definitions"][arch].items():
                 try:
-                    _ = conv_plan(size) if blocks["type"] == "conv" else None
+                    _ = conv_plan(size, blocks["from_4x4"]) if blocks["type"] == "conv" else None
                 except ValueError as err:
                     _fail(source, f"architecture_definitions.{arch}.{net}", f"{err} ({dataset}); or use type mlp")
 
@@ -322,9 +322,9 @@ def _critic(spec: dict, model: str) -> dict:
     """The critic's blocks (defaults filled by the schema), with its normalisation resolved."""
     net = dict(spec)
     # WGAN-GP penalises each sample's gradient, which batch norm would mix across the batch:
-    # Gulrajani et al. (Sec. 4) use layer norm in its critic instead.
-    batch_norm = net.pop("batch_norm")
-    net["normalization"] = ("layer" if model == "wgan-gp" else "batch") if batch_norm else "none"
+    # Gulrajani et al. (Sec. 4) use layer norm in its critic instead; their gan_cifar.py, none.
+    batch_norm, instead = net.pop("batch_norm"), net.pop("penalty_norm")
+    net["normalization"] = (instead if model == "wgan-gp" else "batch") if batch_norm else "none"
     return net
 
 
@@ -347,13 +347,15 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
     result: dict[tuple[str, str], Experiment] = {}
     for cell in _grid(config):
         settings: dict[str, Any] = {**config["training"], **config["model_settings"][cell.model]}
+        arch = config["architecture_definitions"][cell.architecture]
+        generator = dict(arch["generator"])
+        settings["z_dim"] = generator.pop("z_dim") or settings["z_dim"]  # a network's own noise; overrides win
         for pattern, override in config["overrides"].items():
             if fnmatch.fnmatchcase(cell.name, pattern):
                 settings.update(override)
         _resolve_optimizer(settings, cell)
         if not settings["stop_at_convergence"]:  # a fixed budget reads no minimum
             settings["min_iterations"] = None
-        arch = config["architecture_definitions"][cell.architecture]
         size, channels = image_shape(cell.dataset, config["data"]["settings"].get(cell.dataset))
         experiment = Experiment(
             name=cell.name,
@@ -363,7 +365,7 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
             model=cell.model,
             architecture=cell.architecture,
             seed=cell.seed,
-            generator=dict(arch["generator"]),
+            generator=generator,
             critic=_critic(arch["critic"], cell.model),
             **{k: settings.get(k) for k in TRAINING_KEYS + MODEL_KEYS},
         )
