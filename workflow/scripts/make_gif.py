@@ -7,9 +7,10 @@ from wganlib.jobs import Job
 job = Job.start(globals(), __doc__)
 
 from wganlib.images import frame_paths_in_order, make_contact_sheet, make_gif
-from wganlib.sampling import frames_folder
+from wganlib.sampling import MOVING_AVERAGES, frames_folder
 
-frames = frame_paths_in_order(sorted(frames_folder(job.input["frames"], job.params["sampling"]).glob("iter_*.png")))
+mode = job.params.get("sampling", MOVING_AVERAGES)  # by hand without it: the frames of moving averages
+frames = frame_paths_in_order(sorted(frames_folder(job.input["frames"], mode).glob("iter_*.png")))
 make_gif(
     frames,
     job.output["gif"],
