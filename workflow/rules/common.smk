@@ -150,12 +150,14 @@ def train_inputs(wildcards):
 
 def monitor_settings(wildcards):
     """What a monitored run's stop depends on beyond its settings (None for a fixed budget)."""
-    return monitor.settings(experiment(wildcards), config["claims"], config["evaluation"])
+    return monitor.settings(
+        experiment(wildcards), config["claims"], config["evaluation"]
+    )
 
 
 def sampling_settings(wildcards):
-    """How the evaluate rule draws an experiment's samples (evaluation.sampling): batch statistics
-    are taken over batches of the experiment's batch size."""
+    """How an experiment's samples are drawn for its evaluation (evaluation.sampling), with batch
+    statistics over batches of the experiment's batch size."""
     return sampling.settings(
         config["evaluation"]["sampling"], experiment(wildcards).batch_size
     )
