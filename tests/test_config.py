@@ -263,8 +263,10 @@ def test_a_default_is_written_once_and_reaches_the_experiment(tmp_path, monkeypa
     )
     (exp,) = cfg.experiments(config).values()
     generator = {"type": "conv", "width": 64, "depth": 0, "constant_width": False, "batch_norm": "first"}
-    assert exp.generator == {**generator, "output": "tanh"}
-    assert exp.critic == {"type": "mlp", "width": 512, "depth": 5, "constant_width": False, "normalization": "layer"}
+    conv = {"kernel_size": 4, "from_4x4": False}
+    assert exp.generator == {**generator, **conv, "output": "tanh", "first_norm": "per_channel"}
+    # an MLP critic without batch norm, as the official MLP_D
+    assert exp.critic == {"type": "mlp", "width": 512, "depth": 5, "constant_width": False, "normalization": "none"}
     assert (exp.beta_2, exp.z_dim, exp.init) == (0.8, 17, "official")
 
 

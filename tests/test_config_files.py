@@ -35,7 +35,29 @@ def test_the_scale_configs_are_valid_and_nothing_of_the_default_leaks_in(name):
     assert {e.generator_iterations for e in alone.values()} == {budget}
     assert {e.learning_rate for e in alone.values() if e.model == "wgan"} == {5e-5}  # the paper's, not the laptop's
     widths = {e.generator["width"] for e in alone.values() if e.generator["type"] == "conv"}
-    assert widths == {64}  # the official ngf and ndf
+    assert widths == ({128} if name == "cifar10.yaml" else {64})  # gan_cifar.py's DIM; the official ngf and ndf
+    if name in ("paper.yaml", "cifar10.yaml"):  # float32 as the official code, unless a user asks for bfloat16
+        assert {e.precision for e in alone.values()} == {"float32"}
+
+
+def test_the_cifar10_config_trains_the_wgan_gp_papers_networks_and_schedule():
+    """gan_cifar.py for every model: its networks (the gulrajani-cifar preset, z 128), no critic
+    bursts, the clipped WGAN clipped after each update with TensorFlow 1's RMSProp, tflib's biases."""
+    merged = cfg.read_yaml(ROOT / "config" / "config.yaml")
+    update_config(merged, cfg.read_yaml(ROOT / "config" / "cifar10.yaml"))
+    config = cfg.validate(merged)
+    assert (
+        config["architecture_definitions"]["gulrajani-cifar"]
+        == cfg.validate({})["architecture_definitions"]["gulrajani-cifar"]
+    )
+    grid = cfg.experiments(config).values()
+    assert {e.architecture for e in grid} == {"gulrajani-cifar"} and {e.z_dim for e in grid} == {128}
+    assert all(e.critic_burst is None and e.conv_bias and e.init == "glorot" for e in grid)
+    assert {e.critic["normalization"] for e in grid if e.model == "wgan-gp"} == {"none"}
+    wgan = [e for e in grid if e.model == "wgan"]
+    assert {(e.rho, e.epsilon, e.clip_at, e.n_critic, e.epoch_ends_critic_run) for e in wgan} == {
+        (0.9, 1e-5, "after_update", 5, False)
+    }
 
 
 def test_the_stacked_mnist_config_builds_offline_and_counts_over_26000_samples():

@@ -371,6 +371,7 @@ def test_the_plan_gives_each_dataset_its_judge(tmp_path):
         "models": ["wgan"],
         "architectures": ["mlp"],
         "data": {"paths": {"folder": str(tmp_path / "pictures")}, "settings": {"folder": {"image_size": 32}}},
+        "evaluation": {"final_samples": 2049, "snapshot_samples": 2049},  # more than Inception's features
     }
     root = copy_workflow(tmp_path / "flow", config)
     plan = snakemake("-n", "--cores", "1", "--quiet", "rules", cwd=root).stdout

@@ -178,13 +178,15 @@ def interrupted_and_whole(root: str) -> None:
 
 def test_settings_name_what_reruns_a_monitored_run():
     claims = {"still_improving": 0.1, "min_progress": 0.25, "good_fid": 80, "min_modes": 8}
-    assert mon.settings(tiny(), claims, 500) == {
+    evaluation = {"snapshot_samples": 500, "sampling": "batch_statistics", "final_samples": 2000}
+    assert mon.settings(tiny(), claims, evaluation) == {
         "still_improving": 0.1,
         "min_progress": 0.25,
         "good_fid": 80,
         "samples": 500,
+        "sampling": {"mode": "batch_statistics", "batch_size": 16},  # batch statistics over the run's batches
     }
-    assert mon.settings(tiny(stop_at_convergence=False), claims, 500) is None
+    assert mon.settings(tiny(stop_at_convergence=False), claims, evaluation) is None
 
 
 def test_a_training_job_imports_the_monitor_without_what_it_keeps_out():

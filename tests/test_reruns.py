@@ -71,6 +71,13 @@ def test_3b_a_gif_key_reruns_only_the_gifs(run):
     assert planned(run) == {f"make_gif:{e}" for e in EXPERIMENTS}
 
 
+def test_3c_the_sampling_mode_reruns_the_evaluations_and_gifs_not_training(run):
+    """evaluation.sampling reaches the evaluate and make_gif rules as a param; the training job drew
+    its frames both ways, so no fixed-budget run trains again."""
+    edit_config(run, lambda c: c["evaluation"].update({"sampling": "batch_statistics"}))
+    assert planned(run) == {f"{rule}:{e}" for e in EXPERIMENTS for rule in ("evaluate", "make_gif")} | AGGREGATES
+
+
 def test_4_a_new_seed_runs_only_the_new_experiments_and_the_aggregates(run):
     edit_config(run, lambda c: c.update({"seeds": [0, 1]}))
     assert planned(run) == downstream_of_training(*(e.replace("-s0", "-s1") for e in EXPERIMENTS))
@@ -155,6 +162,11 @@ def test_9_the_monitors_settings_rerun_the_monitored_runs_only(run):
         edit_config(run, lambda c: c.setdefault("claims", {}).update({"still_improving": 0.2}))
         assert planned(run) == downstream_of_training(monitored)
         edit_config(run, lambda c: c["claims"].pop("still_improving"))
+        # the monitor measures as the evaluation draws: the sampling mode retrains the monitored run
+        edit_config(run, lambda c: c["evaluation"].update({"sampling": "batch_statistics"}))
+        evaluations = {f"{rule}:{e}" for e in EXPERIMENTS for rule in ("evaluate", "make_gif")}
+        assert planned(run) == downstream_of_training(monitored) | evaluations
+        edit_config(run, lambda c: c["evaluation"].pop("sampling"))
         edit_config(run, lambda c: c.setdefault("figures", {}).update({"median_window": 5}))
         assert planned(run) == AGGREGATES
     finally:  # the tiny run as the other tests find it: retrained from scratch, not resumed from its

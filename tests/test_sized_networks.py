@@ -39,6 +39,7 @@ def sized_experiments(size: int, channels: int, architectures=TINY_ARCHITECTURES
             "training": {"batch_size": 4, "z_dim": 8},
             "model_settings": {"wgan": {"critic_burst": None, "n_critic": 2}, "wgan-gp": {"n_critic": 2}},
             "data": {"settings": {"folder": {"image_size": size, "channels": channels}}, **data},
+            "evaluation": {"final_samples": 2049, "snapshot_samples": 2049},  # a folder without labels: Inception's
         }
     )
     return {name: exp for (_, name), exp in cfg.experiments(config).items()}
@@ -101,6 +102,56 @@ def test_dcgan_layers_as_the_official_models_at_64():
     assert generator.count_params() - 4 * (512 + 256 + 128 + 64 + 64) == convs  # 4: BN scale, offset, mean, var
 
 
+def trainable(model) -> int:
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+def test_gulrajani_presets_are_the_wgan_gp_papers_networks():
+    """gan_mnist.py (DIM 64) and gan_cifar.py (DIM 128) as they train WGAN-GP, counted by hand from
+    their layers (tflib: every layer has a bias; Deconv2D's filters are 5 x 5 x out x in): z 128,
+    5x5 kernels, stride 2; gan_mnist.py's 8x8 cropped to 7x7 and no normalisation; gan_cifar.py's
+    Batchnorm on axis 0 after the first layer (a scale and an offset per unit), per channel after the
+    others, none in the critic."""
+    grid = cfg.experiments(
+        cfg.validate({"datasets": ["mnist-5k", "cifar10"], "architectures": ["gulrajani-mnist", "gulrajani-cifar"]})
+    )
+    mnist, cifar = grid[("mnist-5k", "wgan-gp-gulrajani-mnist-s0")], grid[("cifar10", "wgan-gp-gulrajani-cifar-s0")]
+    assert mnist.z_dim == cifar.z_dim == 128
+    dim = 64  # Linear 128 -> 4*4*4*DIM, Deconv2D 4DIM -> 2DIM -> DIM -> 1; Conv2D 1 -> DIM -> 2DIM -> 4DIM, Linear -> 1
+    g_mnist = (128 + 1) * 4 * 4 * 4 * dim + (25 * 4 * dim + 1) * 2 * dim + (25 * 2 * dim + 1) * dim + 25 * dim + 1
+    d_mnist = (25 + 1) * dim + (25 * dim + 1) * 2 * dim + (25 * 2 * dim + 1) * 4 * dim + 4 * 4 * 4 * dim + 1
+    assert (g_mnist, d_mnist) == (1_554_177, 1_030_145)
+    assert (trainable(build_generator(mnist)), trainable(build_critic(mnist))) == (g_mnist, d_mnist)
+    generator = build_generator(mnist)
+    assert layer_shapes(generator, tf.keras.layers.Cropping2D) == [(7, 7, 128)]
+    assert not [x for x in generator.layers if "normalization" in x.name]
+    assert layer_shapes(build_critic(mnist), tf.keras.layers.Conv2D) == [(14, 14, 64), (7, 7, 128), (4, 4, 256)]
+    dim = 128  # the same at 32x32x3, with BN1 over 4*4*4*DIM units and BN2, BN3 over 2DIM and DIM channels
+    g_cifar = (128 + 1) * 4 * 4 * 4 * dim + 2 * 4 * 4 * 4 * dim
+    g_cifar += (25 * 4 * dim + 1) * 2 * dim + 2 * 2 * dim + (25 * 2 * dim + 1) * dim + 2 * dim + 25 * dim * 3 + 3
+    d_cifar = (25 * 3 + 1) * dim + (25 * dim + 1) * 2 * dim + (25 * 2 * dim + 1) * 4 * dim + 4 * 4 * 4 * dim + 1
+    assert (g_cifar, d_cifar) == (5_179_907, 4_114_689)
+    assert (trainable(build_generator(cifar)), trainable(build_critic(cifar))) == (g_cifar, d_cifar)
+    wgan = grid[("cifar10", "wgan-gulrajani-cifar-s0")]  # gan_cifar.py's MODE wgan: batch norm in the critic
+    assert wgan.critic["normalization"] == "batch" and cifar.critic["normalization"] == "none"
+
+
+def test_conv_nobn_is_figure_6_not_dcgan_g_nobn_and_the_mlp_critic_is_mlp_d():
+    """conv-nobn keeps 64 filters at every layer (the paper's Figure 6); main.py's --noBN
+    DCGAN_G_nobn halves them as DCGAN_G (its 3,576,704 parameters less batch norm's 1,920). A
+    user's MLP critic has no batch norm by default, as the official MLP_D."""
+    presets = cfg.validate({})["architecture_definitions"]
+    nobn_g = {**presets["conv-nobn"]["generator"], "constant_width": False}
+    mlp = {"generator": {"type": "mlp"}, "critic": {"type": "mlp"}}
+    arch = {"conv-nobn": presets["conv-nobn"], "dcgan-g-nobn": {**presets["conv"], "generator": nobn_g}, "m": mlp}
+    grid = sized_experiments(64, 3, {"nobn": arch["conv-nobn"], "g-nobn": arch["dcgan-g-nobn"], "m": mlp})
+    counts = [
+        trainable(build_generator(dataclasses.replace(grid[f"wgan-{a}-s0"], z_dim=100))) for a in ("nobn", "g-nobn")
+    ]
+    assert counts == [302_080, 3_574_784]
+    assert grid["wgan-m-s0"].critic["normalization"] == "none"
+
+
 def test_a_size_the_conv_networks_cannot_build_is_refused_at_validation():
     with pytest.raises(ConfigError, match=r"cannot be built for 48x48.*16, 32, 64, 128"):
         sized_experiments(48, 3)
@@ -111,7 +162,8 @@ def test_a_size_the_conv_networks_cannot_build_is_refused_at_validation():
 
 
 def test_the_dataset_gives_the_shape():
-    config = cfg.validate({"datasets": ["cifar10", "stacked-mnist", "mnist-5k", "lsun-bedroom"]})
+    enough = {"final_samples": 2049, "snapshot_samples": 2049}  # lsun-bedroom is judged on Inception's features
+    config = cfg.validate({"datasets": ["cifar10", "stacked-mnist", "mnist-5k", "lsun-bedroom"], "evaluation": enough})
     shapes = {d: (e.image_size, e.channels) for (d, _), e in cfg.experiments(config).items()}
     assert shapes == {"cifar10": (32, 3), "stacked-mnist": (28, 3), "mnist-5k": (28, 1), "lsun-bedroom": (64, 3)}
     with pytest.raises(ConfigError, match=r"data\.settings\.mnist: mnist has no setting image_size"):

@@ -367,6 +367,9 @@ def test_nan_run_is_marked_diverged_and_keeps_outputs(tmp_path):
     rows = (tmp_path / "metrics.csv").read_text().splitlines()
     assert len(rows) == 1 + status["diverged_at"]
     assert list((tmp_path / "frames").glob("iter_*.png")), "frames up to the divergence are kept"
+    # drawn both ways (wganlib.sampling): the GIF shows the one evaluation.sampling names
+    batch_frames = sorted(p.name for p in (tmp_path / "frames" / "batch_statistics").glob("iter_*.png"))
+    assert batch_frames == sorted(p.name for p in (tmp_path / "frames").glob("iter_*.png"))
     assert (tmp_path / "generator.keras").exists()
 
 

@@ -10,7 +10,7 @@ from wganlib.config import (
     validate,
     without_replaced_overrides,
 )
-from wganlib import judges, monitor, robustness
+from wganlib import judges, monitor, robustness, sampling
 from wganlib.command_line import Sources, given_on_command_line, merge
 from wganlib.datasets import DatasetError, get_spec, planning
 from wganlib.devices import declares_gpu, nvidia_gpus
@@ -185,9 +185,15 @@ def train_inputs(wildcards):
 def monitor_settings(wildcards):
     """What a monitored run's stop depends on beyond its settings (None for a fixed budget)."""
     return monitor.settings(
-        experiment(wildcards),
-        config["claims"],
-        config["evaluation"]["snapshot_samples"],
+        experiment(wildcards), config["claims"], config["evaluation"]
+    )
+
+
+def sampling_settings(wildcards):
+    """How an experiment's samples are drawn for its evaluation (evaluation.sampling), with batch
+    statistics over batches of the experiment's batch size."""
+    return sampling.settings(
+        config["evaluation"]["sampling"], experiment(wildcards).batch_size
     )
 
 

@@ -23,6 +23,8 @@ rule make_gif:
     params:
         frame_duration=config["figures"]["gif_frame_duration"],
         last_frame_hold=config["figures"]["gif_last_frame_hold"],
+        # the training job draws its frames both ways; the GIF shows the evaluation's
+        sampling=config["evaluation"]["sampling"],
         code=code("make_gif.py"),
     script:
         "../scripts/make_gif.py"
@@ -63,8 +65,9 @@ rule train_classifier:
         "../scripts/train_classifier.py"
 
 
-# The same for a dataset without labels, judged by the Inception graph of the FID code (TTUR):
-# its pool_3 features of the test split and the real-data floor, no classifier to train.
+# The same for a dataset without labels, judged by the Inception graph of the FID code (TTUR): the
+# pool_3 features of at least 10,000 training images (all where fewer), their manifest, and the
+# real-data floor of held-out images; no classifier to train.
 rule inception_reference:
     input:
         dataset="resources/datasets/{dataset}.npz",
@@ -73,6 +76,7 @@ rule inception_reference:
         inception_manifest=judges.INCEPTION_MANIFEST,
     output:
         reference=results("{dataset}/evaluation/reference.npz"),
+        reference_manifest=results("{dataset}/evaluation/reference.manifest.json"),
         real_floor=results("{dataset}/evaluation/real_floor.json"),
     log:
         results("logs/inception_reference/{dataset}.log"),
@@ -87,6 +91,7 @@ rule inception_reference:
         mem_mb=4000,
         runtime=60,
     params:
+        reference_images=config["evaluation"]["inception"]["reference_images"],
         floor_samples=config["evaluation"]["final_samples"],
         metrics=metric_settings(),
         code=code("inception_reference.py"),
@@ -128,6 +133,7 @@ rule evaluate:
         final_samples=config["evaluation"]["final_samples"],
         snapshot_samples=config["evaluation"]["snapshot_samples"],
         sheet_samples=config["figures"]["sheet_samples"],
+        sampling=sampling_settings,
         metrics=metric_settings(),
         code=code("evaluate.py"),
     script:

@@ -1,7 +1,9 @@
 """Rule `evaluate`: one experiment's final samples and their quality, in one TensorFlow start.
 
 - N images from the final generator, from a noise batch shared by every experiment of the
-  dataset (so the sheets compare like for like): saved (.npz) and drawn as a sample sheet;
+  dataset (so the sheets compare like for like), drawn as evaluation.sampling says (batch norm's
+  moving averages, or each batch's statistics: wganlib.sampling): saved (.npz) and drawn as a
+  sample sheet;
 - FID, KID, classifier score, modes covered, class KL, precision, recall, density and coverage
   (and with Stacked MNIST's per-channel judge its 1,000 modes and their KL from uniform) of those
   images, and of every kept snapshot's (the same smaller N for each), against the test split; for
@@ -20,17 +22,18 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from wganlib.evaluation import generate, inference, load_judge, load_reference, sample_noise, score, write_fid_events
+from wganlib.evaluation import generate, load_judge, load_reference, sample_noise, sampler, score, write_fid_events
 from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json
 from wganlib.models import SubPixelConv2DTranspose  # noqa: F401 (registered: the saved generator's layers)
 from wganlib.runtime import configure_tensorflow
+from wganlib.sampling import MOVING_AVERAGES
 
 configure_tensorflow(job.threads, gpu=False)
 settings, name = job.params["metrics"], job.params["experiment"]
 generator = keras.models.load_model(job.input["generator"], compile=False)
 z_dim = generator.inputs[0].shape[-1]
-sample = inference(generator)
+sample = sampler(generator, job.params["sampling"])
 
 images = generate(sample, sample_noise(job.params["final_samples"], z_dim))
 with atomic_path(job.output["samples"]) as tmp:
@@ -51,5 +54,7 @@ for path in sorted(Path(job.input["snapshots"]).glob("iter_*.weights.h5"), key=f
     row = {"generator_iteration": frame_iteration(path), **score(judge, generate(sample, z), reference, settings)}
     logging.info("%s iteration %d: FID %.2f", name, row["generator_iteration"], row["fid"])
     over_training.append(row)
-write_json(job.output["evaluation"], {"final": final, "over_training": over_training, **judge.record})
+# As the features, the sampling is named where it is not the default (no name: moving averages).
+drawn = {} if job.params["sampling"]["mode"] == MOVING_AVERAGES else {"sampling": job.params["sampling"]}
+write_json(job.output["evaluation"], {"final": final, "over_training": over_training, **judge.record, **drawn})
 write_fid_events(job.output["tensorboard"], over_training)

@@ -1,15 +1,16 @@
 """Rule `make_gif`: the training frames of one experiment, in iteration order, as a GIF with the
-iteration on each frame, and a contact sheet PNG that `snakemake --report` can show."""
+iteration on each frame, and a contact sheet PNG that `snakemake --report` can show; the frames
+drawn as evaluation.sampling says (wganlib.sampling)."""
 
 from wganlib.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
-from pathlib import Path
-
 from wganlib.images import frame_paths_in_order, make_contact_sheet, make_gif
+from wganlib.sampling import MOVING_AVERAGES, frames_folder
 
-frames = frame_paths_in_order(sorted(Path(job.input["frames"]).glob("iter_*.png")))
+mode = job.params.get("sampling", MOVING_AVERAGES)  # by hand without it: the frames of moving averages
+frames = frame_paths_in_order(sorted(frames_folder(job.input["frames"], mode).glob("iter_*.png")))
 make_gif(
     frames,
     job.output["gif"],

@@ -33,7 +33,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
         sys.exit(f"error: {dataset_npz} is missing; make it first with: snakemake --cores 1 {dataset_npz}")
     from wganlib import monitor
 
-    watch = monitor.settings(exp, config["claims"], config["evaluation"]["snapshot_samples"])
+    watch = monitor.settings(exp, config["claims"], config["evaluation"])
     inputs = {"dataset": dataset_npz, "manifest": dataset_npz.with_name(f"{exp.dataset}.manifest.json")}
     if watch:  # the workflow's judge of the dataset judges a monitored run
         from wganlib.judges import judge_inputs

@@ -2,7 +2,7 @@
 
 Modules that import TensorFlow (``models``, ``training``, ``losses``, ``evaluation``, ``inception``,
 ``runtime``, ``bench``) are kept apart from the ones that do not (``config``, ``command_line``,
-``layout``, ``datasets``, ``images``, ``metrics``, ``judges``, ``inception_graph``, ``runs``,
+``layout``, ``datasets``, ``images``, ``metrics``, ``judges``, ``sampling``, ``inception_graph``, ``runs``,
 ``claims``, ``report``, ``plots``, ``io``, ``jobs``, ``progress``, ``devices``, ``provenance``), so
 that rules which only read files, draw or tabulate start in about a second.
 """

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from . import objectives, robustness
+from . import judges, objectives, robustness
 from .configfile import (  # noqa: F401 (ConfigError, read_yaml and the rest are this module's API too)
     ConfigError,
     drop_removed_overrides,
@@ -134,16 +134,8 @@ class Experiment:
     def training_cost(self) -> int:
         """A rough count of the run's work, in critic updates (weighted by the model's update_cost: a
         WGAN-GP update counts twice, the penalty's double backward) plus generator updates."""
-        updates = critic_updates_before(self.generator_iterations, self.n_critic, self.critic_burst)
+        updates = objectives.critic_updates_before(self.generator_iterations, self.n_critic, self.critic_burst)
         return updates * objectives.MODELS[self.model].update_cost + self.generator_iterations
-
-
-def critic_updates_before(n: int, n_critic: int, burst: dict | None) -> int:
-    """Critic updates of generator iterations 0 to n - 1 under ``critic_iterations``' schedule."""
-    bursts = 0
-    if burst:  # iterations below `first`, and the multiples of `every` from `first` on
-        bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
-    return bursts * (burst["iterations"] if burst else 0) + (n - bursts) * n_critic
 
 
 def critic_iterations(iteration: int, n_critic: int, burst: dict | None) -> int:
@@ -229,7 +221,7 @@ def _check_datasets(config: dict, source: str) -> None:
         for arch in config["architectures"]:
             for net, blocks in config["architecture_definitions"][arch].items():
                 try:
-                    _ = conv_plan(size) if blocks["type"] == "conv" else None
+                    _ = conv_plan(size, blocks["from_4x4"]) if blocks["type"] == "conv" else None
                 except ValueError as err:
                     _fail(source, f"architecture_definitions.{arch}.{net}", f"{err} ({dataset}); or use type mlp")
 
@@ -262,6 +254,8 @@ def _check_semantics(config: dict, source: str) -> None:
                 f"({', '.join(MODELS)}), or experiment names become ambiguous",
             )
     _check_datasets(config, source)
+    if too_few := judges.too_few_for_inception(config):
+        _fail(source, *too_few)
     names = [e.name for e in _grid(config)]
     for pattern, settings in config["overrides"].items():
         matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
@@ -329,8 +323,13 @@ def _critic(spec: dict, model: str) -> dict:
     batch norm, or none, becomes for the model (its critic_norm: WGAN-GP's layer norm, SN-GAN's
     spectral normalisation)."""
     net = dict(spec)
+    # WGAN-GP penalises each sample's gradient, which batch norm would mix across the batch: its
+    # critic takes penalty_norm there (layer norm, Gulrajani et al. Sec. 4; gan_cifar.py's none).
+    batch_norm, instead = net.pop("batch_norm"), net.pop("penalty_norm")
     with_batch_norm, without = objectives.MODELS[model].critic_norm
-    net["normalization"] = with_batch_norm if net.pop("batch_norm") else without
+    if "gradient_penalty" in objectives.MODELS[model].only:
+        with_batch_norm = instead
+    net["normalization"] = with_batch_norm if batch_norm else without
     return net
 
 
@@ -353,13 +352,15 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
     result: dict[tuple[str, str], Experiment] = {}
     for cell in _grid(config):
         settings: dict[str, Any] = {**config["training"], **config["model_settings"][cell.model]}
+        arch = config["architecture_definitions"][cell.architecture]
+        generator = dict(arch["generator"])
+        settings["z_dim"] = generator.pop("z_dim") or settings["z_dim"]  # a network's own noise; overrides win
         for pattern, override in config["overrides"].items():
             if fnmatch.fnmatchcase(cell.name, pattern):
                 settings.update(override)
         _resolve_optimizer(settings, cell)
         if not settings["stop_at_convergence"]:  # a fixed budget reads no minimum
             settings["min_iterations"] = None
-        arch = config["architecture_definitions"][cell.architecture]
         size, channels = image_shape(cell.dataset, config["data"]["settings"].get(cell.dataset))
         experiment = Experiment(
             name=cell.name,
@@ -369,7 +370,7 @@ def experiments(config: dict) -> dict[tuple[str, str], Experiment]:
             model=cell.model,
             architecture=cell.architecture,
             seed=cell.seed,
-            generator=dict(arch["generator"]),
+            generator=generator,
             critic=_critic(arch["critic"], cell.model),
             **{k: settings.get(k) for k in TRAINING_KEYS + MODEL_KEYS},
         )

@@ -32,6 +32,7 @@ from wganlib import manifold, metrics, modes
 from wganlib.images import to_uint8, to_unit_range, without_grey_axis
 from wganlib.judges import CLASS_METRICS
 from wganlib.monitor import Monitor
+from wganlib.sampling import MOVING_AVERAGES, noise_batches
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +187,32 @@ def sample_noise(n: int, z_dim: int) -> np.ndarray:
     return np.random.default_rng(SAMPLE_NOISE_SEED).standard_normal((n, z_dim)).astype(np.float32)
 
 
+def sampler(generator: keras.Model, sampling: Mapping | None = None):
+    """``z -> samples`` of ``generator``, drawn as ``sampling`` says (``wganlib.sampling``): with
+    batch norm's moving averages (``inference``; also when ``sampling`` is None), or with each
+    batch's statistics through Keras' ``stateless_call``, which hands back the moving averages a
+    training call would assign instead of assigning them: no variable of the generator changes.
+    The variables are read at every call, so weights loaded later (a snapshot) are the ones used."""
+    if sampling is None or sampling["mode"] == MOVING_AVERAGES:
+        return inference(generator)
+
+    def batch_statistics(z):
+        trainable = [v.value for v in generator.trainable_variables]
+        moving = [v.value for v in generator.non_trainable_variables]
+        samples, _ = generator.stateless_call(trainable, moving, z, training=True)
+        return samples
+
+    call = tf.function(batch_statistics, autograph=False)  # every batch has one shape: one trace
+
+    def run(z: np.ndarray) -> np.ndarray:
+        drawn = [call(tf.constant(batch)).numpy()[keep] for batch, keep in noise_batches(z, sampling["batch_size"])]
+        return np.concatenate(drawn)
+
+    return run
+
+
 def generate(sample, z: np.ndarray) -> np.ndarray:
-    """uint8 images from ``sample = inference(generator)``: batch norm uses its running statistics."""
+    """uint8 images from ``sample = sampler(generator, sampling)``."""
     return without_grey_axis(to_uint8(sample(z)))
 
 
@@ -242,15 +267,15 @@ def score(judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
     return result
 
 
-def fid_measure(judge, reference: dict, n: int, z_dim: int):
-    """(generator, iteration) -> FID of ``n`` of its samples from the shared evaluation noise: what
-    the evaluate rule computes at a snapshot when ``n`` is its snapshot_samples (the training
-    monitor's measure; the iteration is not used)."""
+def fid_measure(judge, reference: dict, n: int, z_dim: int, sampling: Mapping | None = None):
+    """(generator, iteration) -> FID of ``n`` of its samples from the shared evaluation noise, drawn
+    as ``sampling`` says: what the evaluate rule computes at a snapshot when ``n`` is its
+    snapshot_samples (the training monitor's measure; the iteration is not used)."""
     z = sample_noise(n, z_dim)
     compiled: dict = {}
 
     def measure(generator: keras.Model, iteration: int) -> float:
-        sample = compiled.setdefault(id(generator), inference(generator))
+        sample = compiled.setdefault(id(generator), sampler(generator, sampling))
         features, _ = judge(generate(sample, z))
         return metrics.fid(features, reference["features"])
 
@@ -259,7 +284,8 @@ def fid_measure(judge, reference: dict, n: int, z_dim: int):
 
 def training_monitor(exp, settings: dict, inputs: Mapping) -> Monitor:
     """The train rule's monitor of ``exp`` (``monitor.settings``), measuring with the dataset's judge."""
-    measure = fid_measure(load_judge(inputs), load_reference(inputs["reference"]), settings["samples"], exp.z_dim)
+    reference = load_reference(inputs["reference"])
+    measure = fid_measure(load_judge(inputs), reference, settings["samples"], exp.z_dim, settings.get("sampling"))
     return Monitor(
         measure, exp.min_iterations, settings["still_improving"], settings["min_progress"], settings["good_fid"]
     )

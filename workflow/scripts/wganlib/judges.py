@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .datasets import get_spec
 
 CLASSIFIER, INCEPTION = "classifier", "inception"
@@ -41,6 +43,11 @@ CLASS_METRICS = ("classifier_score", "modes_covered", "class_kl")
 INCEPTION_GRAPH = "resources/inception/classify_image_graph_def.pb"
 INCEPTION_MANIFEST = "resources/inception/classify_image_graph_def.manifest.json"
 NO_CLASSES = "the dataset has no labels: no classifier score, modes covered or class KL"
+# FID's Gaussians on pool_3's features: TTUR's README asks for more samples than the 2,048 features
+# (fewer give a covariance of less than full rank) and recommends at least 10,000; its published
+# statistics of a dataset are computed on the training images.
+INCEPTION_FEATURES = 2048
+REFERENCE_IMAGES = 10_000
 
 
 def judge_of(dataset: str, settings: Mapping[str, Any] | None = None) -> str:
@@ -50,8 +57,9 @@ def judge_of(dataset: str, settings: Mapping[str, Any] | None = None) -> str:
 
 def judge_inputs(dataset: str, settings: Mapping[str, Any] | None = None, results: str = "results") -> dict[str, str]:
     """What a job that judges ``dataset``'s samples reads (the evaluate rule, a monitored training
-    run): the reference features of its test split, and its classifier or the Inception graph
-    (``results``: the run's results folder, config ``results``)."""
+    run): the reference features (a classifier's of the test split, Inception's of training images),
+    and its classifier or the Inception graph (``results``: the run's results folder, config
+    ``results``)."""
     judged = f"{results}/{dataset}/evaluation"
     if judge_of(dataset, settings) == CLASSIFIER:
         return {"classifier": f"{judged}/classifier.keras", "reference": f"{judged}/reference.npz"}
@@ -69,3 +77,32 @@ def features_of(record: Mapping | None) -> str | None:
     if record is None:
         return None
     return record.get("features") or FEATURES[CLASSIFIER]
+
+
+def too_few_for_inception(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(key, why) when a dataset of the grid is judged on Inception's features and an evaluation
+    count gives FID fewer samples than it has features (final and snapshot samples alike: the
+    monitor and the snapshots' FIDs are the claims' too); None otherwise."""
+    judged = [d for d in config["datasets"] if judge_of(d, config["data"]["settings"].get(d)) == INCEPTION]
+    for key in ("final_samples", "snapshot_samples") if judged else ():
+        n = config["evaluation"][key]
+        if n <= INCEPTION_FEATURES:
+            return f"evaluation.{key}", (
+                f"{n:,} samples are too few for {judged[0]}, judged on the Inception graph's {INCEPTION_FEATURES:,} "
+                f"pool_3 features: FID's covariance over {INCEPTION_FEATURES:,} features has full rank only from "
+                f"{INCEPTION_FEATURES + 1:,} samples on (TTUR's README; it recommends at least {REFERENCE_IMAGES:,}). "
+                f"Set it to {INCEPTION_FEATURES + 1} or more"
+            )
+    return None
+
+
+def inception_reference_images(
+    n_train: int, reference_images: int, floor_samples: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which training images make an Inception-judged dataset's reference, and which are held out
+    for its real-data floor, as sorted indices: a fixed permutation (seed 0) of the training split,
+    its first ``reference_images`` (all, where there are fewer) the reference, the next
+    ``floor_samples`` held out (the floor tops them up from the test split where too few remain)."""
+    order = np.random.default_rng(0).permutation(n_train)
+    n_reference = min(reference_images, n_train)
+    return np.sort(order[:n_reference]), np.sort(order[n_reference : n_reference + floor_samples])

@@ -4,7 +4,8 @@ dataset's size and channels (an Experiment's image_size and channels): the conv 
 (MNIST: 7x7 -> 14x14 -> 28x28) and at 16 * 2**k, as DCGAN_G and DCGAN_D (4x4 -> ... -> size).
 
 A network is a small builder whose options are the config's architecture blocks
-(type, width, depth, constant_width, batch_norm / normalization, output) and the model's `init`.
+(type, width, depth, constant_width, batch_norm / normalization, output; and for Gulrajani et al.'s
+networks kernel_size, from_4x4, first_norm) and the model's `init`.
 
 Initialisation: "official" is the official WGAN code's (and DCGAN's): its weights_init draws every
 conv and transposed-conv kernel from N(0, 0.02) and every batch-norm scale from N(1, 0.02), and its
@@ -32,7 +33,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from wganlib.shapes import conv_plan
+from wganlib.shapes import conv_plan, conv_sizes
 
 IMAGE_SHAPE = (28, 28, 1)  # MNIST's: the builders' default
 
@@ -200,27 +201,39 @@ def dcgan_generator(
     output: str,
     lay: Layers,
     image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+    *,
+    kernel_size: int = 4,
+    from_4x4: bool = False,
+    first_norm: str = "per_channel",
 ) -> keras.Model:
     """z -> start x start -> ... -> image, the official DCGAN_G: widths halving from the top to
     `width` at half the image size (all `width` with constant_width), `depth` extra 3x3 layers there.
-    28x28: z -> 7x7 -> 14x14 -> 28x28."""
-    start, n = conv_plan(image_shape[0])
+    28x28: z -> 7x7 -> 14x14 -> 28x28, or from_4x4 z -> 4x4 -> 8x8 cropped to 7x7 -> 14x14 -> 28x28
+    (gan_mnist.py). Gulrajani et al.'s networks: kernel_size 5, and first_norm per_unit, batch norm
+    over each of the dense layer's outputs (gan_cifar.py's Batchnorm on axis 0), not per channel."""
+    sizes = conv_sizes(image_shape[0], from_4x4)
+    start, n = sizes[0], len(sizes) - 1
     wide = width if constant_width else width * 2 ** (n - 1)
     norms = iter(_generator_norms(batch_norm, n + depth))
     z = keras.Input((z_dim,), name="z")
     # The official 1x1 -> 4x4 transposed convolution is this dense layer.
     x = layers.Dense(start * start * wide, **_conv(lay))(z)
-    x = layers.Reshape((start, start, wide))(x)
-    x = _norm_act(x, next(norms), layers.ReLU(), lay)
-    for _ in range(n - 1):
+    if first_norm == "per_unit":
+        x = layers.Reshape((start, start, wide))(_norm_act(x, next(norms), layers.ReLU(), lay))
+    else:
+        x = _norm_act(layers.Reshape((start, start, wide))(x), next(norms), layers.ReLU(), lay)
+    for size in sizes[1:-1]:
         wide = wide if constant_width else wide // 2
-        x = layers.Conv2DTranspose(wide, 4, strides=2, padding="same", **_conv(lay))(x)
+        x = layers.Conv2DTranspose(wide, kernel_size, strides=2, padding="same", **_conv(lay))(x)
         x = _norm_act(x, next(norms), layers.ReLU(), lay)
+        if x.shape[1] > size:  # gan_mnist.py's output[:, :, :7, :7]
+            x = layers.Cropping2D(((0, x.shape[1] - size), (0, x.shape[2] - size)))(x)
     for _ in range(depth):
         x = layers.Conv2D(width, 3, padding="same", **_conv(lay))(x)
         x = _norm_act(x, next(norms), layers.ReLU(), lay)
     channels, act = image_shape[2], _output(output)
-    x = SubPixelConv2DTranspose(channels, 4, strides=2, padding="same", activation=act, **_conv(lay))(x)
+    last = SubPixelConv2DTranspose if kernel_size == 4 else layers.Conv2DTranspose
+    x = last(channels, kernel_size, strides=2, padding="same", activation=act, **_conv(lay))(x)
     return keras.Model(z, _float32_output(x), name="generator")
 
 
@@ -253,14 +266,18 @@ def dcgan_critic(
     normalization: str,
     lay: Layers,
     image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+    *,
+    kernel_size: int = 4,
+    from_4x4: bool = False,
 ) -> keras.Model:
     """image -> half size (`width`) -> ... -> start x start -> one number, the official DCGAN_D:
     widths doubling (constant with constant_width), `depth` extra 3x3 layers at half size; a logit
-    (GAN) or a critic value (WGAN), no sigmoid. 28x28: 28 -> 14 -> 7 -> 1."""
-    _, n = conv_plan(image_shape[0])
+    (GAN) or a critic value (WGAN), no sigmoid. 28x28: 28 -> 14 -> 7 -> 1, or from_4x4 28 -> 14 ->
+    7 -> 4 -> 1 (gan_mnist.py). Gulrajani et al.'s networks: kernel_size 5."""
+    _, n = conv_plan(image_shape[0], from_4x4)
     held = _weights(normalization)
     image = keras.Input(image_shape, name="image")
-    x = held(layers.Conv2D(width, 4, strides=2, padding="same", **_conv(lay)))(image)
+    x = held(layers.Conv2D(width, kernel_size, strides=2, padding="same", **_conv(lay)))(image)
     x = layers.LeakyReLU(0.2)(x)  # DCGAN: no normalisation on the critic's first layer
     for _ in range(depth):
         x = held(layers.Conv2D(width, 3, padding="same", **_conv(lay)))(x)
@@ -268,7 +285,7 @@ def dcgan_critic(
     wide = width
     for _ in range(n - 1):
         wide = wide if constant_width else 2 * wide
-        x = held(layers.Conv2D(wide, 4, strides=2, padding="same", **_conv(lay)))(x)
+        x = held(layers.Conv2D(wide, kernel_size, strides=2, padding="same", **_conv(lay)))(x)
         x = _norm_act(x, normalization, layers.LeakyReLU(0.2), lay)
     x = layers.Flatten()(x)
     x = held(layers.Dense(1, **_conv(lay)))(x)  # the official last start x start convolution to one value
@@ -311,6 +328,9 @@ def build_generator(exp) -> keras.Model:
         spec["output"],
         lay,
         image_shape_of(exp),
+        kernel_size=spec["kernel_size"],
+        from_4x4=spec["from_4x4"],
+        first_norm=spec["first_norm"],
     )
 
 
@@ -320,5 +340,12 @@ def build_critic(exp) -> keras.Model:
     if spec["type"] == "mlp":
         return mlp_critic(spec["width"], spec["depth"], spec["normalization"], lay, image_shape_of(exp))
     return dcgan_critic(
-        spec["width"], spec["depth"], spec["constant_width"], spec["normalization"], lay, image_shape_of(exp)
+        spec["width"],
+        spec["depth"],
+        spec["constant_width"],
+        spec["normalization"],
+        lay,
+        image_shape_of(exp),
+        kernel_size=spec["kernel_size"],
+        from_4x4=spec["from_4x4"],
     )

@@ -1,7 +1,7 @@
 """A budget that ends at convergence: sample quality watched while a run trains.
 
-At every snapshot the monitor measures the generator (FID of a few hundred samples on the dataset
-classifier's features: ``evaluation.fid_measure``) and asks the summary's own convergence rule
+At every snapshot the monitor measures the generator (FID of the evaluation's snapshot samples on
+the dataset judge's features, drawn as ``evaluation.sampling`` says: ``evaluation.fid_measure``) and asks the summary's own convergence rule
 (``convergence.convergence``, one rule in one place) whether the curve so far has plateaued. From
 ``min_iterations`` on, a plateau ends the run; a run still improving, or one that has not left its
 start, trains on to ``generator_iterations``, its maximum. Its curve is part of the checkpoint, so
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import convergence as rule
+from . import sampling
 
 # Why a run stopped (status.json's stop_reason).
 BUDGET = "budget"  # a fixed budget: generator_iterations
@@ -52,12 +53,14 @@ class Monitor:
         self.curve = [{"generator_iteration": int(p["generator_iteration"]), "fid": float(p["fid"])} for p in curve]
 
 
-def settings(exp: Any, claims: Mapping, snapshot_samples: int) -> dict | None:
+def settings(exp: Any, claims: Mapping, evaluation: Mapping) -> dict | None:
     """What a monitored run's decisions depend on beyond its Experiment: the rule's thresholds (the
-    config's ``claims``) and the samples per FID (the evaluate rule's ``snapshot_samples``, so that
-    the monitor's FIDs are the ones the summary judges). None for a fixed budget. The train rule's
-    ``monitor`` param: changing these reruns exactly the monitored runs."""
+    config's ``claims``), the samples per FID and how they are drawn (the evaluate rule's
+    ``snapshot_samples`` and ``sampling``, so that the monitor's FIDs are the ones the summary
+    judges). None for a fixed budget. The train rule's ``monitor`` param: changing these reruns
+    exactly the monitored runs."""
     if not exp.stop_at_convergence:
         return None
     thresholds = {key: claims[key] for key in ("still_improving", "min_progress", "good_fid")}
-    return {**thresholds, "samples": snapshot_samples}
+    drawn = sampling.settings(evaluation["sampling"], exp.batch_size)
+    return {**thresholds, "samples": evaluation["snapshot_samples"], "sampling": drawn}

@@ -147,3 +147,11 @@ def fill_schema(schema: dict) -> dict:
         for row in MODELS.values()
     }
     return schema
+
+
+def critic_updates_before(n: int, n_critic: int, burst: dict | None) -> int:
+    """Critic updates of generator iterations 0 to n - 1 under ``critic_iterations``' schedule."""
+    bursts = 0
+    if burst:  # iterations below `first`, and the multiples of `every` from `first` on
+        bursts = min(n, burst["first"]) + max(0, -(-n // burst["every"]) - -(-burst["first"] // burst["every"]))
+    return bursts * (burst["iterations"] if burst else 0) + (n - bursts) * n_critic

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
 
-from .config import Experiment, critic_updates_before
+from .config import Experiment
 from .io import write_json
 from .jobs import TERMINAL
+from .objectives import critic_updates_before
 
 STATUS_FILE = "progress.json"  # in the run's work folder (train_state/), where the watcher finds it
 WARMUP_STEPS = 2  # a process's first steps trace and compile the training step

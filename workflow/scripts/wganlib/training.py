@@ -27,11 +27,13 @@ import yaml
 
 from wganlib import losses, objectives, progress
 from wganlib.config import Experiment, critic_iterations
+from wganlib.evaluation import sampler
 from wganlib.gan import GAN, BatchOrder
 from wganlib.images import frame_iteration, image_grid, save_png
 from wganlib.io import atomic_path, write_json, write_text
 from wganlib.monitor import BUDGET, DIVERGED, MAXIMUM, PLATEAUED, Monitor
 from wganlib.runtime import training_precision
+from wganlib.sampling import BATCH_STATISTICS, MOVING_AVERAGES, frames_folder, settings
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,7 @@ class WorkFolder:
         self.snapshots = self.root / "snapshots"
         self.events = self.root / "events"
         self.columns = metric_columns(exp.model)
-        for folder in (self.checkpoints, self.frames, self.snapshots):
+        for folder in (self.checkpoints, frames_folder(self.frames, BATCH_STATISTICS), self.snapshots):
             folder.mkdir(parents=True, exist_ok=True)
         write_text(self.root / "settings.json", exp.to_json() + "\n")
 
@@ -160,6 +162,14 @@ def frame_noise(z_dim: int, n: int = FRAME_SAMPLES) -> np.ndarray:
     return np.random.default_rng(FRAME_NOISE_SEED).standard_normal((n, z_dim)).astype(np.float32)
 
 
+def frame_samplers(gan: GAN) -> dict:
+    """The frames' two ways of drawing (``wganlib.sampling``), both kept: the GIF shows the one
+    ``evaluation.sampling`` names, so changing it redraws no frame and retrains nothing. Neither
+    changes a variable: training goes on as if no frame were drawn."""
+    batches = settings(BATCH_STATISTICS, gan.exp.batch_size)
+    return {MOVING_AVERAGES: gan.sample, BATCH_STATISTICS: sampler(gan.generator, batches)}
+
+
 def software_versions() -> dict:
     return {
         "python": platform.python_version(),
@@ -207,7 +217,7 @@ def train(
                 "no checkpoint for these settings (kept for other settings: %s): starting fresh", ", ".join(others)
             )
         log.info("training %s from scratch: %d generator iterations on %s", exp.name, exp.generator_iterations, device)
-    z_frames = frame_noise(exp.z_dim)
+    z_frames, draw = frame_noise(exp.z_dim), frame_samplers(gan)
     writer = tf.summary.create_file_writer(str(work.events))
     if restored is not None and monitor is not None:
         monitor.set_state(meta.get("monitor") or [])
@@ -216,7 +226,7 @@ def train(
         progress.Reporter(exp, work_root),
     )  # the pace times the start's snapshot too
     if iteration == 0:  # the untrained generator: where "not started" is measured from
-        _snapshot(gan, work, 0, z_frames, writer, monitor)
+        _snapshot(gan, draw, work, 0, z_frames, writer, monitor)
     status, diverged_at = "completed", None
     stop_reason = BUDGET if monitor is None else MAXIMUM
     started, last = time.perf_counter(), time.perf_counter()
@@ -238,10 +248,10 @@ def train(
             log.warning(
                 "%s diverged at generator iteration %d: losses are not finite; stopping here", exp.name, iteration
             )
-            _snapshot(gan, work, iteration, z_frames, writer)
+            _snapshot(gan, draw, work, iteration, z_frames, writer)
             break
         if iteration % exp.snapshot_every == 0 or iteration == exp.generator_iterations:
-            if _snapshot(gan, work, iteration, z_frames, writer, monitor):
+            if _snapshot(gan, draw, work, iteration, z_frames, writer, monitor):
                 stop_reason = PLATEAUED
                 log.info("%s has converged at generator iteration %d: stopping here", exp.name, iteration)
                 _log_progress(exp, row, rows, pace, reporter, monitor)
@@ -296,16 +306,18 @@ def _write_summaries(writer, row: dict, estimate: str) -> None:
 
 
 def _snapshot(
-    gan: GAN, work: WorkFolder, iteration: int, z: np.ndarray, writer, monitor: Monitor | None = None
+    gan: GAN, draw: dict, work: WorkFolder, iteration: int, z: np.ndarray, writer, monitor: Monitor | None = None
 ) -> bool:
-    """A frame from the fixed noise and the generator weights, for GIFs and quality over training;
-    with a monitor, its measure too. True when the monitor's rule says the run has converged."""
-    images = np.nan_to_num(gan.sample(z))
-    grid = image_grid(images, ncols=8)
-    save_png(work.frames / f"iter_{iteration:06d}.png", grid)
+    """Frames from the fixed noise, drawn both ways (``frame_samplers``), and the generator weights,
+    for GIFs and quality over training; with a monitor, its measure too. True when the monitor's
+    rule says the run has converged. TensorBoard shows the frame of moving averages."""
+    grids = {mode: image_grid(np.nan_to_num(sample(z)), ncols=8) for mode, sample in draw.items()}
+    for mode, grid in grids.items():
+        save_png(frames_folder(work.frames, mode) / f"iter_{iteration:06d}.png", grid)
     with atomic_path(work.snapshots / f"iter_{iteration:06d}.weights.h5") as tmp:
         gan.generator.save_weights(tmp)
     with writer.as_default(step=iteration):
+        grid = grids[MOVING_AVERAGES]
         tf.summary.image(f"samples/{gan.exp.name}", grid.reshape(1, *grid.shape[:2], -1), step=iteration)
     if monitor is None:
         return False
@@ -353,9 +365,10 @@ def _publish(
 ) -> None:
     """Copy the finished run from the work folder to the declared outputs, each file atomically."""
     last = result["generator_iterations"]
-    for source_dir, target_dir in ((work.frames, out.frames), (work.snapshots, out.snapshots)):
+    batch_frames = frames_folder(work.frames, BATCH_STATISTICS), frames_folder(out.frames, BATCH_STATISTICS)
+    for source_dir, target_dir in ((work.frames, out.frames), batch_frames, (work.snapshots, out.snapshots)):
         target_dir.mkdir(parents=True, exist_ok=True)
-        for source in sorted(source_dir.iterdir()):
+        for source in sorted(p for p in source_dir.iterdir() if p.is_file()):
             if frame_iteration(source) <= last:  # later files are a killed run's
                 with atomic_path(target_dir / source.name) as tmp:
                     shutil.copyfile(source, tmp)
