@@ -28,6 +28,8 @@ rule train:
         work_dir=lambda wildcards: f"results/{wildcards.dataset}/{wildcards.experiment}/train_state",
         gpu=config["resources"]["gpu"],
         monitor=monitor_settings,
+        # TensorFlow's pools: the config's size even where --cores lowers `threads` (docs/reruns.md)
+        threads=config["resources"]["train_threads"],
         code=code("train.py"),
     script:
         "../scripts/train.py"

@@ -22,7 +22,7 @@ from wganlib.evaluation import Judge, score, train_judge
 from wganlib.io import atomic_path, write_json
 from wganlib.runtime import configure_tensorflow
 
-configure_tensorflow(job.threads, gpu=False)
+configure_tensorflow(job.tensorflow_threads(), gpu=False)
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 data = datasets.load(job.input["dataset"])
 classifier, accuracy = train_judge(data, job.params["judge"], job.params["epochs"], job.params["seed"])
