@@ -41,6 +41,9 @@ CLASS_METRICS = ("classifier_score", "modes_covered", "class_kl")
 INCEPTION_GRAPH = "resources/inception/classify_image_graph_def.pb"
 INCEPTION_MANIFEST = "resources/inception/classify_image_graph_def.manifest.json"
 NO_CLASSES = "the dataset has no labels: no classifier score, modes covered or class KL"
+# Stacked MNIST's judge (DatasetSpec.judge): a digit classifier per channel, whose record
+# (classifier.json) holds the confidence threshold its confident mode count reads.
+PER_CHANNEL = "digits-per-channel"
 
 
 def judge_of(dataset: str, settings: Mapping[str, Any] | None = None) -> str:
@@ -50,10 +53,14 @@ def judge_of(dataset: str, settings: Mapping[str, Any] | None = None) -> str:
 
 def judge_inputs(dataset: str, settings: Mapping[str, Any] | None = None) -> dict[str, str]:
     """What a job that judges ``dataset``'s samples reads (the evaluate rule, a monitored training
-    run): the reference features of its test split, and its classifier or the Inception graph."""
+    run): the reference features of its test split, and its classifier (with a per-channel one its
+    record, ``judge_record``) or the Inception graph."""
     judged = f"results/{dataset}/evaluation"
     if judge_of(dataset, settings) == CLASSIFIER:
-        return {"classifier": f"{judged}/classifier.keras", "reference": f"{judged}/reference.npz"}
+        inputs = {"classifier": f"{judged}/classifier.keras", "reference": f"{judged}/reference.npz"}
+        if get_spec(dataset).judge == PER_CHANNEL:  # its confidence threshold (``modes.confident_modes``)
+            inputs["judge_record"] = f"{judged}/classifier.json"
+        return inputs
     return {
         "inception": INCEPTION_GRAPH,
         "inception_manifest": INCEPTION_MANIFEST,
