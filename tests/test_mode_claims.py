@@ -241,6 +241,10 @@ def test_the_mode_claims_count_confidently_read_samples_where_every_run_has_them
     assert (
         "wgan median 400" in confident["evidence"] and "read confidently: dcgan median 5,000" in confident["evidence"]
     )
+    few = [{**r, "stacked_confident_samples": 535 if r["model"] == "dcgan" else 252} for r in rows]
+    too_few = judged(few)  # hundreds of legible samples of 26,000: the count says how many are legible
+    assert too_few["verdict"] == "inconclusive: under 2,996 legible samples in every run"
+    assert "every run rests on fewer than 2,996 confidently read samples" in too_few["evidence"]
     report.write_summary_markdown(rows, [], {"fid": 1.0}, tmp_path / "summary.md")
     text = (tmp_path / "summary.md").read_text()
     assert "| modes of 1,000 (KL) | confident modes (samples) |" in text and "| 990 (0.069) | 400 (5,000) |" in text

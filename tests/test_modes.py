@@ -94,6 +94,15 @@ def test_the_jobs_that_judge_stacked_mnist_read_its_confidence_threshold():
     assert "judge_record" not in judges.judge_inputs("mnist-5k")
 
 
+def test_legible_samples_needed_bring_a_generator_of_every_mode_within_the_margin():
+    needed = modes.legible_samples_needed(1000, 50)
+    assert needed == 2996
+    expected_misses = [1000 * math.exp(-n / 1000) for n in (needed - 1, needed)]
+    assert expected_misses[0] > 50 >= expected_misses[1]
+    with pytest.raises(ValueError, match="margin"):
+        modes.legible_samples_needed(1000, 0)
+
+
 # A judge faked in numpy, reading the made-up digits below (a bright block whose place says the
 # digit): each channel's digit probabilities from its ten blocks' brightness.
 BLOCKS = [(slice(4 + 12 * (d // 5), 10 + 12 * (d // 5)), slice(1 + 5 * (d % 5), 6 + 5 * (d % 5))) for d in range(10)]

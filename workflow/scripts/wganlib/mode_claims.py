@@ -7,7 +7,11 @@ three channels the judge reads as confidently as 95 % of real digits), where eve
 claim has it. The count of every sample's most likely digits (PacGAN's) fills modes with illegible
 samples: 26,000 strokes spread over the digits hit nearly all 1,000, so it cannot tell a generator
 of legible triples from one of noise. Runs evaluated before the confident count existed are judged
-on PacGAN's count, and the evidence says so.
+on PacGAN's count, and the evidence says so. When every run rests on fewer legibly read samples
+than a generator of all 1,000 modes would need to come within ``mode_margin`` of them
+(``modes.legible_samples_needed``: 2,996 at a margin of 50), the confident count measures how
+many samples are legible, not how many modes are covered: such a claim is "inconclusive: under N
+legible samples in every run", as recall is below ``min_recall``.
 
 Each claim pairs WGAN with the standard GAN (``dcgan``) per seed on one architecture and one
 measure, and judges the difference WGAN minus GAN like every claim (``verdicts.judge``: seed
@@ -35,6 +39,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .modes import legible_samples_needed
 from .runs import as_float, diverged
 from .verdicts import INCONCLUSIVE, Comparison, group, paired, pick
 
@@ -51,6 +56,7 @@ MEASURES = {
 }
 # A claim on the modes judges the confident count where every run of it has one (module docstring).
 CONFIDENT = {"stacked_modes": ("stacked_confident_modes", "stacked_confident_samples")}
+CONFIDENT_SAMPLES = dict(CONFIDENT.values())
 
 
 @dataclass(frozen=True)
@@ -138,5 +144,14 @@ def compare(rows: Sequence[Mapping], c: ModeClaim, thresholds: Mapping | None = 
     if floor > 0 and all(v < floor for v in values if not math.isnan(v)):  # near-zero recalls differ by noise
         evidence += f"; every run's recall is under min_recall = {floor}: its samples reach almost no real data"
         refine = lambda verdict, level: f"{INCONCLUSIVE}: recall under {floor} in every run"  # noqa: E731
+    if measure in CONFIDENT_SAMPLES:  # too few legible samples: the count says how many, not how diverse
+        needed = legible_samples_needed(1000, float((thresholds or {}).get("mode_margin", MARGINS[measure][1])))
+        legible = [as_float(r.get(CONFIDENT_SAMPLES[measure])) for r in wgan + dcgan if not diverged(r)]
+        if all(n < needed for n in legible):
+            evidence += (
+                f"; every run rests on fewer than {needed:,} confidently read samples, fewer than a generator "
+                "of all 1,000 modes needs to come within mode_margin of them"
+            )
+            refine = lambda verdict, level: f"{INCONCLUSIVE}: under {needed:,} legible samples in every run"  # noqa: E731
     within = None if c.strictly_more else f"WGAN at most {delta:g} {unit} behind"
     return Comparison(evidence, per_seed, holds, "difference", wgan + dcgan, refine=refine, within=within)

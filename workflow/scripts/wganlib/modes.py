@@ -20,6 +20,8 @@ it is reported with the number of samples it rests on.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -130,3 +132,14 @@ def confident_modes(probs: ArrayLike, threshold: float) -> dict[str, int]:
         "stacked_confident_modes": modes_hit(labels, probs.shape[1]),
         "stacked_confident_samples": int(confident.sum()),
     }
+
+
+def legible_samples_needed(n_modes: int, margin: float) -> int:
+    """How many samples a generator that draws every one of ``n_modes`` equally often needs for
+    its expected misses, n_modes exp(-n / n_modes), to stay within ``margin`` modes: with fewer
+    legibly read samples, a confident count falls more than the margin short by chance alone, and
+    compares how many samples are legible rather than how many modes are covered (2,996 for
+    1,000 modes and a margin of 50)."""
+    if not 0 < margin < n_modes:
+        raise ValueError(f"margin must lie in (0, {n_modes})")
+    return math.ceil(n_modes * math.log(n_modes / margin))
