@@ -185,7 +185,10 @@ def test_the_summary_shows_the_measures_and_the_published_numbers(tmp_path):
     floor |= {"stacked_modes": 1000, "stacked_kl": 0.04, "stacked_samples": 26000, "digit_accuracy": 0.99}
     report.write_summary_markdown(rows, verdicts, floor, tmp_path / "summary.md", thresholds=THRESHOLDS)
     text = (tmp_path / "summary.md").read_text()
-    assert "| class. score | precision / recall | density / coverage | modes of 1,000 (KL) | rho(est., FID) |" in text
+    assert (
+        "| precision / recall | density / coverage | modes of 1,000 (KL) | confident modes (samples) | rho(est., FID) |"
+        in text
+    )
     assert "| 0.8 / 0.6 | 0.9 / 0.7 | 990 (0.069) |" in text  # wgan-conv-s0
     # the ten-class count means nothing for a judge of 1,000 classes: n/a in the runs and the floor
     runs_table = text.split("## Runs")[1].split("\n\n")[1].splitlines()[2:]
@@ -203,7 +206,8 @@ def test_the_summary_shows_the_measures_and_the_published_numbers(tmp_path):
     report.write_summary_csv(rows, tmp_path / "summary.csv")
     columns = list(pd.read_csv(tmp_path / "summary.csv").columns)
     at = columns.index("class_kl") + 1
-    assert columns[at : at + len(runs.EXTRA_METRIC_KEYS)] == list(runs.EXTRA_METRIC_KEYS)
+    measured = [key for key in runs.EXTRA_METRIC_KEYS if "confident" not in key]  # no run here has that count
+    assert columns[at : at + len(measured)] == measured
 
 
 def test_without_the_measures_the_summary_is_as_before(tmp_path):
@@ -213,3 +217,49 @@ def test_without_the_measures_the_summary_is_as_before(tmp_path):
     assert "precision" not in text and "modes of 1,000" not in text and "Stacked MNIST" not in text
     report.write_summary_csv(rows, tmp_path / "summary.csv")
     assert list(pd.read_csv(tmp_path / "summary.csv").columns) == list(runs.SUMMARY_COLUMNS)
+
+
+def test_the_mode_claims_count_confidently_read_samples_where_every_run_has_them(tmp_path):
+    """By every sample's digits WGAN's conv runs are level with the GAN's; over the samples the judge
+    reads confidently WGAN hits far fewer modes: the claim follows the confident count, its evidence
+    names it and the samples it rests on, and the summary shows both counts. One run evaluated
+    before the confident count existed: the claim falls back to every sample's count, saying so,
+    and the summary shows that run's confident count as n/a."""
+    level = ([990, 985, 995], [0.6] * 3)
+    rows = grid({"conv": level}, {"conv": level})
+    legible = {"wgan": [400, 420, 380], "dcgan": [900, 910, 890]}
+    for r in rows:
+        r |= {"stacked_confident_modes": legible[r["model"]][r["seed"]], "stacked_confident_samples": 5000}
+    conv = mode_claims.MODE_CLAIMS[0].claim
+
+    def judged(rows):
+        return next(c for c in claims.evaluate_claims(rows, THRESHOLDS) if c["claim"] == conv)
+
+    confident = judged(rows)
+    assert (confident["verdict"], confident["agreeing"]) == ("not reproduced (75 % interval)", 0)
+    assert confident["evidence"].startswith(mode_claims.MEASURES["stacked_confident_modes"])
+    assert (
+        "wgan median 400" in confident["evidence"] and "read confidently: dcgan median 5,000" in confident["evidence"]
+    )
+    few = [{**r, "stacked_confident_samples": 535 if r["model"] == "dcgan" else 252} for r in rows]
+    too_few = judged(few)  # hundreds of legible samples of 26,000: the count says how many are legible
+    assert too_few["verdict"] == "inconclusive: under 2,996 legible samples in every run"
+    assert "every run rests on fewer than 2,996 confidently read samples" in too_few["evidence"]
+    report.write_summary_markdown(rows, [], {"fid": 1.0}, tmp_path / "summary.md")
+    text = (tmp_path / "summary.md").read_text()
+    assert "| modes of 1,000 (KL) | confident modes (samples) |" in text and "| 990 (0.069) | 400 (5,000) |" in text
+    assert (
+        "| here: wgan conv (3 seeds) | 990 (985–995) | 0.069 (0.0345–0.104) | 400 (380–420) over 5,000 samples |"
+        in text
+    )
+    rows[0]["stacked_confident_modes"] = math.nan  # wgan-conv-s0, evaluated before it existed
+    fallback = judged(rows)
+    assert fallback["verdict"] == NON_INFERIOR["stacked_modes"]
+    assert fallback["evidence"].startswith(mode_claims.MEASURES["stacked_modes"])
+    assert "legible or not: runs evaluated before the confident count)" in fallback["evidence"]
+    report.write_summary_markdown(rows, [], {"fid": 1.0}, tmp_path / "summary.md")
+    text = (tmp_path / "summary.md").read_text()
+    assert (
+        "| 990 (0.069) | n/a |" in text
+        and "| here: wgan conv (3 seeds) | 990 (985–995) | 0.069 (0.0345–0.104) | n/a |" in text
+    )

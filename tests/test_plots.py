@@ -208,6 +208,22 @@ def test_summary_figure_counts_stacked_mnist_modes(tmp_path, monkeypatch):
     key, floor_drawn, ylabel, values = drawn[1]
     assert (key, floor_drawn) == ("stacked_modes", 1000) and "1,000" in ylabel
     assert values == [900 + i for i in range(len(rows))]
+    marked = []  # the confident count, where runs have it: a diamond beside each dot, its floor dotted
+    real_marks = summary_plots._confident_marks
+
+    def recording_marks(ax, rows, models, architectures, floor):
+        marked.append((floor, real_marks(ax, rows, models, architectures, floor)))
+        return marked[-1][1]
+
+    monkeypatch.setattr(summary_plots, "_confident_marks", recording_marks)
+    confident = [
+        {**r, "stacked_confident_modes": 100 + i, "stacked_confident_samples": 900} for i, r in enumerate(stacked)
+    ]
+    floor_confident = {**floor, "stacked_confident_modes": 990}
+    plots.plot_summary(confident, tmp_path / "c.png", tmp_path / "c.pdf", real_floor=floor_confident)
+    assert_figure(tmp_path, "c")
+    plots.plot_summary(stacked, tmp_path / "st.png", tmp_path / "st.pdf", real_floor=floor)  # runs without it
+    assert marked[0] == (990, True) and marked[1][1] is False
     drawn.clear()  # a grid without Stacked MNIST keeps the ten-class count
     plots.plot_summary(rows, tmp_path / "ten.png", tmp_path / "ten.pdf", real_floor={"fid": 2.0, "modes_covered": 10})
     assert drawn[1][:3] == ("modes_covered", 10, "modes covered (classes)")

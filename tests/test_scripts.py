@@ -110,13 +110,17 @@ def test_train_by_hand_runs_the_job_the_rule_would(debug_dir):
             "manifest": "resources/datasets/mnist-5k.manifest.json",
         },
         "output": out,
-        "params": {"settings": settings, "work_dir": f"{base}/train_state", "gpu": "auto"},
+        "params": {"settings": settings, "work_dir": f"{base}/train_state", "gpu": "auto", "threads": 2},
         "log": {"log": str(debug_dir / "train.log")},
         "wildcards": {"dataset": "mnist-5k"},
         "threads": 2,
     }
     assert calls_of(run_script("train.py", debug_dir, snakemake=rule)) == by_hand
     assert "wgan-conv-s0: completed" in (debug_dir / "train.log").read_text()
+    # --cores 1 lowers the job's threads, not TensorFlow's pools: the run's numbers stay those of 2
+    rule |= {"threads": 1, "log": {"log": str(debug_dir / "one_core.log")}}
+    assert calls_of(run_script("train.py", debug_dir, snakemake=rule)) == by_hand
+    assert "2 TensorFlow threads (resources.train_threads) on the 1 core(s)" in (debug_dir / "one_core.log").read_text()
 
 
 def test_train_by_hand_user_errors_are_one_line(debug_dir):

@@ -60,6 +60,7 @@ rule train_classifier:
         seed=config["evaluation"]["classifier_seed"],
         floor_samples=config["evaluation"]["final_samples"],
         metrics=metric_settings(),
+        threads=config["resources"]["train_threads"],  # TensorFlow's pools (docs/reruns.md)
         code=code("train_classifier.py"),
     script:
         "../scripts/train_classifier.py"
@@ -94,6 +95,7 @@ rule inception_reference:
         reference_images=config["evaluation"]["inception"]["reference_images"],
         floor_samples=config["evaluation"]["final_samples"],
         metrics=metric_settings(),
+        threads=config["resources"]["train_threads"],  # TensorFlow's pools (docs/reruns.md)
         code=code("inception_reference.py"),
     script:
         "../scripts/inception_reference.py"

@@ -30,6 +30,8 @@ rule train:
         ),
         gpu=config["resources"]["gpu"],
         monitor=monitor_settings,
+        # TensorFlow's pools: the config's size even where --cores lowers `threads` (docs/reruns.md)
+        threads=config["resources"]["train_threads"],
         code=code("train.py"),
     script:
         "../scripts/train.py"

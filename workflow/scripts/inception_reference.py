@@ -27,7 +27,7 @@ from wganlib.io import atomic_path, write_json
 from wganlib.judges import inception_reference_images
 from wganlib.runtime import configure_tensorflow
 
-configure_tensorflow(job.threads, gpu=False)
+configure_tensorflow(job.tensorflow_threads(), gpu=False)
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 data = datasets.load(job.input["dataset"], mmap=True)  # LSUN's training split need not fit in memory
 judge = load_judge(job.input)

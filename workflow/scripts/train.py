@@ -59,6 +59,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
             "work_dir": base / "train_state",
             "gpu": config["resources"]["gpu"],
             "monitor": watch,
+            "threads": args.threads,
         },
         threads=args.threads,
     )
@@ -74,7 +75,8 @@ from wganlib.datasets.sizes import check_batches
 from wganlib.runtime import configure_tensorflow
 from wganlib.training import Outputs, train
 
-device = configure_tensorflow(job.threads, job.params["gpu"])
+threads = job.tensorflow_threads()  # the config's, not --cores': a run's numbers depend on them
+device = configure_tensorflow(threads, job.params["gpu"])
 exp = Experiment.from_json(job.params["settings"])
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 images = datasets.load(job.input["dataset"], mmap=True)["x_train"]  # larger than memory: read a batch at a time
@@ -86,7 +88,7 @@ if job.params.get("monitor"):  # a budget that ends at convergence: the dataset'
     from wganlib.evaluation import training_monitor
 
     monitor = training_monitor(exp, job.params["monitor"], job.input)
-result = train(exp, images, Path(job.params["work_dir"]), outputs, device=device, threads=job.threads, monitor=monitor)
+result = train(exp, images, Path(job.params["work_dir"]), outputs, device=device, threads=threads, monitor=monitor)
 logging.getLogger("train").info(
     "%s: %s after %d generator iterations", exp.name, result["status"], result["generator_iterations"]
 )

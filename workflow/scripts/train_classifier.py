@@ -2,7 +2,8 @@
 TensorFlow start:
 
 - the evaluation network (a small CNN trained on the train split with a fixed seed; for Stacked
-  MNIST a digit classifier applied to each channel, the dataset's `judge`) and its test accuracy;
+  MNIST a digit classifier applied to each channel, the dataset's `judge`) and its test accuracy
+  (for Stacked MNIST also the confidence threshold of its confident mode count);
 - the reference: the test split's features and labels;
 - the real-data floor: every metric for real training images against the test split, the value a
   perfect generator would get, so each number of the experiments has a reference (with a
@@ -22,14 +23,14 @@ from wganlib.evaluation import Judge, score, train_judge
 from wganlib.io import atomic_path, write_json
 from wganlib.runtime import configure_tensorflow
 
-configure_tensorflow(job.threads, gpu=False)
+configure_tensorflow(job.tensorflow_threads(), gpu=False)
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])
 data = datasets.load(job.input["dataset"])
 classifier, accuracy = train_judge(data, job.params["judge"], job.params["epochs"], job.params["seed"])
 logging.info("classifier (%s) test accuracy: %s", job.params["judge"], json.dumps(accuracy))
 with atomic_path(job.output["classifier"]) as tmp:
     classifier.save(tmp)
-judge = Judge(classifier)
+judge = Judge(classifier, accuracy.get("confidence_threshold"))  # a per-channel judge's, for its floor
 features, _ = judge(data["x_test"])
 reference = {"features": features, "labels": data["y_test"].astype(np.int64)}
 with atomic_path(job.output["reference"]) as tmp:

@@ -13,9 +13,12 @@ applied to each channel, as PacGAN's evaluation does. That one is trained on the
 the training images (each channel's digit is known from the label), so it needs no other dataset;
 its features are the channels' feature vectors side by side, and its 1,000 class probabilities the
 products of the channels' digit probabilities. It is saved as one Keras model, so the evaluate rule
-and the training monitor load either classifier the same way.
+and the training monitor load either classifier the same way; its record (classifier.json) holds the
+confidence threshold of the confident mode count (``modes.confident_modes``), set from the real
+test digits when it is trained.
 """
 
+import json
 import logging
 import math
 import os
@@ -148,7 +151,10 @@ def _per_channel_judge(data: dict, epochs: int, seed: int) -> tuple[keras.Model,
     _, probs = Judge(judge)(data["x_test"])
     stacked_accuracy = float(np.mean(np.argmax(probs, axis=1) == np.asarray(data["y_test"], np.int64)))
     report = {"test_accuracy": stacked_accuracy, "digit_accuracy": digit_accuracy}
-    return judge, report | {"digits_train": len(x_train), "digits_test": len(x_test)}
+    report |= {"digits_train": len(x_train), "digits_test": len(x_test)}
+    # The probability that keeps CONFIDENT_SHARE of the real test digits: the confident count's bar
+    threshold = modes.confidence_threshold(softmax(inference(digits)(to_unit_range(x_test))))
+    return judge, report | {"confidence_threshold": threshold, "confident_share": modes.CONFIDENT_SHARE}
 
 
 # A dataset's judge (``DatasetSpec.judge``) -> (data, epochs, seed) -> (classifier, accuracies).
@@ -160,27 +166,35 @@ def train_judge(data: dict, kind: str, epochs: int, seed: int) -> tuple[keras.Mo
     return JUDGES[kind](data, epochs, seed)
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities (float64) from logits (N, classes)."""
+    logits = np.asarray(logits, np.float64)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
 class Judge:
     """Features and class probabilities of images, from the classifier. ``joint_modes``: the
     number of stacked classes when the classifier is a per-channel one (``per_channel_classifier``),
-    whose samples are also counted by Stacked MNIST's mode metric; None otherwise."""
+    whose samples are also counted by Stacked MNIST's mode metric; None otherwise.
+    ``confidence_threshold``: a per-channel judge's, from its record (``modes.confident_modes``);
+    None where there is none (a judge trained before it existed: no confident count)."""
 
     record: dict = {}  # its numbers' records name no features: the classifier's (``judges.features_of``)
 
-    def __init__(self, classifier: keras.Model):
+    def __init__(self, classifier: keras.Model, confidence_threshold: float | None = None):
         self.model = keras.Model(
             classifier.inputs, [classifier.get_layer(FEATURES_LAYER).output, classifier.outputs[0]]
         )
         self.predict = inference(self.model)
         per_channel = any(isinstance(layer, JointLogits) for layer in classifier.layers)
         self.joint_modes = int(classifier.outputs[0].shape[-1]) if per_channel else None
+        self.confidence_threshold = confidence_threshold if per_channel else None
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """images: uint8 (N, H, W) or (N, H, W, C) -> (features (N, D), probabilities (N, classes))."""
         features, logits = self.predict(to_unit_range(images))
-        logits = logits.astype(np.float64)
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return features.astype(np.float64), probs / probs.sum(axis=1, keepdims=True)
+        return features.astype(np.float64), softmax(logits)
 
 
 def sample_noise(n: int, z_dim: int) -> np.ndarray:
@@ -217,13 +231,15 @@ def generate(sample, z: np.ndarray) -> np.ndarray:
 
 
 def load_judge(inputs: Mapping):
-    """The judge a job's inputs name: the dataset's ``classifier``, or, for a dataset without
+    """The judge a job's inputs name: the dataset's ``classifier`` (with its ``judge_record``, a
+    per-channel judge's classifier.json, its confidence threshold), or, for a dataset without
     labels, the Inception graph (``inception`` and its ``inception_manifest``)."""
     if "inception" in inputs:
         from wganlib.inception import InceptionJudge
 
         return InceptionJudge.load(inputs["inception"], inputs["inception_manifest"])
-    return Judge(keras.models.load_model(inputs["classifier"], compile=False))
+    record = json.loads(Path(inputs["judge_record"]).read_text()) if "judge_record" in inputs else {}
+    return Judge(keras.models.load_model(inputs["classifier"], compile=False), record.get("confidence_threshold"))
 
 
 def load_reference(path) -> dict:
@@ -237,7 +253,8 @@ def score(judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
     ``metrics.evaluate_features`` (without class probabilities, the Inception judge's, FID and KID,
     and NaN for the metrics of classes), precision, recall, density and coverage on the same
     features (``manifold.prdc``), and with a per-channel judge Stacked MNIST's modes
-    (``modes.stacked_modes``)."""
+    (``modes.stacked_modes``) and, where it has a confidence threshold, the confident count
+    (``modes.confident_modes``)."""
     features, probs = judge(images)
     if probs is None:
         kid, kid_std = metrics.kid(
@@ -264,6 +281,8 @@ def score(judge, images: np.ndarray, reference: dict, settings: dict) -> dict:
     result |= manifold.prdc(reference["features"], features, seed=0)
     if judge.joint_modes:
         result |= modes.stacked_modes(probs)
+        if judge.confidence_threshold is not None:
+            result |= modes.confident_modes(probs, judge.confidence_threshold)
     return result
 
 

@@ -121,6 +121,23 @@ class Job:
     log: str | None = None
     wildcards: dict = field(default_factory=dict)
 
+    def tensorflow_threads(self) -> int:
+        """The size of TensorFlow's thread pools: the configured count (``params.threads``, the
+        config's resources.train_threads), else the job's threads. Not Snakemake's ``threads``
+        alone: Snakemake lowers those to --cores, and a run's numbers depend on the pools' size
+        (how oneDNN and Eigen split sums), not on how many cores run them (docs/reruns.md)."""
+        pools = int(self.params.get("threads", self.threads))
+        if pools > self.threads:
+            logging.getLogger("wganlib").info(
+                "%d TensorFlow threads (resources.train_threads) on the %d core(s) Snakemake gave this job: "
+                "the numbers are those of %d threads, the speed that of %d core(s)",
+                pools,
+                self.threads,
+                pools,
+                self.threads,
+            )
+        return pools
+
     @classmethod
     def start(
         cls,

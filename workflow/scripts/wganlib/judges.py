@@ -48,6 +48,9 @@ NO_CLASSES = "the dataset has no labels: no classifier score, modes covered or c
 # statistics of a dataset are computed on the training images.
 INCEPTION_FEATURES = 2048
 REFERENCE_IMAGES = 10_000
+# Stacked MNIST's judge (DatasetSpec.judge): a digit classifier per channel, whose record
+# (classifier.json) holds the confidence threshold its confident mode count reads.
+PER_CHANNEL = "digits-per-channel"
 
 
 def judge_of(dataset: str, settings: Mapping[str, Any] | None = None) -> str:
@@ -58,11 +61,14 @@ def judge_of(dataset: str, settings: Mapping[str, Any] | None = None) -> str:
 def judge_inputs(dataset: str, settings: Mapping[str, Any] | None = None, results: str = "results") -> dict[str, str]:
     """What a job that judges ``dataset``'s samples reads (the evaluate rule, a monitored training
     run): the reference features (a classifier's of the test split, Inception's of training images),
-    and its classifier or the Inception graph (``results``: the run's results folder, config
-    ``results``)."""
+    and its classifier (with a per-channel one its record, ``judge_record``) or the Inception graph
+    (``results``: the run's results folder, config ``results``)."""
     judged = f"{results}/{dataset}/evaluation"
     if judge_of(dataset, settings) == CLASSIFIER:
-        return {"classifier": f"{judged}/classifier.keras", "reference": f"{judged}/reference.npz"}
+        inputs = {"classifier": f"{judged}/classifier.keras", "reference": f"{judged}/reference.npz"}
+        if get_spec(dataset).judge == PER_CHANNEL:  # its confidence threshold (``modes.confident_modes``)
+            inputs["judge_record"] = f"{judged}/classifier.json"
+        return inputs
     return {
         "inception": INCEPTION_GRAPH,
         "inception_manifest": INCEPTION_MANIFEST,

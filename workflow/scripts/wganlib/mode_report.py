@@ -2,7 +2,8 @@
 evaluated before they existed are unchanged): precision, recall, density and coverage
 (``manifold``) and Stacked MNIST's modes (``modes``) as columns of the runs table and beside the
 real-data floor, and our Stacked MNIST mode counts beside the published ones, each with the
-protocol it was measured under. No TensorFlow."""
+protocol it was measured under. Where Stacked MNIST's modes are shown, so is the confident count
+(``modes.confident_modes``), 'n/a' for a run evaluated before it existed. No TensorFlow."""
 
 from __future__ import annotations
 
@@ -37,6 +38,14 @@ PROTOCOLS = (
     "uniform and its counts are a different task."
 )
 
+CONFIDENT_NOTE = (
+    "Confident modes: the modes hit by the samples whose three channels the judge reads at least as "
+    "confidently as 95 % of the real test digits (its confidence threshold, classifier.json), with in "
+    "brackets how many samples that is; the count above takes every sample's most likely digits, "
+    "legible or not, so illegible samples fill modes too; n/a for runs evaluated before it existed "
+    "(docs/mode-collapse.md)."
+)
+
 
 def _has(rows: Sequence[Mapping], key: str) -> bool:
     return any(not math.isnan(as_float(r.get(key))) for r in rows)
@@ -50,7 +59,15 @@ def run_columns(rows: Sequence[Mapping]) -> list[tuple[str, Callable[[Mapping], 
         columns.append(("density / coverage", lambda r: f"{fmt(r.get('density'))} / {fmt(r.get('coverage'))}"))
     if _has(rows, "stacked_modes"):
         columns.append(("modes of 1,000 (KL)", lambda r: f"{fmt(r.get('stacked_modes'))} ({fmt(r.get('stacked_kl'))})"))
+        columns.append(("confident modes (samples)", confident_cell))
     return columns
+
+
+def confident_cell(row: Mapping) -> str:
+    """The confident count and the samples it rests on, 'n/a' without it."""
+    if math.isnan(as_float(row.get("stacked_confident_modes"))):
+        return "n/a"
+    return f"{fmt(row.get('stacked_confident_modes'))} ({fmt(row.get('stacked_confident_samples'))})"
 
 
 def ten_class_modes(row: Mapping) -> str:
@@ -80,7 +97,8 @@ def run_notes(rows: Sequence[Mapping]) -> list[str]:
             "Modes of 1,000: the Stacked MNIST modes (three digits, one per channel, each read by the "
             "per-channel digit classifier) that at least one sample falls in, and in brackets the KL "
             f"divergence of the modes' histogram from uniform (0 is perfect, log 1000 = 6.91 one mode), over "
-            f"{_counts(rows, 'stacked_samples')} samples; modes (of ten classes) n/a there."
+            f"{_counts(rows, 'stacked_samples')} samples; modes (of ten classes) n/a there. "
+            f"{CONFIDENT_NOTE}"
         )
     return [" ".join(notes), ""] if notes else []
 
@@ -97,7 +115,7 @@ def floor_text(floor: Mapping) -> str:
         text += (
             f", Stacked MNIST modes {fmt(floor.get('stacked_modes'))} of 1,000 (KL {fmt(floor.get('stacked_kl'))}) over "
             f"{fmt(floor.get('stacked_samples'))} images, by a digit classifier of accuracy "
-            f"{fmt(floor.get('digit_accuracy'))} on the test digits"
+            f"{fmt(floor.get('digit_accuracy'))} on the test digits; confident modes {confident_cell(floor)}"
         )
     return text
 
@@ -110,6 +128,14 @@ def _ours(rows: Sequence[Mapping], key: str, if_diverged: float) -> str:
         return "n/a"
     spread = f" ({fmt(min(values))}–{fmt(max(values))})" if max(values) > min(values) else ""
     return f"{fmt(float(np.median(values)))}{spread}"
+
+
+def _confident_ours(rows: Sequence[Mapping]) -> str:
+    """The confident count over seeds (median and range, a diverged run 0) and the samples it rests
+    on (likewise); 'n/a' where a run that did not diverge has none."""
+    if any(math.isnan(as_float(r.get("stacked_confident_modes"))) and not diverged(r) for r in rows):
+        return "n/a"
+    return f"{_ours(rows, 'stacked_confident_modes', 0.0)} over {_ours(rows, 'stacked_confident_samples', 0.0)} samples"
 
 
 def stacked_literature_lines(rows: Sequence[Mapping], floors: Mapping) -> list[str]:
@@ -128,24 +154,31 @@ def stacked_literature_lines(rows: Sequence[Mapping], floors: Mapping) -> list[s
                 f"here: {model} {arch} ({len(g)} seed{'s' if len(g) != 1 else ''})",
                 _ours(g, "stacked_modes", 0.0),
                 _ours(g, "stacked_kl", math.nan),
+                _confident_ours(g),
             ]
             for (model, arch), g in groups.items()
         ]
         floor = floors.get(dataset) or {}
         if not math.isnan(as_float(floor.get("stacked_modes"))):
             body.append(
-                ["here: real training images (the floor)", fmt(floor["stacked_modes"]), fmt(floor.get("stacked_kl"))]
+                [
+                    "here: real training images (the floor)",
+                    fmt(floor["stacked_modes"]),
+                    fmt(floor.get("stacked_kl")),
+                    _confident_ours([floor]),
+                ]
             )
-        body += [[f"{source}: {model}", modes, kl] for source, model, modes, kl in PUBLISHED_STACKED_MNIST]
+        body += [[f"{source}: {model}", modes, kl, "–"] for source, model, modes, kl in PUBLISHED_STACKED_MNIST]
         lines += [f"## Stacked MNIST modes against the literature ({dataset})", ""]
-        lines += md_table(["who: model", "modes of 1,000", "KL from uniform"], body)
+        lines += md_table(["who: model", "modes of 1,000", "KL from uniform", "confident modes over samples"], body)
         lines += [
             "",
             f"Here: training images stacked from MNIST's training digits and evaluation images from its test "
             f"digits, modes over each run's {_counts(subset, 'stacked_samples')} final samples (fewer samples "
             "hit fewer modes by chance alone), each channel labelled by a digit classifier trained here on the "
             "training images' channel digits (its accuracy bounds what can be counted: the floor), median "
-            f"(range) over seeds, a diverged run counting as 0 modes (its KL left out). {PROTOCOLS}",
+            f"(range) over seeds, a diverged run counting as 0 modes (its KL left out). {CONFIDENT_NOTE} "
+            f"{PROTOCOLS}",
             "",
         ]
     return lines

@@ -9,14 +9,24 @@ divergence of the modes' histogram from the uniform distribution over the 1,000 
 (``kl_from_uniform``: log 1000 = 6.91 when every sample falls in one mode, 0 when all are equally
 often hit). Both depend on the number of samples (26,000 in PacGAN's Table 2, 25,600 in Table 3):
 fewer samples hit fewer modes by chance alone.
+
+That count takes every sample's most likely digits, legible or not: illegible strokes spread over
+the digits fill nearly every one of the 1,000 modes when there are 26,000 of them. The confident
+count (``confident_modes``) counts only samples whose three channels the judge reads at least as
+confidently as it reads most real digits: a threshold set when the judge is trained, the
+probability that keeps ``CONFIDENT_SHARE`` of the real test digits (``confidence_threshold``);
+it is reported with the number of samples it rests on.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 DIGITS = 10
+CONFIDENT_SHARE = 0.95  # of the real test digits, whose reading the confidence threshold keeps
 
 
 def channel_digits(labels: ArrayLike, channels: int = 3) -> NDArray[np.int64]:
@@ -87,3 +97,49 @@ def stacked_modes(probs: ArrayLike) -> dict[str, float | int]:
         "stacked_kl": kl_from_uniform(labels, n_modes),
         "stacked_samples": int(len(labels)),
     }
+
+
+def channel_probabilities(probs: ArrayLike, channels: int = 3) -> NDArray[np.float64]:
+    """Each channel's digit probabilities (N, channels, 10) from the joint ones (N, 10**channels),
+    ordered as ``stacked_label``: the marginals, which for the per-channel judge's products of
+    the channels' probabilities are those probabilities themselves."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[1] != DIGITS**channels:
+        raise ValueError(f"expected joint probabilities (N, {DIGITS**channels}), got shape {probs.shape}")
+    cube = probs.reshape(len(probs), *(DIGITS,) * channels)
+    axes = range(1, channels + 1)
+    return np.stack([cube.sum(axis=tuple(a for a in axes if a != c)) for c in axes], axis=1)
+
+
+def confidence_threshold(digit_probs: ArrayLike, keep: float = CONFIDENT_SHARE) -> float:
+    """The probability that keeps ``keep`` of real digits: at least that share of ``digit_probs``
+    (N, 10), the judge's probabilities for real single-channel digits, have their most likely
+    digit at or above it."""
+    top = np.sort(np.max(np.asarray(digit_probs, dtype=np.float64), axis=1))
+    if top.size == 0:
+        raise ValueError("no digits to set the threshold from")
+    return float(top[int(np.floor((1.0 - keep) * top.size))])
+
+
+def confident_modes(probs: ArrayLike, threshold: float) -> dict[str, int]:
+    """The modes hit by the samples whose every channel's most likely digit has a probability of
+    at least ``threshold`` (``confidence_threshold``), from their joint probabilities (N, 1,000):
+    stacked_confident_modes, and stacked_confident_samples, how many samples that count rests on."""
+    probs = np.asarray(probs, dtype=np.float64)
+    confident = np.all(channel_probabilities(probs).max(axis=2) >= threshold, axis=1)
+    labels = np.argmax(probs[confident], axis=1)
+    return {
+        "stacked_confident_modes": modes_hit(labels, probs.shape[1]),
+        "stacked_confident_samples": int(confident.sum()),
+    }
+
+
+def legible_samples_needed(n_modes: int, margin: float) -> int:
+    """How many samples a generator that draws every one of ``n_modes`` equally often needs for
+    its expected misses, n_modes exp(-n / n_modes), to stay within ``margin`` modes: with fewer
+    legibly read samples, a confident count falls more than the margin short by chance alone, and
+    compares how many samples are legible rather than how many modes are covered (2,996 for
+    1,000 modes and a margin of 50)."""
+    if not 0 < margin < n_modes:
+        raise ValueError(f"margin must lie in (0, {n_modes})")
+    return math.ceil(n_modes * math.log(n_modes / margin))

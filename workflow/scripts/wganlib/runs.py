@@ -39,9 +39,10 @@ from .objectives import ESTIMATES, estimate_of
 
 PathLike = str | os.PathLike
 METRIC_KEYS = ("fid", "kid", "kid_std", "classifier_score", "modes_covered", "class_kl")
-# Metrics of evaluations made since they were added (``manifold.prdc``) or only with a per-channel
-# judge (``modes.stacked_modes``): NaN in a row without them; the summary's files show them only
-# when a run has them (``summary_columns``), so summaries of earlier runs stay as they were.
+# Metrics of evaluations made since they were added (``manifold.prdc``, ``modes.confident_modes``)
+# or only with a per-channel judge (``modes.stacked_modes``): NaN in a row without them; the
+# summary's files show them only when a run has them (``summary_columns``), so summaries of earlier
+# runs stay as they were.
 EXTRA_METRIC_KEYS = (
     "precision",
     "recall",
@@ -51,6 +52,8 @@ EXTRA_METRIC_KEYS = (
     "stacked_modes",
     "stacked_kl",
     "stacked_samples",
+    "stacked_confident_modes",
+    "stacked_confident_samples",
 )
 # What a loaded run says about itself (its grid cell and how training ended).
 RUN_KEYS = (

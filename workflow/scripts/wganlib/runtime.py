@@ -1,5 +1,11 @@
-"""TensorFlow's set-up for a job: the threads Snakemake gives it, deterministic ops, the device,
-and the numeric precision of training."""
+"""TensorFlow's set-up for a job: its thread pools' size, deterministic ops, the device, and the
+numeric precision of training.
+
+What a run's numbers depend on (measured: docs/reruns.md): its config, seed and code, the pools'
+size (oneDNN and Eigen split sums by it) and the CPU's kernels (oneDNN picks them from the CPU's
+instructions and caches: bfloat16 training differs between CPU models; the float32 judges
+agreed on the three CPUs compared). Not the load: runs beside busy processes, or on fewer cores
+than threads, are bit-identical."""
 
 import logging
 from pathlib import Path
@@ -17,8 +23,9 @@ log = logging.getLogger(__name__)
 
 
 def configure_tensorflow(threads: int, gpu: str | bool) -> str:
-    """Threads from Snakemake, deterministic ops, and the device (``gpu``: auto, true or false,
-    as resources.gpu). Call before building anything. Returns "GPU" or "CPU".
+    """``threads`` in each of TensorFlow's pools (``Job.tensorflow_threads``), deterministic ops, and
+    the device (``gpu``: auto, true or false, as resources.gpu). Call before building anything.
+    Returns "GPU" or "CPU".
 
     On a GPU the job takes one GPU (the first free one where the machine has several) and its
     memory as it needs it, not all of it at once: jobs that share a GPU do not starve each other."""

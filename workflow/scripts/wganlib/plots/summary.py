@@ -115,6 +115,29 @@ def _summary_panel(ax, rows, key, models, architectures, floor, ylabel, log_if_s
     return bool(diverged_marks)
 
 
+def _confident_marks(ax, rows, models, architectures, floor: float) -> bool:
+    """Stacked MNIST's confident count (``modes.confident_modes``) as a diamond beside each run's
+    dot, at the same place; its floor dotted. False where no run has it (nothing drawn)."""
+    key, slot = "stacked_confident_modes", 0.8 / len(models)
+    if not any(math.isfinite(as_float(r.get(key))) for r in rows):
+        return False
+    for a, architecture in enumerate(architectures):
+        for m, model in enumerate(models):
+            x0 = a + (m - (len(models) - 1) / 2) * slot
+            group = sorted(
+                (r for r in rows if r.get("model") == model and r.get("architecture") == architecture), key=_seed_key
+            )
+            done = [
+                r for r in group if r.get("status") != "diverged" and math.isfinite(as_float(r.get("stacked_modes")))
+            ]
+            xs = x0 + _dot_offsets(len(done), 0.28 * slot)
+            values = np.array([as_float(r.get(key)) for r in done])
+            ax.scatter(xs, values, s=22, marker="D", facecolor=model_colour(model), edgecolor="black", lw=0.6, zorder=5)
+    if math.isfinite(floor):
+        ax.axhline(floor, color="black", ls=":", lw=1.2, zorder=1)
+    return True
+
+
 def plot_summary(
     rows: Sequence[Mapping],
     out_png: PathLike,
@@ -126,7 +149,8 @@ def plot_summary(
     title: str | None = None,
 ) -> None:
     """Final FID and modes covered per architecture, grouped by model, every seed a dot; on
-    Stacked MNIST (rows with ``stacked_modes``) its 1,000 modes instead of the ten-class count.
+    Stacked MNIST (rows with ``stacked_modes``) its 1,000 modes instead of the ten-class count, and
+    where runs have it the confident count beside each (a diamond).
 
     ``rows`` are ``runs.summary_rows``' rows; ``real_floor`` the real data's metrics
     (train vs test), drawn as a dashed line. Diverged runs appear as red crosses at the top.
@@ -155,6 +179,9 @@ def plot_summary(
         "Stacked MNIST modes covered (of 1,000)" if stacked else "modes covered (classes)",
         False,
     )
+    confident = stacked and _confident_marks(
+        modes_ax, rows, models, architectures, as_float(floor.get("stacked_confident_modes"))
+    )
     modes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if stacked:  # no count above 1,000: no tick there
         modes_ax.set_ylim(0, 1040)
@@ -173,8 +200,23 @@ def plot_summary(
                 [], [], color=DIVERGED_COLOUR, marker="x", ms=8, mew=2.5, ls="none", label="diverged (no final value)"
             )
         )
+    if confident:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="D",
+                ls="none",
+                ms=5,
+                mfc="#555555",
+                mec="black",
+                label="modes hit by confidently read samples only",
+            )
+        )
     if floor:
         handles.append(Line2D([], [], color="black", ls="--", lw=1.2, label="real data, train vs test (floor)"))
+    if confident and math.isfinite(as_float(floor.get("stacked_confident_modes"))):
+        handles.append(Line2D([], [], color="black", ls=":", lw=1.2, label="real data's confident modes"))
     title = (title or "Final sample quality by architecture and model") + _dataset_suffix(rows)
     fig.suptitle("\n".join(_wrap(t, width, 13) for t in (title, note) if t), fontsize=13)
     fig.legend(

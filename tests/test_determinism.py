@@ -1,0 +1,72 @@
+"""A run's numbers are a function of its config, seed, code and thread count, not of what else runs
+on the machine: the same tiny WGAN conv trained twice, the second time beside processes that keep
+every core busy, gives the same metrics.csv bit for bit and the same generator (docs/reruns.md)."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+keras = pytest.importorskip("keras")
+
+from wganlib import config as cfg  # noqa: E402
+from wganlib.training import METRIC_COLUMNS, Outputs, train  # noqa: E402
+
+# Busy until killed, at most a minute: one per core the test may use, and one more.
+SPIN = "import time\nend = time.time() + 60\nwhile time.time() < end:\n    pass\n"
+WALL_CLOCK = ("wall_time_s", "iterations_per_s")
+
+
+def tiny_wgan_conv():
+    config = cfg.validate(
+        {
+            "models": ["wgan"],
+            "architectures": ["tiny"],
+            "architecture_definitions": {
+                "tiny": {"generator": {"type": "conv", "width": 8}, "critic": {"type": "conv", "width": 8}}
+            },
+            "training": {"generator_iterations": 12, "batch_size": 32, "z_dim": 16, "snapshot_every": 6},
+        }
+    )
+    exp = cfg.experiments(config)[("mnist-5k", "wgan-tiny-s0")]
+    return dataclasses.replace(exp, critic_burst={"iterations": 10, "first": 2, "every": 500})
+
+
+def run(folder, exp, images):
+    out = Outputs(*(folder / name for name in ("g.keras", "m.csv", "s.json", "c.yaml", "frames", "snaps", "tb")))
+    train(exp, images, folder / "state", out)
+    weights = keras.models.load_model(out.generator, compile=False).get_weights()
+    return (folder / "m.csv").read_text(), weights
+
+
+def without_wall_clock(metrics_csv: str) -> str:
+    """metrics.csv as written, less the two columns that time the run."""
+    header, *rows = metrics_csv.splitlines()
+    keep = [i for i, name in enumerate(header.split(",")) if name not in WALL_CLOCK]
+    return "\n".join(",".join(np.array(line.split(","))[keep]) for line in [header, *rows])
+
+
+def test_a_run_beside_busy_processes_is_bit_identical(tmp_path):
+    exp = tiny_wgan_conv()
+    images = np.random.default_rng(0).integers(0, 256, (400, 28, 28), dtype=np.uint8)
+    quiet_csv, quiet_weights = run(tmp_path / "quiet", exp, images)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    spinners = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(cores + 1)]
+    try:
+        time.sleep(0.2)  # the spinners are running before training starts
+        loaded_csv, loaded_weights = run(tmp_path / "loaded", exp, images)
+        assert all(p.poll() is None for p in spinners), "the competing processes ran throughout"
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+    assert list(pd.read_csv(tmp_path / "quiet" / "m.csv").columns) == list(METRIC_COLUMNS)
+    assert len(quiet_csv.splitlines()) == 1 + exp.generator_iterations
+    assert without_wall_clock(loaded_csv) == without_wall_clock(quiet_csv)
+    assert all(np.array_equal(a, b) for a, b in zip(quiet_weights, loaded_weights, strict=True))
