@@ -23,7 +23,12 @@ def grid(**model_settings):
         {
             "architectures": PRESETS + ["mlp-critic"],
             "architecture_definitions": {
-                "mlp-critic": {"generator": {"type": "mlp", "width": 16}, "critic": {"type": "mlp", "width": 16}}
+                # an MLP critic with batch norm asked for (the official MLP_D has none, the default):
+                # WGAN-GP's is layer norm over units
+                "mlp-critic": {
+                    "generator": {"type": "mlp", "width": 16},
+                    "critic": {"type": "mlp", "width": 16, "batch_norm": True},
+                }
             },
             "model_settings": {model: dict(model_settings) for model in cfg.MODELS},
             "training": {"z_dim": 8},
