@@ -137,3 +137,12 @@ def test_the_budget_table_in_the_summary():
     assert header.endswith("| 4,500 | 5,000 |") and "| 500 |" in header
     assert f"| {BN_FIRST} | not reproduced |" in "\n".join(lines)
     assert np.isfinite(claim["high"])
+
+
+def test_one_seed_gets_no_budget_words():
+    """One seed decides nothing at any budget: its verdict stays "inconclusive: one seed" (with the
+    runs it names), however its wording changes from checkpoint to checkpoint."""
+    grid = [run("conv", 0, power_law(200)), run("conv-bn-first", 0, lambda t: power_law(200)(t) * (1.0 + t / 5000))]
+    _, judged = budgets.judged_over_budgets(grid, None, THRESHOLDS, None)
+    claim = next(c for c in judged if c["claim"] == BN_FIRST)
+    assert claim["verdict"].startswith("inconclusive: one seed") and "budget" not in claim["verdict"]

@@ -1,5 +1,6 @@
 """The reference runs committed in docs/reference (the five-seed study), docs/reference/robustness
-(the random-architecture sweep) and docs/reference/stacked-mnist (mode collapse): each summary is what the code computes from its committed run
+(the random-architecture sweep), docs/reference/stacked-mnist (mode collapse) and
+docs/reference/default-run (`make run`): each summary is what the code computes from its committed run
 files, so a reference cannot drift from the code that made it."""
 
 import dataclasses
@@ -24,6 +25,8 @@ REFERENCES = {
     "study": (REFERENCE, "study.yaml", "mnist-5k", {0, 1, 2, 3, 4}, 60),
     "robustness": (REFERENCE / "robustness", "robustness.yaml", "mnist-5k", {0}, 36),
     "stacked-mnist": (REFERENCE / "stacked-mnist", "stacked-mnist.yaml", "stacked-mnist", {0, 1, 2}, 27),
+    # the default run (`make run`): config.yaml alone, merged over itself
+    "default-run": (REFERENCE / "default-run", "config.yaml", "mnist-5k", {0}, 12),
 }
 
 

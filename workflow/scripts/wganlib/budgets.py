@@ -30,7 +30,7 @@ import pandas as pd
 from .claims import evaluate_claims
 from .intervals import percent
 from .runs import fid_over_training, metrics_frame, summary_rows
-from .verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, side
+from .verdicts import INCONCLUSIVE, NOT_REPRODUCED, ONE_SEED, REPRODUCED, side
 
 STEPS = 10  # checkpoints at the tenths of the longest budget
 
@@ -134,7 +134,7 @@ def settle(result: Mapping, series: Sequence[tuple[int, Mapping]], level: float)
     """The claim's verdict at the full budget, reworded by its verdicts at the checkpoints."""
     settled = dict(result)
     settled["by_budget"] = [(budget, core(r)) for budget, r in series]
-    if len(series) < 2:
+    if len(series) < 2 or str(result["verdict"]).startswith(ONE_SEED):  # one seed decides at no budget
         return settled
     longest = series[-1][0]
     last = [(b, r) for b, r in series if b >= longest / 2]
