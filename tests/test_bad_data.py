@@ -24,9 +24,9 @@ import pytest
 from PIL import Image
 from test_image_datasets import cifar_batch, folder_run, save
 from wganlib import datasets
-from wganlib.config import ConfigError, validate
 from wganlib.datasets import DatasetError, materialise
 from wganlib.datasets.cifar10 import TEST_BATCH, TRAIN_BATCHES
+from wganlib.plan.config import ConfigError, validate
 
 JPEG_START = b"\xff\xd8\xff\xe0"
 

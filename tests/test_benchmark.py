@@ -215,7 +215,7 @@ def test_colour_rows_are_the_official_dcgan_networks_at_32_and_64_pixels():
     conv preset at width 64 (the official ngf and ndf); the networks' stride-2 layers are
     log2(size / 4), as DCGAN_G and DCGAN_D build them."""
     from wganlib.bench.settings import BenchSettings
-    from wganlib.shapes import conv_plan
+    from wganlib.plan.shapes import conv_plan
 
     settings = BenchSettings()
     assert settings.image_datasets == ["cifar10", "lsun-bedroom"] and settings.image_widths == [64]

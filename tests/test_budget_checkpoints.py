@@ -1,4 +1,4 @@
-"""Verdicts at budget checkpoints (wganlib.budgets): runs cut at B, a verdict stable over the last
+"""Verdicts at budget checkpoints (wganlib.verdicts.budgets): runs cut at B, a verdict stable over the last
 doubling named with its budget, one that changes or drifts toward its threshold said so."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from wganlib import budgets, claims
-from wganlib.convergence import STILL_IMPROVING, convergence
+from wganlib.measures.convergence import STILL_IMPROVING, convergence
+from wganlib.verdicts import budgets, claims
 
 SNAPSHOTS = range(0, 5001, 100)
 THRESHOLDS = {"tracking_margin": 0.2, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8}

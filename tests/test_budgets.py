@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 from conftest import BIN, copy_workflow
-from wganlib import config as cfg
+from wganlib.plan import config as cfg
 
 
 def write(folder, name, text):

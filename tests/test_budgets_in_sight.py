@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import summary_row
-from wganlib import report, trained
-from wganlib.plots import plot_robustness, plot_summary
-from wganlib.plots import summary as summary_plots
+from wganlib.report import report, trained
+from wganlib.report.plots import plot_robustness, plot_summary
+from wganlib.report.plots import summary as summary_plots
 
 # The five-seed study's budgets: the GAN 4,000 (conv-bn-first 1,500), WGAN 5,000, WGAN-GP 1,000.
 STUDY = {("dcgan", "conv-bn-first"): 1500, "dcgan": 4000, "wgan": 5000, "wgan-gp": 1000}

@@ -7,7 +7,8 @@ import re
 
 import pandas as pd
 import pytest
-from wganlib import claims, report, runs
+from wganlib.report import report
+from wganlib.verdicts import claims, runs
 
 THRESHOLDS = {"tracking_margin": 0.2, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8}
 SNAPSHOTS = tuple(range(0, 1001, 50))
@@ -367,3 +368,20 @@ def test_ranking_against_lucic_et_al(tmp_path):
         r["convergence"] = "still improving" if r["model"] == "wgan-gp" else "plateaued"
     ranking = report.literature_ranking(rows, "mnist-5k")
     assert [r["unfinished"] for r in ranking] == [False, False, True]
+
+
+def test_the_claim_table_names_each_claims_written_test_and_the_config_keys_it_reads():
+    """Claims are data: each row names its source, its quantity, the docs/metrics.md block that
+    wrote its test down before it was applied, and thresholds the config's `claims` has."""
+    from pathlib import Path
+
+    from wganlib.plan import config as cfg
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text()
+    blocks = re.findall(r"^### (.*)$", docs, flags=re.M)
+    keys = set(cfg.validate({})["claims"])
+    assert len({c.claim for c in claims.CLAIMS}) == len(claims.CLAIMS)
+    for c in claims.CLAIMS:
+        assert c.source and c.quantity, c.claim
+        assert any(block.startswith(c.test) for block in blocks), (c.claim, c.test)
+        assert set(c.thresholds) <= keys, (c.claim, set(c.thresholds) - keys)

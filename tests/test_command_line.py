@@ -10,8 +10,8 @@ import pytest
 from conftest import copy_workflow, snakemake
 from snakemake.cli import parse_config
 from snakemake.utils import update_config
-from wganlib import config as cfg
-from wganlib.command_line import Sources, given_on_command_line, merge
+from wganlib.plan import config as cfg
+from wganlib.plan.command_line import Sources, given_on_command_line, merge
 
 ROOT = Path(__file__).resolve().parents[1]
 

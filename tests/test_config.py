@@ -11,8 +11,8 @@ import yaml
 from conftest import copy_workflow
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wganlib import config as cfg
-from wganlib import objectives
+from wganlib.plan import config as cfg
+from wganlib.plan import objectives
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"

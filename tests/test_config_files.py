@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from snakemake.utils import update_config
-from wganlib import config as cfg
+from wganlib.plan import config as cfg
 
 ROOT = Path(__file__).resolve().parents[1]
 

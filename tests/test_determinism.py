@@ -19,8 +19,8 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
 
-from wganlib import config as cfg  # noqa: E402
-from wganlib.training import METRIC_COLUMNS  # noqa: E402
+from wganlib.plan import config as cfg  # noqa: E402
+from wganlib.train.training import METRIC_COLUMNS  # noqa: E402
 
 # Busy until killed, at most a minute: one per core the test may use, and one more.
 SPIN = "import time\nend = time.time() + 60\nwhile time.time() < end:\n    pass\n"
@@ -48,10 +48,10 @@ import sys
 from pathlib import Path
 import numpy as np
 sys.path[:0] = [sys.argv[2], sys.argv[3]]
-from wganlib.runtime import configure_tensorflow
+from wganlib.train.runtime import configure_tensorflow
 configure_tensorflow(int(sys.argv[4]), gpu=False)
 from test_determinism import tiny_wgan_conv
-from wganlib.training import Outputs, train
+from wganlib.train.training import Outputs, train
 folder = Path(sys.argv[1])
 images = np.random.default_rng(0).integers(0, 256, (400, 28, 28), dtype=np.uint8)
 names = ("g.keras", "m.csv", "s.json", "c.yaml", "frames", "snaps", "tb")

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from wganlib import config as cfg
-from wganlib.devices import declares_gpu, nvidia_gpus, use_gpu
+from wganlib.plan import config as cfg
+from wganlib.train.devices import declares_gpu, nvidia_gpus, use_gpu
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 H100 = ["/physical_device:GPU:0"]
@@ -55,7 +55,7 @@ def test_this_machine_trains_on_the_cpu_and_says_why():
     pytest.importorskip("tensorflow")
     code = (
         "import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout);"
-        "from wganlib.runtime import configure_tensorflow; print(configure_tensorflow(1, 'auto'))"
+        "from wganlib.train.runtime import configure_tensorflow; print(configure_tensorflow(1, 'auto'))"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=SCRIPTS, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -65,12 +65,12 @@ def test_this_machine_trains_on_the_cpu_and_says_why():
 
 def test_each_job_on_a_machine_with_several_gpus_takes_one_of_its_own(tmp_path):
     """A job holds its GPU until it exits: the next takes the next one, none is left for a third."""
-    from wganlib.devices import claim_gpu
+    from wganlib.train.devices import claim_gpu
 
     assert claim_gpu(2, tmp_path) == 0
     assert claim_gpu(2, tmp_path) == 1  # the first is still held by this process's descriptor
     assert claim_gpu(2, tmp_path) is None
-    code = f"import sys; sys.path.insert(0, {str(SCRIPTS)!r}); from wganlib.devices import claim_gpu; print(claim_gpu(3, __import__('pathlib').Path({str(tmp_path)!r})))"
+    code = f"import sys; sys.path.insert(0, {str(SCRIPTS)!r}); from wganlib.train.devices import claim_gpu; print(claim_gpu(3, __import__('pathlib').Path({str(tmp_path)!r})))"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert other.stdout.strip() == "2", other.stderr  # another process sees both held
 
@@ -106,7 +106,7 @@ class FakeConfig:
 @pytest.mark.parametrize("gpus", [1, 2])
 def test_a_job_on_a_gpu_takes_its_memory_as_it_needs_it(gpus, monkeypatch, tmp_path):
     pytest.importorskip("tensorflow")
-    from wganlib import runtime
+    from wganlib.train import runtime
 
     fake = FakeConfig(gpus)
     monkeypatch.setattr(runtime.tf, "config", fake)

@@ -10,9 +10,9 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
 
-from wganlib import config as cfg  # noqa: E402
-from wganlib.gan import GAN, BatchOrder  # noqa: E402
-from wganlib.models import build_critic, build_generator  # noqa: E402
+from wganlib.plan import config as cfg  # noqa: E402
+from wganlib.train.gan import GAN, BatchOrder  # noqa: E402
+from wganlib.train.models import build_critic, build_generator  # noqa: E402
 
 PRESETS = ["conv", "conv-nobn", "mlp", "conv-bn-first"]
 NORMS = ("BatchNormalization", "GroupNormalization", "LayerNormalization")
@@ -147,7 +147,7 @@ def test_a_critic_run_stops_at_the_end_of_an_epoch():
 
 
 def test_training_logs_the_critic_updates_it_made(tmp_path):
-    from wganlib.training import Outputs, train
+    from wganlib.train.training import Outputs, train
 
     def outputs(base):
         names = ("generator.keras", "metrics.csv", "status.json", "config.yaml", "frames", "snapshots", "tensorboard")

@@ -12,7 +12,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from PIL import Image
-from wganlib import images
+from wganlib.common import images
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 
@@ -118,7 +118,7 @@ def test_contact_sheet_picks_first_and_last(tmp_path):
 def test_modules_import_without_tensorflow():
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
-        "import wganlib.images, wganlib.runs, wganlib.plots, wganlib.claims, wganlib.report; "
+        "import wganlib.common.images, wganlib.verdicts.runs, wganlib.report.plots, wganlib.verdicts.claims, wganlib.report.report; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]; "
         "assert not bad, bad; "
         "assert 'matplotlib.pyplot' not in sys.modules"
@@ -231,7 +231,7 @@ def pixel_digest(path: Path) -> str:
 
 def grey_outputs(folder: Path) -> dict[str, str]:
     """The grey outputs of fixed random digits-sized samples, as digests."""
-    from wganlib import plots
+    from wganlib.report import plots
 
     rng = np.random.default_rng(26)
     frames = []

@@ -1,5 +1,5 @@
 """The judge of a dataset without labels: the Inception graph of the FID code (TTUR), fetched once
-with its checksum (wganlib.inception_graph) and loaded as TTUR runs it (wganlib.inception). Nothing
+with its checksum (wganlib.judge.inception_graph) and loaded as TTUR runs it (wganlib.judge.inception). Nothing
 can be downloaded here, so a stand-in GraphDef with the real graph's interface (a JPEG decoder,
 ``ExpandDims``, ``ResizeBilinear`` to 299x299, ``Sub``/``Mul`` scaling, ``pool_3`` of (1, 1, 1,
 2048) and its reshape to (1, 2048)) but tiny ops is built here and served on loopback, whole, with
@@ -20,13 +20,15 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 from conftest import copy_workflow, mirror, snakemake
-from wganlib import judges, manifold, robustness
-from wganlib.claims import evaluate_claims
-from wganlib.evaluation import load_judge, score
-from wganlib.inception import DIMS, InceptionJudge
-from wganlib.inception_graph import ARCHIVE, GRAPH, InceptionError, fetch, verify_existing
-from wganlib.report import write_summary_markdown
-from wganlib.runs import summary_rows
+from wganlib.judge import judges
+from wganlib.judge.evaluation import load_judge, score
+from wganlib.judge.inception import DIMS, InceptionJudge
+from wganlib.judge.inception_graph import ARCHIVE, GRAPH, InceptionError, fetch, verify_existing
+from wganlib.measures import manifold
+from wganlib.report.report import write_summary_markdown
+from wganlib.verdicts import robustness
+from wganlib.verdicts.claims import evaluate_claims
+from wganlib.verdicts.runs import summary_rows
 
 
 def stand_in_graph(features: int = DIMS, seed: int = 0) -> bytes:
@@ -208,7 +210,7 @@ def ttur_features(graph: bytes, images: np.ndarray) -> np.ndarray:
 
 
 def test_features_are_ttur_s_pool_3_for_any_batch_size_and_image_size(served, judge, monkeypatch):
-    monkeypatch.setattr("wganlib.inception.BATCH", 2)  # five images: two full batches and a partial one
+    monkeypatch.setattr("wganlib.judge.inception.BATCH", 2)  # five images: two full batches and a partial one
     images = np.random.default_rng(3).integers(0, 256, (5, 32, 32, 3), dtype=np.uint8)
     features, probs = judge(images)
     assert probs is None and features.shape == (5, DIMS) and features.dtype == np.float64

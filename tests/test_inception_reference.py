@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from conftest import copy_workflow, mirror, snakemake
 from test_inception import archive_of, stand_in_graph
-from wganlib import config as cfg
-from wganlib import judges
-from wganlib.inception import DIMS
-from wganlib.inception_graph import ARCHIVE, GRAPH
+from wganlib.judge import judges
+from wganlib.judge.inception import DIMS
+from wganlib.judge.inception_graph import ARCHIVE, GRAPH
+from wganlib.plan import config as cfg
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from wganlib import intervals
+from wganlib.verdicts import intervals
 
 
 def test_the_interval_has_the_level_it_states():

@@ -1,11 +1,11 @@
-"""Precision, recall, density and coverage (wganlib.manifold) on point sets made by hand, and
+"""Precision, recall, density and coverage (wganlib.measures.manifold) on point sets made by hand, and
 against clovaai's prdc package, the reference implementation of Naeem et al. 2020."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from wganlib import manifold
+from wganlib.measures import manifold
 
 
 def clusters(n: int, rng: np.random.Generator, centres: np.ndarray, spread: float = 0.3) -> np.ndarray:

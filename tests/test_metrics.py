@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from wganlib import metrics
+from wganlib.measures import metrics
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 
@@ -199,5 +199,5 @@ def test_evaluate_features_returns_plain_json_ready_numbers() -> None:
 
 
 def test_metrics_module_does_not_import_tensorflow() -> None:
-    code = "import sys; import wganlib.metrics; sys.exit('tensorflow' in sys.modules)"
+    code = "import sys; import wganlib.measures.metrics; sys.exit('tensorflow' in sys.modules)"
     subprocess.run([sys.executable, "-c", code], cwd=SCRIPTS, check=True)

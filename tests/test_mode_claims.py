@@ -1,12 +1,13 @@
-"""The mode-collapse claims on Stacked MNIST's modes and on recall (wganlib.mode_claims), judged on
-synthetic runs, and how the summary shows those measures (wganlib.mode_report)."""
+"""The mode-collapse claims on Stacked MNIST's modes and on recall (wganlib.verdicts.mode_claims), judged on
+synthetic runs, and how the summary shows those measures (wganlib.report.mode_report)."""
 
 from __future__ import annotations
 
 import math
 
 import pandas as pd
-from wganlib import claims, mode_claims, report, runs
+from wganlib.report import report
+from wganlib.verdicts import claims, mode_claims, runs
 
 THRESHOLDS = {"tracking_margin": 0.2, "good_fid": 20.0, "fid_margin": 1.5, "min_modes": 8, "min_recall": 0.05}
 PAPER_CLAIMS = 7  # claims.CLAIMS: always in the table

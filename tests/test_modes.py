@@ -1,5 +1,5 @@
-"""Stacked MNIST's mode metric (wganlib.modes) on histograms made by hand, the per-channel labels,
-and the per-channel judge end to end on made-up digit images (wganlib.evaluation)."""
+"""Stacked MNIST's mode metric (wganlib.measures.modes) on histograms made by hand, the per-channel labels,
+and the per-channel judge end to end on made-up digit images (wganlib.judge.evaluation)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from wganlib import modes
+from wganlib.measures import modes
 
 
 def test_all_thousand_modes_equally_often_give_kl_zero():
@@ -88,7 +88,7 @@ def test_the_confidence_threshold_keeps_its_share_of_real_digits():
 def test_the_jobs_that_judge_stacked_mnist_read_its_confidence_threshold():
     """The evaluate rule and a monitored training run read the per-channel judge's record (its
     confidence threshold); a judge of ten classes has none to read."""
-    from wganlib import judges
+    from wganlib.judge import judges
 
     assert judges.judge_inputs("stacked-mnist")["judge_record"] == "results/stacked-mnist/evaluation/classifier.json"
     assert "judge_record" not in judges.judge_inputs("mnist-5k")
@@ -168,7 +168,7 @@ def test_the_per_channel_judge_end_to_end(tmp_path):
     its modes."""
     pytest.importorskip("tensorflow")
     import keras
-    from wganlib.evaluation import Judge, load_judge, score, train_judge
+    from wganlib.judge.evaluation import Judge, load_judge, score, train_judge
 
     rng = np.random.default_rng(0)
     train_digits, test_digits = np.arange(200) % 10, np.arange(100) % 10

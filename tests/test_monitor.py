@@ -12,9 +12,9 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
 
-from wganlib import config as cfg  # noqa: E402
-from wganlib import monitor as mon  # noqa: E402
-from wganlib.training import Outputs, WorkFolder, train  # noqa: E402
+from wganlib.plan import config as cfg  # noqa: E402
+from wganlib.train import monitor as mon  # noqa: E402
+from wganlib.train.training import Outputs, WorkFolder, train  # noqa: E402
 
 MAX = 40
 
@@ -127,7 +127,7 @@ def test_an_interrupted_monitored_run_ends_as_an_uninterrupted_one(tmp_path):
 
     here = Path(__file__).resolve().parent
     code = (
-        "from wganlib.runtime import configure_tensorflow\n"
+        "from wganlib.train.runtime import configure_tensorflow\n"
         "configure_tensorflow(1, False)\n"
         "import test_monitor\n"
         f"test_monitor.interrupted_and_whole({str(tmp_path)!r})\n"
@@ -190,16 +190,16 @@ def test_settings_name_what_reruns_a_monitored_run():
 
 
 def test_a_training_job_imports_the_monitor_without_what_it_keeps_out():
-    """A TensorFlow job blocks pandas (wganlib.jobs): the monitor and its rule must not need it."""
+    """A TensorFlow job blocks pandas (wganlib.common.jobs): the monitor and its rule must not need it."""
     import subprocess
     import sys
     from pathlib import Path
 
     scripts = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
     code = (
-        "from wganlib.jobs import skip_unused_keras_imports\n"
+        "from wganlib.common.jobs import skip_unused_keras_imports\n"
         "skip_unused_keras_imports()\n"
-        "import wganlib.training, wganlib.evaluation, wganlib.monitor\n"
+        "import wganlib.train.training, wganlib.judge.evaluation, wganlib.train.monitor\n"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=scripts, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]

@@ -1,4 +1,4 @@
-"""The model table (wganlib.objectives) is the one source of the models' names: no rule, script or
+"""The model table (wganlib.plan.objectives) is the one source of the models' names: no rule, script or
 schema writes one, and a row added to the table is a model the config accepts, the figures colour
 and the summary describes."""
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import yaml
 from conftest import ROOT, copy_workflow, snakemake
-from wganlib import config as cfg
-from wganlib import objectives
+from wganlib.plan import config as cfg
+from wganlib.plan import objectives
 
 WORKFLOW = ROOT / "workflow"
-TABLE = WORKFLOW / "scripts" / "wganlib" / "objectives.py"
+TABLE = WORKFLOW / "scripts" / "wganlib" / "plan" / "objectives.py"
 
 
 def test_no_rule_script_or_schema_writes_a_model_name():
@@ -57,13 +57,15 @@ def test_the_schema_takes_its_models_from_the_table():
 ADDED = """
 import dataclasses, json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
-from wganlib import objectives
+from wganlib.plan import objectives
 objectives.MODELS["my-gan"] = dataclasses.replace(objectives.MODELS["sngan"], name="my-gan", colour="#123456")
 
 from test_plots import synthetic_run
-from wganlib import config as cfg, report, runs
-from wganlib.plots.common import model_colour
-from wganlib.plots.estimates import drawn_in
+from wganlib.plan import config as cfg
+from wganlib.report import report
+from wganlib.verdicts import runs
+from wganlib.report.plots.common import model_colour
+from wganlib.report.plots.estimates import drawn_in
 
 config = cfg.validate({
     "models": ["my-gan", "wgan"], "architectures": ["conv"], "seeds": [0, 1, 2],
@@ -113,7 +115,7 @@ def test_sngan_plans_in_the_default_grids_place(tmp_path):
 def test_sngan_runs_leave_the_papers_claims_as_they_were(tmp_path):
     """The claims pair the paper's models only: adding SN-GAN's runs to a grid changes no verdict."""
     from test_plots import synthetic_run
-    from wganlib.summary import write_summary
+    from wganlib.report.summary import write_summary
 
     thresholds = cfg.validate({})["claims"]
     paper = [

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 from PIL import Image
-from wganlib import plots
-from wganlib.runs import summary_rows
+from wganlib.report import plots
+from wganlib.verdicts.runs import summary_rows
 
 SNAPSHOT_EVERY = 50
 
@@ -109,7 +109,7 @@ def test_js_estimate_figure(tmp_path):
 
 def test_em_estimate_figure_states_the_verdicts_statistic_and_draws_sngan_s_own_estimate(tmp_path, monkeypatch):
     from matplotlib.text import Text
-    from wganlib.plots import estimates
+    from wganlib.report.plots import estimates
 
     runs = [synthetic_run(m, "conv", s) for m in ("wgan", "wgan-gp") for s in (0, 1, 2)]
     for seed in (0, 1, 2):  # a model outside the paper, whose critic logs the TV estimate
@@ -190,7 +190,7 @@ def test_summary_figure(tmp_path):
 def test_summary_figure_counts_stacked_mnist_modes(tmp_path, monkeypatch):
     """On Stacked MNIST the lower panel shows the 1,000 modes and their floor, not the ten-class
     count (0 for every run there: no class of 1,000 receives 5 % of the samples)."""
-    from wganlib.plots import summary as summary_plots
+    from wganlib.report.plots import summary as summary_plots
 
     drawn = []
     real_panel = summary_plots._summary_panel

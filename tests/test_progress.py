@@ -1,4 +1,4 @@
-"""Progress a person can watch (wganlib.progress): the time left is right within a factor of 1.5
+"""Progress a person can watch (wganlib.train.progress): the time left is right within a factor of 1.5
 once a tenth of the run is done, on synthetic timings built like the real ones (a compiled first
 step, WGAN's critic bursts, snapshots, checkpoints, noise); the estimate it replaces is shown to
 fail on them; the terminal's line and the watcher's view."""
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wganlib import config as cfg
-from wganlib import progress
-from wganlib.jobs import TERMINAL
+from wganlib.common.jobs import TERMINAL
+from wganlib.plan import config as cfg
+from wganlib.train import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = cfg.experiments(cfg.load(ROOT / "config" / "config.yaml"))

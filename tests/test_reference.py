@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from snakemake.utils import update_config
-from wganlib import config as cfg
-from wganlib import mode_claims, robustness
-from wganlib.claims import ROBUSTNESS_CLAIM
-from wganlib.runs import load_json, load_runs
-from wganlib.summary import write_summary
+from wganlib.plan import config as cfg
+from wganlib.report.summary import write_summary
+from wganlib.verdicts import mode_claims, robustness
+from wganlib.verdicts.claims import ROBUSTNESS_CLAIM
+from wganlib.verdicts.runs import load_json, load_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference"

@@ -17,8 +17,8 @@ import yaml
 from conftest import TINY, copy_workflow, snakemake
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wganlib import config as cfg
-from wganlib import io as wio
+from wganlib.common import io as wio
+from wganlib.plan import config as cfg
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SCRIPT = ROOT / "workflow" / "scripts" / "train.py"

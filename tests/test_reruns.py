@@ -93,13 +93,13 @@ def test_5_reordered_keys_and_edited_comments_change_nothing(run):
 
 
 def test_6a_model_code_edited_reruns_training_and_everything_after(run):
-    models = run / "workflow/scripts/wganlib/models.py"
+    models = run / "workflow/scripts/wganlib/train/models.py"
     models.write_text(models.read_text() + "\n# an edit\n")
     assert planned(run) == downstream_of_training(*EXPERIMENTS)
 
 
 def test_6b_plotting_code_edited_reruns_only_the_figures(run):
-    plots = run / "workflow/scripts/wganlib/plots/summary.py"  # a module of the package wganlib/plots/
+    plots = run / "workflow/scripts/wganlib/report/plots/summary.py"  # a module of the package wganlib/report/plots/
     plots.write_text(plots.read_text() + "\n# an edit\n")
     assert planned(run) == {"figures:mnist-5k"}
 

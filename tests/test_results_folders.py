@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_workflow, snakemake
-from wganlib import config as cfg
-from wganlib import layout
+from wganlib.plan import config as cfg
+from wganlib.plan import layout
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted((ROOT / "config").glob("*.yaml"))

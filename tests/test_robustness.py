@@ -12,8 +12,10 @@ import pytest
 import yaml
 from conftest import snakemake, summary_row
 from PIL import Image
-from wganlib import claims, intervals, plots, report, robustness
-from wganlib import config as cfg
+from wganlib.plan import architectures
+from wganlib.plan import config as cfg
+from wganlib.report import plots, report
+from wganlib.verdicts import claims, intervals, robustness
 
 TINY_SPACE = {  # every block option, at widths a test trains in seconds
     "generator": {
@@ -59,7 +61,7 @@ def test_more_architectures_add_new_ones_and_leave_the_others_untouched():
 
 
 def test_draws_use_every_choice_of_the_space_and_nothing_else():
-    drawn = [robustness.draw(TINY_SPACE, 0, i) for i in range(300)]
+    drawn = [architectures.draw(TINY_SPACE, 0, i) for i in range(300)]
     for net in ("generator", "critic"):
         assert {d[net]["type"] for d in drawn} == set(TINY_SPACE[net]["type"])
         for kind in TINY_SPACE[net]["type"]:
@@ -101,7 +103,7 @@ def test_every_drawn_architecture_builds_and_trains():
     placement) with the three models: built, two training iterations, finite losses."""
     import dataclasses
 
-    from wganlib.gan import GAN
+    from wganlib.train.gan import GAN
 
     config = cfg.validate(
         {

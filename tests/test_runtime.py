@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from wganlib.runtime import choose_precision, cpu_flags  # noqa: E402
+from wganlib.train.runtime import choose_precision, cpu_flags  # noqa: E402
 
 ZEN4 = {"avx2", "avx512f", "avx512_bf16"}
 SAPPHIRE_RAPIDS = {"avx512f", "amx_bf16", "amx_tile"}

@@ -1,4 +1,4 @@
-"""How samples are drawn (evaluation.sampling, wganlib.sampling): batch norm's moving averages or
+"""How samples are drawn (evaluation.sampling, wganlib.judge.sampling): batch norm's moving averages or
 each batch's statistics, as the official code draws them. On a tiny generator with batch norm the
 two differ; batch statistics depend only on the weights, the noise and the batch size; drawing
 either way changes no variable (so the training job, which draws its frames both ways, trains as
@@ -12,9 +12,9 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
 
-from wganlib import sampling  # noqa: E402
-from wganlib.evaluation import generate, sampler  # noqa: E402
-from wganlib.models import Layers, dcgan_generator  # noqa: E402
+from wganlib.judge import sampling  # noqa: E402
+from wganlib.judge.evaluation import generate, sampler  # noqa: E402
+from wganlib.train.models import Layers, dcgan_generator  # noqa: E402
 
 BATCH = 4
 BATCHES = sampling.settings(sampling.BATCH_STATISTICS, BATCH)

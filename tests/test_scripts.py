@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from snakemake.iocontainers import Namedlist
-from wganlib.config import find_experiment, load
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
+from wganlib.plan.config import find_experiment, load
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
@@ -37,16 +37,16 @@ class Images(str):  # the training images, as train.py sees them: their number, 
     def __len__(self):
         return 4000
 
-import wganlib.datasets, wganlib.jobs
-wganlib.jobs.start_tensorflow_quietly = lambda: None  # it imports TensorFlow
+import wganlib.datasets, wganlib.common.jobs
+wganlib.common.jobs.start_tensorflow_quietly = lambda: None  # it imports TensorFlow
 wganlib.datasets.verify_existing = record("verify_existing")
 wganlib.datasets.load = record("load", {{"x_train": Images("images")}})
 wganlib.datasets.materialise = record("materialise")
-runtime, training = types.ModuleType("wganlib.runtime"), types.ModuleType("wganlib.training")
+runtime, training = types.ModuleType("wganlib.train.runtime"), types.ModuleType("wganlib.train.training")
 runtime.configure_tensorflow = record("configure_tensorflow", "CPU")
 training.Outputs = lambda **paths: sorted(f"{{k}}={{v}}" for k, v in paths.items())
 training.train = record("train", {{"status": "completed", "generator_iterations": 0}})
-sys.modules.update({{"wganlib.runtime": runtime, "wganlib.training": training}})
+sys.modules.update({{"wganlib.train.runtime": runtime, "wganlib.train.training": training}})
 {smk}
 sys.argv = [{script!r}, *{argv!r}]
 runpy.run_path({script!r}, init_globals=init_globals, run_name="__main__")
@@ -260,7 +260,7 @@ def test_job_from_snakemake():
 
 def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
     """make_gif.py run by hand as docs/running.md shows it."""
-    from wganlib.images import save_png
+    from wganlib.common.images import save_png
 
     for iteration in (1, 2):
         save_png(tmp_path / f"iter_{iteration:06d}.png", np.full((30, 30), 80 * iteration, np.uint8))
@@ -291,7 +291,9 @@ def test_a_script_by_hand_with_the_generic_command_line(tmp_path):
 TENSORFLOW_MODULES = {
     "tensorflow",
     "keras",
-    *(f"wganlib.{m}" for m in ("models", "training", "losses", "evaluation", "inception", "runtime", "bench")),
+    *(f"wganlib.train.{m}" for m in ("models", "training", "losses", "runtime")),
+    *(f"wganlib.judge.{m}" for m in ("evaluation", "inception")),
+    "wganlib.bench",
 }
 
 
@@ -318,7 +320,7 @@ def test_a_tensorflow_job_skips_keras_unused_imports_and_keras_still_trains(tmp_
     code = f"""
 import sys
 sys.path.insert(0, {str(SCRIPTS)!r})
-from wganlib.jobs import Job, KERAS_UNUSED_IMPORTS
+from wganlib.common.jobs import Job, KERAS_UNUSED_IMPORTS
 job = Job.start({{}}, "doc", by_hand=lambda d: Job({{}}, {{}}, {{}}, log={str(tmp_path / "job.log")!r}), tensorflow=True)
 import keras, numpy as np
 model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
@@ -342,7 +344,7 @@ def test_under_snakemake_stdout_goes_to_the_log_and_the_terminal_lines_to_the_te
     code = f"""
 import logging, sys
 sys.path.insert(0, {str(SCRIPTS)!r})
-from wganlib.jobs import Job, TERMINAL
+from wganlib.common.jobs import Job, TERMINAL
 smk = type("Snakemake", (), {{"input": {{}}, "output": {{}}, "params": {{}}, "wildcards": {{}}, "threads": 1,
                              "log": [{str(tmp_path / "job.log")!r}]}})
 Job.start({{"snakemake": smk}}, "doc")
@@ -360,7 +362,7 @@ def test_other_jobs_keep_pandas():
     code = f"""
 import sys
 sys.path.insert(0, {str(SCRIPTS)!r})
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 Job.start({{}}, "doc", by_hand=lambda d: Job({{}}, {{}}, {{}}))
 import pandas
 print(pandas.__name__)

@@ -17,10 +17,10 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
 
-from wganlib import config as cfg  # noqa: E402
-from wganlib.config import ConfigError  # noqa: E402
-from wganlib.gan import GAN, BatchOrder  # noqa: E402
-from wganlib.models import build_critic, build_generator  # noqa: E402
+from wganlib.plan import config as cfg  # noqa: E402
+from wganlib.plan.config import ConfigError  # noqa: E402
+from wganlib.train.gan import GAN, BatchOrder  # noqa: E402
+from wganlib.train.models import build_critic, build_generator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_ARCHITECTURES = {
@@ -179,9 +179,9 @@ import json, resource, sys
 from pathlib import Path
 import numpy as np
 from wganlib import datasets
-from wganlib.config import Experiment
-from wganlib.runtime import configure_tensorflow
-from wganlib.training import Outputs, train
+from wganlib.plan.config import Experiment
+from wganlib.train.runtime import configure_tensorflow
+from wganlib.train.training import Outputs, train
 
 configure_tensorflow(1, False)
 npz, exp_json, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
@@ -244,8 +244,8 @@ def test_classifier_frames_and_samples_on_colour_images(tmp_path):
     """The evaluation's rules on 32x32 colour data: the dataset classifier sized for the images, the
     judge's features, the generated samples and their sheet (RGB PNG)."""
     from PIL import Image
-    from wganlib.evaluation import Judge, generate, inference, score, train_classifier
-    from wganlib.images import image_grid, save_png
+    from wganlib.common.images import image_grid, save_png
+    from wganlib.judge.evaluation import Judge, generate, inference, score, train_classifier
 
     rng = np.random.default_rng(0)
     data = {

@@ -14,10 +14,11 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
 
-from wganlib import config as cfg  # noqa: E402
-from wganlib import losses, objectives  # noqa: E402
-from wganlib.models import SpectralNorm, build_critic, precision  # noqa: E402
-from wganlib.objectives import SNGAN  # noqa: E402
+from wganlib.plan import config as cfg  # noqa: E402
+from wganlib.plan import objectives  # noqa: E402
+from wganlib.plan.objectives import SNGAN  # noqa: E402
+from wganlib.train import losses  # noqa: E402
+from wganlib.train.models import SpectralNorm, build_critic, precision  # noqa: E402
 
 
 def test_every_model_of_the_table_has_an_objective():
@@ -136,7 +137,7 @@ def test_sngan_settings_are_miyato_et_al_s():
 
 def test_sngan_trains_logs_its_estimate_and_resumes_exactly(tmp_path, caplog):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    from wganlib.training import Outputs, train
+    from wganlib.train.training import Outputs, train
 
     def outputs(base):
         names = ("generator.keras", "metrics.csv", "status.json", "config.yaml", "frames", "snapshots", "tensorboard")

@@ -1,4 +1,4 @@
-"""The tracking claims' test (wganlib.tracking), checked by simulation: its level under the null,
+"""The tracking claims' test (wganlib.verdicts.tracking), checked by simulation: its level under the null,
 its power for a tracker under the FID noise the reference runs show, and the cases built to fool
 it (a clock, a clock with each run's own pace, another seed's curve of the same architecture)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from wganlib import tracking
+from wganlib.verdicts import tracking
 
 THRESHOLDS = {"tracking_margin": 0.2}
 LEVEL = 0.9  # one-sided tests at 0.05

@@ -12,10 +12,10 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 tf = pytest.importorskip("tensorflow")
 
-from wganlib import config as cfg  # noqa: E402
-from wganlib import losses  # noqa: E402
-from wganlib.models import build_critic, build_generator  # noqa: E402
-from wganlib.training import Outputs, critic_iterations, train  # noqa: E402
+from wganlib.plan import config as cfg  # noqa: E402
+from wganlib.train import losses  # noqa: E402
+from wganlib.train.models import build_critic, build_generator  # noqa: E402
+from wganlib.train.training import Outputs, critic_iterations, train  # noqa: E402
 
 
 def preset_experiments(z_dim=64):
@@ -113,7 +113,7 @@ def test_sub_pixel_transposed_conv_is_keras_transposed_conv(policy, channels, fi
     """The generator's output layer: Keras' Conv2DTranspose (kernel 4, stride 2, same) computed another
     way, with the same initial weights, outputs and gradients."""
     import keras
-    from wganlib.models import SubPixelConv2DTranspose, precision
+    from wganlib.train.models import SubPixelConv2DTranspose, precision
 
     built = {}
     with precision(policy):
@@ -132,13 +132,17 @@ def test_sub_pixel_transposed_conv_is_keras_transposed_conv(policy, channels, fi
     for a, b in zip(keras_layer.weights, ours.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())  # the same initialisation, draw for draw
     assert results[1][0].shape == (5, 28, 28, filters) and results[1][0].dtype == results[0][0].dtype
-    for a, b in zip(*results, strict=True):  # to the precision's round-off, at the scale of each array
+    # To the precision's round-off, at the scale of each array: the two sum in different orders,
+    # which oneDNN picks by the CPU's features and threads. Measured on a 2-core AMD EPYC without
+    # AVX-512: up to 4.6e-7 (and once over 1e-6, under load) in float32, 0.026 in bfloat16, where a
+    # wrong tap or offset errs by the array's own scale.
+    for a, b in zip(*results, strict=True):
         a, b = np.asarray(tf.cast(a, tf.float32)), np.asarray(tf.cast(b, tf.float32))
-        np.testing.assert_allclose(a, b, rtol=0, atol=(1e-6 if policy == "float32" else 2e-2) * np.abs(a).max())
+        np.testing.assert_allclose(a, b, rtol=0, atol=(1e-5 if policy == "float32" else 5e-2) * np.abs(a).max())
 
 
 def test_sub_pixel_transposed_conv_refuses_what_it_does_not_compute():
-    from wganlib.models import SubPixelConv2DTranspose
+    from wganlib.train.models import SubPixelConv2DTranspose
 
     for options in ({"kernel_size": 3, "strides": 2}, {"kernel_size": 4, "strides": 1}):
         with pytest.raises(ValueError, match="kernel 4, stride 2"):
@@ -154,7 +158,7 @@ def test_sub_pixel_transposed_conv_refuses_what_it_does_not_compute():
 
 def test_a_saved_generator_loads_with_its_layers(tmp_path):
     import keras
-    from wganlib.models import SubPixelConv2DTranspose
+    from wganlib.train.models import SubPixelConv2DTranspose
 
     exp = preset_experiments()[("mnist-5k", "wgan-conv-s0")]
     generator = build_generator(exp)
@@ -167,7 +171,7 @@ def test_a_saved_generator_loads_with_its_layers(tmp_path):
 
 def test_optimizers_as_pytorch_means_them():
     """epsilon is PyTorch's, added to the root: Keras' RMSProp gets it squared under the root."""
-    from wganlib.gan import make_optimizer
+    from wganlib.train.gan import make_optimizer
 
     grid = preset_experiments()
     rmsprop = make_optimizer(grid[("mnist-5k", "wgan-conv-s0")])
@@ -287,7 +291,7 @@ def test_the_training_step_has_no_model_branches():
     import inspect
     import textwrap
 
-    from wganlib.gan import GAN
+    from wganlib.train.gan import GAN
 
     for step in (GAN.critic_step, GAN.generator_step, GAN._train_iteration):
         compared = [
@@ -349,7 +353,7 @@ def fake_images(n=200):
 
 
 def test_clipping_holds_after_training(tmp_path):
-    from wganlib.gan import GAN
+    from wganlib.train.gan import GAN
 
     exp = tiny_experiment("wgan", learning_rate=0.05, clip_at="after_update")  # critic_start: tests/test_fidelity.py
     gan = GAN(exp, fake_images())
@@ -367,7 +371,7 @@ def test_nan_run_is_marked_diverged_and_keeps_outputs(tmp_path):
     rows = (tmp_path / "metrics.csv").read_text().splitlines()
     assert len(rows) == 1 + status["diverged_at"]
     assert list((tmp_path / "frames").glob("iter_*.png")), "frames up to the divergence are kept"
-    # drawn both ways (wganlib.sampling): the GIF shows the one evaluation.sampling names
+    # drawn both ways (wganlib.judge.sampling): the GIF shows the one evaluation.sampling names
     batch_frames = sorted(p.name for p in (tmp_path / "frames" / "batch_statistics").glob("iter_*.png"))
     assert batch_frames == sorted(p.name for p in (tmp_path / "frames").glob("iter_*.png"))
     assert (tmp_path / "generator.keras").exists()
@@ -377,7 +381,7 @@ def test_nan_run_is_marked_diverged_and_keeps_outputs(tmp_path):
 
 
 def test_same_seed_same_initial_networks_other_seed_others():
-    from wganlib.gan import GAN
+    from wganlib.train.gan import GAN
 
     first, again = (GAN(tiny_experiment("wgan"), fake_images()) for _ in range(2))
     other = GAN(dataclasses.replace(tiny_experiment("wgan"), seed=1), fake_images())

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from wganlib import objectives, provenance
+from wganlib.plan import objectives, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
@@ -105,8 +105,8 @@ def test_benchmark_digest_covers_the_bench_package():
 @pytest.mark.parametrize(
     ("script", "package"),
     [
-        ("figures.py", "plots"),
-        ("random_architectures.py", "plots"),
+        ("figures.py", "report/plots"),
+        ("random_architectures.py", "report/plots"),
         ("download_dataset.py", "datasets"),
         ("train.py", "datasets"),
         ("train_classifier.py", "datasets"),

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "workflow" / "scripts"), str(ROOT / "tests")]
 
 from test_reference import REFERENCES, reference_grid, study_config  # noqa: E402
-from wganlib import plots  # noqa: E402
-from wganlib.runs import load_json, load_runs, summary_rows  # noqa: E402
+from wganlib.report import plots  # noqa: E402
+from wganlib.verdicts.runs import load_json, load_runs, summary_rows  # noqa: E402
 
 
 def main(results: Path, pdf: Path) -> None:

@@ -1,5 +1,5 @@
 """Where a convergence budget would have stopped runs trained with fixed budgets: the training
-monitor (wganlib.monitor, the summary's own rule) replayed on each run's snapshot FIDs from its
+monitor (wganlib.train.monitor, the summary's own rule) replayed on each run's snapshot FIDs from its
 evaluation.json, as if they had been measured while it trained.
 
     .venv/bin/python docs/evidence/monitor_replay.py results/mnist-5k 500 0.1 [0.25] [80]
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scripts"))
-from wganlib.monitor import Monitor  # noqa: E402
+from wganlib.train.monitor import Monitor  # noqa: E402
 
 
 def replay(points: list[dict], min_iterations: int, still_improving: float, min_progress: float, good_fid: float):

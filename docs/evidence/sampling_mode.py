@@ -23,11 +23,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scripts"))
 
 import keras  # noqa: E402
-from wganlib import config as cfg  # noqa: E402
-from wganlib.evaluation import generate, load_judge, load_reference, sample_noise, sampler, score  # noqa: E402
-from wganlib.images import image_grid  # noqa: E402
-from wganlib.models import SubPixelConv2DTranspose  # noqa: E402, F401 (the saved generators' layers)
-from wganlib.sampling import MODES, settings  # noqa: E402
+from wganlib.common.images import image_grid  # noqa: E402
+from wganlib.judge.evaluation import generate, load_judge, load_reference, sample_noise, sampler, score  # noqa: E402
+from wganlib.judge.sampling import MODES, settings  # noqa: E402
+from wganlib.plan import config as cfg  # noqa: E402
+from wganlib.train.models import SubPixelConv2DTranspose  # noqa: E402, F401 (the saved generators' layers)
 
 KEYS = ("fid", "modes_covered", "kid", "precision", "recall")
 SHOWN = 36  # samples per panel: the sheets' first 36, 6 x 6

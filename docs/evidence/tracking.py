@@ -2,7 +2,7 @@
 critic's EM estimate and for estimates built to fool them: a clock, a wall clock, another seed's
 EM curve of the same architecture, and an ideal tracker (the run's own FID, smoothed). The
 earlier statistic (rho of changes, snapshot to snapshot) against today's between-seed test
-(wganlib.tracking). No TensorFlow. Usage: .venv/bin/python docs/evidence/tracking.py"""
+(wganlib.verdicts.tracking). No TensorFlow. Usage: .venv/bin/python docs/evidence/tracking.py"""
 
 import sys
 from pathlib import Path
@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "workflow" / "scripts"), str(ROOT / "tests")]
 
 from test_reference import REFERENCES, reference_grid, study_config  # noqa: E402
-from wganlib import tracking  # noqa: E402
-from wganlib.runs import WGAN_MODELS, compute_at, load_runs, spearman, summary_rows  # noqa: E402
+from wganlib.verdicts import tracking  # noqa: E402
+from wganlib.verdicts.runs import compute_at, load_runs, spearman, summary_rows  # noqa: E402
+from wganlib.verdicts.tracking import EM_MODELS as WGAN_MODELS  # noqa: E402 (the models with an EM estimate)
 
 
 def with_estimate(rows, runs, make):

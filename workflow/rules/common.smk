@@ -2,7 +2,7 @@ import re
 import sys
 from pathlib import Path
 
-from wganlib.config import (
+from wganlib.plan.config import (
     MODELS,
     ConfigError,
     experiments,
@@ -10,12 +10,14 @@ from wganlib.config import (
     validate,
     without_replaced_overrides,
 )
-from wganlib import judges, monitor, robustness, sampling
-from wganlib.command_line import Sources, given_on_command_line, merge
+from wganlib.judge import judges, sampling
+from wganlib.train import monitor
+from wganlib.plan import architectures
+from wganlib.plan.command_line import Sources, given_on_command_line, merge
 from wganlib.datasets import DatasetError, get_spec, planning
-from wganlib.devices import declares_gpu, nvidia_gpus
-from wganlib import layout
-from wganlib.provenance import code_digest
+from wganlib.train.devices import declares_gpu, nvidia_gpus
+from wganlib.plan import layout
+from wganlib.plan.provenance import code_digest
 
 try:
     configfiles = ["config/config.yaml", *workflow.config_settings.configfiles]
@@ -48,7 +50,7 @@ def results(path):
 
 # One GPU, one training job: unless --resources gpu=N (or a profile) says otherwise, Snakemake runs
 # at most as many GPU jobs at once as this machine has GPUs, each on a GPU of its own (a job takes
-# the first one free: wganlib/devices.py). profiles/slurm sets its own: SLURM gives each job a GPU.
+# the first one free: wganlib/train/devices.py). profiles/slurm sets its own: SLURM gives each job a GPU.
 GPU_LIMIT_GIVEN = "gpu" in workflow.global_resources
 if not GPU_LIMIT_GIVEN:
     workflow.register_resource("gpu", max(1, len(nvidia_gpus())))
@@ -146,7 +148,7 @@ def dataset_contents(wildcards):
 
 
 def judged_by(judge):
-    """The grid's datasets judged by `judge` (wganlib.judges), as a wildcard pattern: the rules that
+    """The grid's datasets judged by `judge` (wganlib.judge.judges), as a wildcard pattern: the rules that
     make a dataset's reference features are one per judge (none matches for no dataset).
     """
     names = [
@@ -265,7 +267,7 @@ def random_architectures():
         "architectures": {
             name: config["architecture_definitions"][name]
             for name in config["architectures"]
-            if robustness.is_random(name)
+            if architectures.is_random(name)
         },
     }
 

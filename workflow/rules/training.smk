@@ -20,7 +20,7 @@ rule train:
     resources:
         mem_mb=4000,
         runtime=24 * 60,
-        # auto: a GPU is declared only where this machine has one (see wganlib/devices.py)
+        # auto: a GPU is declared only where this machine has one (see wganlib/train/devices.py)
         gpu=1 if declares_gpu(config["resources"]["gpu"], nvidia_gpus()) else 0,
     params:
         settings=train_settings,

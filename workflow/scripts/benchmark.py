@@ -8,12 +8,12 @@ By hand (a smoke run of a few seconds' work):
         --output json=results/debug/benchmark.json --output markdown=results/debug/benchmark.md
 """
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__, tensorflow=True)
 
 from wganlib.bench import BenchSettings, markdown, run  # noqa: E402
-from wganlib.io import write_json, write_text  # noqa: E402
+from wganlib.common.io import write_json, write_text  # noqa: E402
 
 # The defaults live in wganlib/bench/settings.py; the rule passes only what differs.
 settings = BenchSettings.from_params(job.params.get("settings", {}), quick=job.params.get("quick", False))

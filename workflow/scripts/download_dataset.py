@@ -8,7 +8,7 @@ Run by Snakemake (rule with ``script:``) or by hand:
 import argparse
 from pathlib import Path
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 
 def by_hand(description: str, argv: list[str] | None = None) -> Job:
@@ -61,7 +61,7 @@ job = Job.start(globals(), __doc__, by_hand=by_hand)
 
 from wganlib.datasets import materialise
 
-# A DatasetError (every source failed) ends the job with its message alone: see wganlib.jobs.
+# A DatasetError (every source failed) ends the job with its message alone: see wganlib.common.jobs.
 materialise(
     job.wildcards["dataset"],
     job.output["npz"],

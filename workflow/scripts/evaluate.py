@@ -2,17 +2,17 @@
 
 - N images from the final generator, from a noise batch shared by every experiment of the
   dataset (so the sheets compare like for like), drawn as evaluation.sampling says (batch norm's
-  moving averages, or each batch's statistics: wganlib.sampling): saved (.npz) and drawn as a
+  moving averages, or each batch's statistics: wganlib.judge.sampling): saved (.npz) and drawn as a
   sample sheet;
 - FID, KID, classifier score, modes covered, class KL, precision, recall, density and coverage
   (and with Stacked MNIST's per-channel judge its 1,000 modes and their KL from uniform) of those
   images, and of every kept snapshot's (the same smaller N for each), against the test split; for
   a dataset without labels FID, KID, precision, recall, density and coverage on the Inception
-  graph's features, which the file names (``wganlib.judges``);
+  graph's features, which the file names (``wganlib.judge.judges``);
 - the snapshots' FIDs for TensorBoard (``quality/fid``), beside the training's scalars.
 """
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__, tensorflow=True)
 
@@ -22,12 +22,20 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from wganlib.evaluation import generate, load_judge, load_reference, sample_noise, sampler, score, write_fid_events
-from wganlib.images import frame_iteration, image_grid, save_png
-from wganlib.io import atomic_path, write_json
-from wganlib.models import SubPixelConv2DTranspose  # noqa: F401 (registered: the saved generator's layers)
-from wganlib.runtime import configure_tensorflow
-from wganlib.sampling import MOVING_AVERAGES
+from wganlib.common.images import frame_iteration, image_grid, save_png
+from wganlib.common.io import atomic_path, write_json
+from wganlib.judge.evaluation import (
+    generate,
+    load_judge,
+    load_reference,
+    sample_noise,
+    sampler,
+    score,
+    write_fid_events,
+)
+from wganlib.judge.sampling import MOVING_AVERAGES
+from wganlib.train.models import SubPixelConv2DTranspose  # noqa: F401 (registered: the saved generator's layers)
+from wganlib.train.runtime import configure_tensorflow
 
 configure_tensorflow(job.threads, gpu=False)
 settings, name = job.params["metrics"], job.params["experiment"]

@@ -3,13 +3,13 @@ against generator iterations, FID on a second axis, and the between-seed statist
 verdicts read), Figure 4 (the DCGAN's JS estimate), Figures
 5-7 (samples, architectures by models) and a summary across the grid. No TensorFlow."""
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
 import numpy as np
-from wganlib import plots
-from wganlib.runs import load_json, load_runs, summary_rows
+from wganlib.report import plots
+from wganlib.verdicts.runs import load_json, load_runs, summary_rows
 
 models, architectures = job.params["models"], job.params["architectures"]
 runs = load_runs(job.params["grid"])  # [{experiment, dataset, model, architecture, seed, dir}]

@@ -11,7 +11,7 @@ the FID code as the judge and no classifier to train):
   is no classifier score, mode or class KL: they are NaN, and the file says why.
 """
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__, tensorflow=True)
 
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 from wganlib import datasets
-from wganlib.evaluation import load_judge, score
-from wganlib.inception_graph import verify_existing
-from wganlib.io import atomic_path, write_json
-from wganlib.judges import inception_reference_images
-from wganlib.runtime import configure_tensorflow
+from wganlib.common.io import atomic_path, write_json
+from wganlib.judge.evaluation import load_judge, score
+from wganlib.judge.inception_graph import verify_existing
+from wganlib.judge.judges import inception_reference_images
+from wganlib.train.runtime import configure_tensorflow
 
 configure_tensorflow(job.tensorflow_threads(), gpu=False)
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])

@@ -1,13 +1,13 @@
 """Rule `make_gif`: the training frames of one experiment, in iteration order, as a GIF with the
 iteration on each frame, and a contact sheet PNG that `snakemake --report` can show; the frames
-drawn as evaluation.sampling says (wganlib.sampling)."""
+drawn as evaluation.sampling says (wganlib.judge.sampling)."""
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
-from wganlib.images import frame_paths_in_order, make_contact_sheet, make_gif
-from wganlib.sampling import MOVING_AVERAGES, frames_folder
+from wganlib.common.images import frame_paths_in_order, make_contact_sheet, make_gif
+from wganlib.judge.sampling import MOVING_AVERAGES, frames_folder
 
 mode = job.params.get("sampling", MOVING_AVERAGES)  # by hand without it: the frames of moving averages
 frames = frame_paths_in_order(sorted(frames_folder(job.input["frames"], mode).glob("iter_*.png")))

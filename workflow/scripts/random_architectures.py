@@ -2,14 +2,14 @@
 full definitions as YAML, and per architecture each model's FID reached (runs.fid_reached) and modes
 covered against the levels of success (Gulrajani et al. 2017, Table 2). No TensorFlow."""
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
 import yaml
-from wganlib.io import write_text
-from wganlib.plots import plot_robustness
-from wganlib.runs import load_runs, summary_rows
+from wganlib.common.io import write_text
+from wganlib.report.plots import plot_robustness
+from wganlib.verdicts.runs import load_runs, summary_rows
 
 random, claims, out = job.params["random"], job.params["claims"], job.output
 rows = summary_rows(

@@ -2,12 +2,12 @@
 a Markdown page whose table checks the paper's claims, each verdict computed from the numbers
 and the thresholds of the config's `claims` section. No TensorFlow."""
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
-from wganlib.runs import load_json, load_runs
-from wganlib.summary import write_summary
+from wganlib.report.summary import write_summary
+from wganlib.verdicts.runs import load_json, load_runs
 
 write_summary(
     load_runs(job.params["grid"]),

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 
 def by_hand(description: str, argv: list[str] | None = None) -> Job:
@@ -21,7 +21,7 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out-dir", default="results/debug", help="default: results/debug/{dataset}/{experiment}")
     args = parser.parse_args(argv)
-    from wganlib.config import ConfigError, find_experiment, load
+    from wganlib.plan.config import ConfigError, find_experiment, load
 
     try:
         config = load(args.config)
@@ -31,12 +31,12 @@ def by_hand(description: str, argv: list[str] | None = None) -> Job:
     dataset_npz = Path("resources/datasets") / f"{exp.dataset}.npz"
     if not dataset_npz.exists():
         sys.exit(f"error: {dataset_npz} is missing; make it first with: snakemake --cores 1 {dataset_npz}")
-    from wganlib import monitor
+    from wganlib.train import monitor
 
     watch = monitor.settings(exp, config["claims"], config["evaluation"])
     inputs = {"dataset": dataset_npz, "manifest": dataset_npz.with_name(f"{exp.dataset}.manifest.json")}
     if watch:  # the workflow's judge of the dataset judges a monitored run
-        from wganlib.judges import judge_inputs
+        from wganlib.judge.judges import judge_inputs
 
         inputs |= judge_inputs(exp.dataset, config["data"]["settings"].get(exp.dataset), config["results"])
         missing = next((path for path in inputs.values() if not Path(path).exists()), None)
@@ -70,10 +70,10 @@ job = Job.start(globals(), __doc__, by_hand=by_hand, tensorflow=True)
 import logging
 
 from wganlib import datasets
-from wganlib.config import Experiment
 from wganlib.datasets.sizes import check_batches
-from wganlib.runtime import configure_tensorflow
-from wganlib.training import Outputs, train
+from wganlib.plan.config import Experiment
+from wganlib.train.runtime import configure_tensorflow
+from wganlib.train.training import Outputs, train
 
 threads = job.tensorflow_threads()  # the config's, not --cores': a run's numbers depend on them
 device = configure_tensorflow(threads, job.params["gpu"])
@@ -85,9 +85,13 @@ check_batches(datasets.get_spec(exp.dataset), len(images), exp.name, exp.batch_s
 outputs = Outputs(**{name: Path(path) for name, path in job.output.items()})
 monitor = None
 if job.params.get("monitor"):  # a budget that ends at convergence: the dataset's judge watches it train
-    from wganlib.evaluation import training_monitor
+    from wganlib.judge.evaluation import fid_measure, load_judge, load_reference
+    from wganlib.train.monitor import monitor_of
 
-    monitor = training_monitor(exp, job.params["monitor"], job.input)
+    watched = job.params["monitor"]
+    reference = load_reference(job.input["reference"])
+    measure = fid_measure(load_judge(job.input), reference, watched["samples"], exp.z_dim, watched.get("sampling"))
+    monitor = monitor_of(exp, watched, measure)
 result = train(exp, images, Path(job.params["work_dir"]), outputs, device=device, threads=threads, monitor=monitor)
 logging.getLogger("train").info(
     "%s: %s after %d generator iterations", exp.name, result["status"], result["generator_iterations"]

@@ -10,7 +10,7 @@ TensorFlow start:
   per-channel judge, also its digit accuracy, which bounds the modes it can count).
 """
 
-from wganlib.jobs import Job
+from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__, tensorflow=True)
 
@@ -19,9 +19,9 @@ import logging
 
 import numpy as np
 from wganlib import datasets
-from wganlib.evaluation import Judge, score, train_judge
-from wganlib.io import atomic_path, write_json
-from wganlib.runtime import configure_tensorflow
+from wganlib.common.io import atomic_path, write_json
+from wganlib.judge.evaluation import Judge, score, train_judge
+from wganlib.train.runtime import configure_tensorflow
 
 configure_tensorflow(job.tensorflow_threads(), gpu=False)
 datasets.verify_existing(job.input["dataset"], job.input["manifest"])

@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from wganlib.config import ConfigError, read_yaml
-from wganlib.layout import DEFAULT
-from wganlib.progress import STATUS_FILE, duration, line, read_status
+from wganlib.plan.config import ConfigError, read_yaml
+from wganlib.plan.layout import DEFAULT
+from wganlib.train.progress import STATUS_FILE, duration, line, read_status
 
 STALE_S = 600  # a run in training whose progress has not changed for this long has stopped, or hangs
 FINISHED_SHOWN = 5  # the latest finished runs shown under those in training (--all: every one)

@@ -18,7 +18,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from wganlib.config import Experiment
+from wganlib.plan.config import Experiment
 
 from .flops import FLOP_METHOD
 from .layouts import thread_layouts
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 def run(settings: BenchSettings, threads: int, cores: int | None = None, configure: bool = True) -> dict:
     """The whole benchmark: the matmul peaks and every (image, width, architecture, model, precision)
     at `threads` (a training job's threads), then the thread layouts over `cores` (the benchmark job's)."""
-    from wganlib.runtime import configure_tensorflow
+    from wganlib.train.runtime import configure_tensorflow
 
     started = time.perf_counter()
     cores = cores or threads

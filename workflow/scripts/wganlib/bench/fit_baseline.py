@@ -8,10 +8,10 @@ import time
 import keras
 import tensorflow as tf
 
-from wganlib import losses
-from wganlib.config import Experiment
-from wganlib.gan import make_optimizer
-from wganlib.models import build_critic, build_generator
+from wganlib.plan.config import Experiment
+from wganlib.train import losses
+from wganlib.train.gan import make_optimizer
+from wganlib.train.models import build_critic, build_generator
 
 
 def keras_example_model(exp: Experiment) -> keras.Model:

@@ -17,10 +17,10 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
-from wganlib import losses
-from wganlib.config import Experiment
-from wganlib.gan import GAN
-from wganlib.models import SubPixelConv2DTranspose, image_shape_of
+from wganlib.plan.config import Experiment
+from wganlib.train import losses
+from wganlib.train.gan import GAN
+from wganlib.train.models import SubPixelConv2DTranspose, image_shape_of
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from wganlib.config import Experiment
-from wganlib.gan import GAN, BatchOrder
+from wganlib.plan.config import Experiment
+from wganlib.train.gan import GAN, BatchOrder
 
 from .settings import BenchSettings
 from .timing import spread
@@ -33,7 +33,7 @@ SCRIPTS = Path(__file__).resolve().parents[2]  # where wganlib lives: the worker
 def layout_worker(exp_json: str, threads: int, n_images: int, seconds: float) -> None:
     """One training process of a layout: warm up, print "ready", wait for "go" on stdin, train for
     `seconds`, print the rate."""
-    from wganlib.runtime import configure_tensorflow
+    from wganlib.train.runtime import configure_tensorflow
 
     configure_tensorflow(threads, gpu=False)
     exp = Experiment.from_json(exp_json)

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from wganlib.gan import GAN, BatchOrder
+from wganlib.train.gan import GAN, BatchOrder
 
 from .flops import layer_flops
 from .settings import BenchSettings

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wganlib.config import Experiment, experiments, validate
-from wganlib.judges import INCEPTION_FEATURES
-from wganlib.objectives import GAN, PAPER_MODELS, WGAN_GP
+from wganlib.judge.judges import INCEPTION_FEATURES
+from wganlib.plan.config import Experiment, experiments, validate
+from wganlib.plan.objectives import GAN, PAPER_MODELS, WGAN_GP
 
 # The benchmark evaluates nothing: sample counts that every dataset's judge accepts (an Inception-
 # judged one, LSUN, needs more than its 2,048 features).

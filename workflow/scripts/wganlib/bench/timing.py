@@ -15,11 +15,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from wganlib.config import Experiment
-from wganlib.gan import GAN, BatchOrder
-from wganlib.models import image_shape_of
-from wganlib.runtime import BF16_CPU_FLAGS, choose_precision, cpu_flags, gpu_capability
-from wganlib.training import software_versions
+from wganlib.plan.config import Experiment
+from wganlib.train.gan import GAN, BatchOrder
+from wganlib.train.models import image_shape_of
+from wganlib.train.runtime import BF16_CPU_FLAGS, choose_precision, cpu_flags, gpu_capability
+from wganlib.train.training import software_versions
 
 from .fit_baseline import EpochTimer, keras_example_model
 from .flops import step_flops

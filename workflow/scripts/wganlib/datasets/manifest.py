@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from wganlib.io import atomic_path, write_json
+from wganlib.common.io import atomic_path, write_json
 
 from .checks import _file_hash
 from .npz import _write_npz

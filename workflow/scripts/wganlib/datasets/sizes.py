@@ -4,7 +4,7 @@ Two needs, each checked as early as the numbers are known (at planning, ``planni
 build, ``store``; and by training, for what only the built dataset knows):
 
 - every split at least ``MIN_SAMPLES`` images: precision, recall, density and coverage
-  (``wganlib.manifold``) measure each image's distance to its k-th nearest neighbour, k = 3 and 5,
+  (``wganlib.measures.manifold``) measure each image's distance to its k-th nearest neighbour, k = 3 and 5,
   among the evaluation images and, for the real-data floor, among as many training images;
 - the training split at least one batch (``training.batch_size``) of every experiment on it.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from wganlib.manifold import DENSITY_COVERAGE_K, MIN_SAMPLES
+from wganlib.measures.manifold import DENSITY_COVERAGE_K, MIN_SAMPLES
 
 from .specs import DatasetError, DatasetSpec
 

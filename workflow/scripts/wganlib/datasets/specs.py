@@ -109,7 +109,7 @@ class DatasetSpec:
 
     def has_labels(self, given: dict[str, Any] | None = None) -> bool:
         """Whether its images have classes under the given settings: what decides the network that
-        judges its samples (``wganlib.judges``)."""
+        judges its samples (``wganlib.judge.judges``)."""
         return bool(self.resolved(given).get("labels", self.labelled))
 
     def missing_path(self, local_path: Any) -> str | None:
