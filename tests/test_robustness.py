@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,6 +35,9 @@ TINY_SPACE = {  # every block option, at widths a test trains in seconds
         "mlp": {"width": [8], "depth": [1], "batch_norm": [True, False]},
     },
 }
+
+
+REFERENCE_SWEEP = Path(__file__).resolve().parents[1] / "docs" / "reference" / "robustness"
 
 
 def grid(count: int, seed: int = 0, **config) -> dict:
@@ -68,6 +72,51 @@ def test_draws_use_every_choice_of_the_space_and_nothing_else():
             for key, options in TINY_SPACE[net][kind].items():
                 seen = {d[net][key] for d in drawn if d[net]["type"] == kind}
                 assert seen == set(options), (net, kind, key)
+
+
+# -- the redraw rule (docs/robustness-design.md) -----------------------------------------------------
+
+
+def test_the_cost_ranks_the_committed_sweeps_runs_by_their_time():
+    """The redraw rule's cost, from shapes alone, tracks what the WGAN runs of docs/reference/robustness
+    took (r 0.99 there); the GAN's runs, cheap and dominated by overheads, less."""
+    folder = REFERENCE_SWEEP
+    drawn = yaml.safe_load((folder / "architectures.yaml").read_text())["architectures"]
+    cost = [architectures.cost(d, z_dim=64) for d in drawn.values()]
+    for model, least in (("wgan", 0.98), ("wgan-gp", 0.95)):
+        seconds = [
+            yaml.safe_load((folder / "runs" / f"{model}-{n}-s0" / "status.json").read_text())["wall_time_s"]
+            for n in drawn
+        ]
+        assert np.corrcoef(cost, seconds)[0, 1] > least, model
+
+
+def test_the_redraw_rule_keeps_passing_draws_and_redraws_the_others_deterministically():
+    space = grid(1)["robustness"]["space"]
+    capped = {"space": space, "seed": 0, "architectures": 60, "max_cost": 50}
+    kept = architectures.draw_all(capped)
+    assert kept == architectures.draw_all(capped)  # deterministic
+    assert all(architectures.cost(d) <= 50 for d in kept.values())
+    redrawn = {n for n, d in kept.items() if d != architectures.draw(space, 0, int(n[5:]))}
+    uncapped = architectures.draw_all({**capped, "max_cost": None})
+    assert redrawn == {n for n, d in uncapped.items() if architectures.cost(d) > 50}
+    assert redrawn == {"rand-10", "rand-13", "rand-22", "rand-32", "rand-47", "rand-55", "rand-57"}
+    for n in redrawn:  # the first passing attempt, counted in the key
+        assert architectures.attempt_of(capped, n, kept[n]) == 1
+    # the committed sweep's architectures stay, but rand-10 (55.8, the costliest run of that sweep)
+    committed = yaml.safe_load((REFERENCE_SWEEP / "architectures.yaml").read_text())["architectures"]
+    assert [n for n in committed if not architectures.same_blocks(committed[n], kept[n])] == ["rand-10"]
+
+
+def test_unbuildable_draws_are_redrawn_and_an_impossible_cap_is_refused():
+    conv_or_mlp = {"type": ["conv", "mlp"], "conv": {"width": [4]}, "mlp": {"width": [8], "depth": [1]}}
+    space = {"generator": conv_or_mlp, "critic": conv_or_mlp}
+    robust = {"space": space, "seed": 0, "architectures": 8, "max_cost": None}
+    odd = architectures.draw_all(robust, [(20, 20, 1)])  # no conv network builds for 20x20
+    assert all(d[net]["type"] == "mlp" for d in odd.values() for net in d)
+    assert any(d["generator"]["type"] == "conv" for d in architectures.draw_all(robust).values())
+    with pytest.raises(cfg.ConfigError, match="max_cost"):
+        cfg.validate({"architectures": [], "robustness": {"architectures": 2, "max_cost": 0.001}})
 
 
 def test_random_architectures_join_the_grid_after_the_listed_ones_with_every_model():
@@ -302,7 +351,7 @@ def test_summary_tables_and_figure(tmp_path):
 def test_the_sweep_config_is_planned():
     run = snakemake("-n", "--cores", "2", "--quiet", "rules", "--configfile", "config/robustness.yaml")
     assert "random_architectures" in run.stdout
-    assert re.search(r"^train\s+36$", run.stdout, re.M), run.stdout
+    assert re.search(r"^train\s+120$", run.stdout, re.M), run.stdout  # 60 architectures, the GAN and WGAN
 
 
 @pytest.mark.slow
@@ -324,3 +373,25 @@ def test_adding_random_architectures_trains_only_them(tiny_run, tmp_path):
     assert (results / "robustness" / "fid_per_architecture.png").stat().st_size > 1000
     summary = (results / "summary.md").read_text()
     assert "## Random architectures (mnist-5k)" in summary and claims.ROBUSTNESS_CLAIM in summary
+
+
+def test_the_success_figure_shows_the_table_and_the_discordant_architectures_samples(tmp_path):
+    """Per architecture each model's success; sample sheets only where the models disagree, drawn
+    from the runs' samples where they exist and marked where they do not; a sweep without WGAN-GP
+    (the GAN and WGAN alone) has a summary table of its two models."""
+    rows = runs({"rand-00": (30, 30, 30), "rand-01": (300, 30, None), "rand-02": (300, 80, 30)})
+    cells = robustness.per_model(rows, 80, 8)
+    assert cells[("mnist-5k", "rand-01")] == {"dcgan": False, "wgan": True, "wgan-gp": False}
+    assert [a for (_, a), c in cells.items() if robustness.discordant(c)] == ["rand-01", "rand-02"]
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28)).astype(np.float32)
+    sheets = [{"model": m, "architecture": "rand-01", "seed": 0, "images": images} for m in ("dcgan", "wgan")]
+    plots.plot_success(rows, sheets, tmp_path / "s.png", tmp_path / "s.pdf", fid_level=80, min_modes=8)
+    with Image.open(tmp_path / "s.png") as image:
+        assert image.width > 1000 and image.height > 600
+    two = [r for r in rows if r["model"] != "wgan-gp"]
+    plots.plot_success(two, [], tmp_path / "t.png", tmp_path / "t.pdf", fid_level=80, min_modes=8)
+    blocks = {"generator": {"type": "mlp"}, "critic": {"type": "conv"}}
+    settings = {"fid_levels": [100], "min_modes": 8, "architectures": {f"rand-0{i}": blocks for i in range(3)}}
+    lines = report._robustness_lines(two, ["mnist-5k"], settings)
+    assert any("where both models have a judged run" in line for line in lines)
+    assert "| only wgan | 2 |" in lines and not any("wgan-gp" in line for line in lines)

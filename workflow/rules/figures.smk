@@ -112,6 +112,14 @@ rule random_architectures:
             labels={"figure": "Random architectures"},
         ),
         pdf=results("{dataset}/robustness/fid_per_architecture.pdf"),
+        success_png=report(
+            results("{dataset}/robustness/success.png"),
+            caption="../report/robustness_success.rst",
+            category="{dataset}",
+            subcategory="Figures",
+            labels={"figure": "Random architectures: success and samples"},
+        ),
+        success_pdf=results("{dataset}/robustness/success.pdf"),
         architectures=results("{dataset}/robustness/architectures.yaml"),
     log:
         results("logs/random_architectures/{dataset}.log"),
@@ -130,6 +138,7 @@ rule random_architectures:
         robustness={k: v for k, v in config["robustness"].items() if k != "fid_levels"},
         claims=config["claims"],
         median_window=config["figures"]["median_window"],
+        sheet_samples=config["figures"]["sheet_samples"],
         code=code("random_architectures.py"),
     script:
         "../scripts/random_architectures.py"

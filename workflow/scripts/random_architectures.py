@@ -1,19 +1,25 @@
 """Rule `random_architectures`: the random architectures of the grid (config `robustness`): their
-full definitions as YAML, and per architecture each model's FID reached (runs.fid_reached) and modes
-covered against the levels of success (Gulrajani et al. 2017, Table 2). No TensorFlow."""
+full definitions as YAML (and which the redraw rule drew again, at which attempt), per architecture
+each model's FID reached (runs.fid_reached) and modes covered against the levels of success
+(Gulrajani et al. 2017, Table 2), and the success table with the final samples of the
+architectures where the models disagree. No TensorFlow."""
 
 from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
+import numpy as np
 import yaml
 from wganlib.common.io import write_text
-from wganlib.report.plots import plot_robustness
+from wganlib.plan import architectures
+from wganlib.report.plots import plot_robustness, plot_success
+from wganlib.verdicts import robustness
 from wganlib.verdicts.runs import load_runs, summary_rows
 
 random, claims, out = job.params["random"], job.params["claims"], job.output
+runs = load_runs(job.params["grid"])  # [{experiment, dataset, model, architecture, seed, dir}]
 rows = summary_rows(
-    load_runs(job.params["grid"]),
+    runs,
     good_fid=claims["good_fid"],
     median_window=job.params["median_window"],
     still_improving=claims["still_improving"],
@@ -27,5 +33,25 @@ plot_robustness(
     min_modes=random["min_modes"],
     models=job.params["models"],
 )
-drawn = {"drawn_from": dict(job.params["robustness"]), "architectures": dict(random["architectures"])}
+# the claim's success (claims.good_fid), as the verdicts read it; samples only where models disagree
+cells = robustness.per_model(rows, claims["good_fid"], random["min_modes"], tuple(job.params["models"]))
+split = {architecture for (_, architecture), cell in cells.items() if robustness.discordant(cell)}
+sheets = []
+for run in runs:
+    if run["architecture"] in split and (run["dir"] / "samples.npz").exists():
+        with np.load(run["dir"] / "samples.npz") as saved:
+            sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
+plot_success(
+    rows,
+    sheets,
+    out["success_png"],
+    out["success_pdf"],
+    fid_level=claims["good_fid"],
+    min_modes=random["min_modes"],
+    models=job.params["models"],
+)
+drawn_from = dict(job.params["robustness"])
+attempts = {name: architectures.attempt_of(drawn_from, name, d) for name, d in random["architectures"].items()}
+drawn = {"drawn_from": drawn_from, "architectures": dict(random["architectures"])}
+drawn["redrawn"] = {name: attempt for name, attempt in attempts.items() if attempt}  # the redraw rule's tries
 write_text(out["architectures"], yaml.safe_dump(drawn, sort_keys=False))

@@ -174,9 +174,15 @@ def validate(config: dict, source: str = "config") -> dict:
 
 
 def _add_random_architectures(config: dict, user_architectures: Any, source: str) -> bool:
-    """The robustness section's random architectures join the definitions and the grid's
-    architectures (after the listed ones); True when there are any."""
-    drawn = architectures.draw_all(config["robustness"])
+    """The random architectures join the definitions and the grid (after the listed ones); True if any."""
+    try:  # the redraw rule reads the grid's images (refused data settings: _check_datasets says so)
+        shapes = [(s, s, c) for s, c in (image_shape(d, config["data"]["settings"].get(d)) for d in config["datasets"])]
+    except DatasetError:
+        shapes = []
+    try:
+        drawn = architectures.draw_all(config["robustness"], shapes, config["training"]["z_dim"])
+    except ValueError as err:
+        _fail(source, "robustness.max_cost", str(err))
     for name, definition in drawn.items():
         mine = (user_architectures or {}).get(name) if isinstance(user_architectures, dict) else None
         if mine is not None and not architectures.same_blocks(mine, definition):

@@ -78,3 +78,26 @@ def by_architecture(rows: Sequence[Mapping], fid_level: float, min_modes: int, m
     for (dataset, _, architecture), cell in outcomes(rows, fid_level, min_modes, models).items():
         seeds.setdefault((dataset, architecture), []).append(cell)
     return {key: {m: 2 * sum(c[m] for c in cells) > len(cells) for m in models} for key, cells in seeds.items()}
+
+
+def per_model(rows: Sequence[Mapping], fid_level: float, min_modes: int, models=MODELS) -> dict[tuple, dict]:
+    """(dataset, architecture) -> {model: succeeded, or None without a judged run}, each model by
+    the majority of its own judged seeds (as ``by_architecture``): the success table the figure
+    draws, which shows a model's column where another model's runs are missing too."""
+    seeds: dict[tuple, dict] = {}
+    for r in rows:
+        if is_random(r.get("architecture")) and r.get("model") in models:
+            ok = succeeded(r, fid_level, min_modes)
+            cell = seeds.setdefault((r.get("dataset"), r.get("architecture")), {m: [] for m in models})
+            if ok is not None:
+                cell[r["model"]].append(ok)
+    return {
+        key: {m: (2 * sum(v) > len(v)) if v else None for m, v in cell.items()}
+        for key, cell in sorted(seeds.items(), key=str)
+    }
+
+
+def discordant(cell: Mapping) -> bool:
+    """Whether the judged models of one architecture disagree (one succeeded where another failed)."""
+    judged = {v for v in cell.values() if v is not None}
+    return len(judged) > 1
