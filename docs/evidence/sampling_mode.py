@@ -83,14 +83,29 @@ def draw(rows: list[dict], panels: dict, out: Path) -> None:
             )
             if ax is axes[i, 0]:
                 ax.set_ylabel(f"{row['model']}\n{row['architecture']}", fontsize=9)
+    for ax in axes.ravel():  # a group with fewer seeds leaves its last panels empty
+        ax.set_visible(bool(ax.images))
     fig.tight_layout()
     fig.savefig(out, dpi=72)
 
 
-def table(rows: list[dict]) -> str:
+def study_spreads(summary_csv: Path) -> dict:
+    """(model, architecture, key) -> max - min over the seeds of a study's summary.csv."""
+    import pandas as pd
+
+    frame = pd.read_csv(summary_csv)
+    spreads = {}
+    for (model, architecture), group in frame.groupby(["model", "architecture"]):
+        for key in ("fid", "modes_covered"):
+            spreads[(model, architecture, key)] = float(group[key].max() - group[key].min())
+    return spreads
+
+
+def table(rows: list[dict], study: dict | None = None) -> str:
     """The evidence page's table: per run FID and modes both ways and their difference (batch
     statistics less moving averages), beside the seed spread (max - min over the group's seeds,
-    each way) of the same number; then the differences outside either spread."""
+    each way) of the same number; then the differences outside either spread. A group of fewer
+    than three seeds here is read against ``study``'s spread instead (``study_spreads``)."""
     moving, batch = MODES
     lines = [
         "| run | FID moving | FID batch | difference | seed spread of FID (moving / batch) "
@@ -103,6 +118,8 @@ def table(rows: list[dict]) -> str:
         cells = [row["run"]]
         for key, fmt in (("fid", "{:.1f}"), ("modes_covered", "{:.0f}")):
             spreads = [max(r[m][key] for r in group) - min(r[m][key] for r in group) for m in MODES]
+            if len(group) < 3 and study:  # one or two seeds: the study's five seeds say how far runs spread
+                spreads = [study[(row["model"], row["architecture"], key)]] * 2
             difference = row[batch][key] - row[moving][key]
             if abs(difference) > min(spreads):
                 outside.append(f"{row['run']} {key} {difference:+.1f} (spreads {spreads[0]:g} / {spreads[1]:g})")
@@ -118,12 +135,13 @@ def main() -> None:
     parser.add_argument("out_json", type=Path)
     parser.add_argument("out_png", type=Path)
     parser.add_argument("runs", nargs="*", help="none: only the table of OUT.json, already written")
+    parser.add_argument("--study", type=Path, help="a study's summary.csv: the seed spread of groups with few seeds")
     args = parser.parse_args()
     if args.runs:
         rows, panels = evaluate(args.results, args.runs)
         args.out_json.write_text(json.dumps(rows, indent=1) + "\n")
         draw(rows, panels, args.out_png)
-    print(table(json.loads(args.out_json.read_text())))
+    print(table(json.loads(args.out_json.read_text()), study_spreads(args.study) if args.study else None))
 
 
 if __name__ == "__main__":
