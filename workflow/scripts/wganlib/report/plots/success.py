@@ -13,6 +13,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from wganlib.common.images import image_grid, to_uint8
 from wganlib.plan.architectures import PREFIX
+from wganlib.plan.objectives import GAN, WGAN, WGAN_GP
 from wganlib.verdicts import robustness
 
 from .common import (
@@ -124,7 +125,7 @@ def plot_success(
     fig = Figure(figsize=(width, table_in + sheets_in), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[table_in, sheets_in])
     _table(top.subplots(), cells, models, split)
-    pairs = [_counts(cells, a, b) for a, b in (("dcgan", "wgan"), ("dcgan", "wgan-gp")) if {a, b} <= set(models)]
+    pairs = [_counts(cells, a, b) for a, b in ((GAN, WGAN), (GAN, WGAN_GP)) if {a, b} <= set(models)]
     title = f"Which model succeeded on which random architecture{_dataset_suffix(random_rows)}"
     note = (
         f"success: snapshot FID <= {fid_level:g} confirmed by the next snapshot and >= {min_modes} classes at the "
