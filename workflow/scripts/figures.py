@@ -7,9 +7,8 @@ from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
-import numpy as np
 from wganlib.report import plots
-from wganlib.verdicts.runs import load_json, load_runs, summary_rows
+from wganlib.verdicts.runs import load_json, load_runs, summary_rows, with_samples
 
 models, architectures = job.params["models"], job.params["architectures"]
 runs = load_runs(job.params["grid"])  # [{experiment, dataset, model, architecture, seed, dir}]
@@ -27,10 +26,7 @@ rows = summary_rows(
 )
 plots.plot_em_estimate(runs, out["em_png"], out["em_pdf"], median_window=window, architectures=architectures, rows=rows)
 plots.plot_js_estimate(runs, out["js_png"], out["js_pdf"], median_window=window, architectures=architectures, rows=rows)
-sheets = []
-for run in runs:
-    with np.load(run["dir"] / "samples.npz") as saved:
-        sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
+sheets = [with_samples(run, job.params["sheet_samples"]) for run in runs]
 plots.plot_sample_sheet(sheets, out["samples_png"], out["samples_pdf"], models=models, architectures=architectures)
 plots.plot_summary(
     rows, out["summary_png"], out["summary_pdf"], real_floor=real_floor, models=models, architectures=architectures

@@ -8,13 +8,12 @@ from wganlib.common.jobs import Job
 
 job = Job.start(globals(), __doc__)
 
-import numpy as np
 import yaml
 from wganlib.common.io import write_text
 from wganlib.plan import architectures
 from wganlib.report.plots import plot_robustness, plot_success
 from wganlib.verdicts import robustness
-from wganlib.verdicts.runs import load_runs, summary_rows
+from wganlib.verdicts.runs import load_runs, summary_rows, with_samples
 
 random, claims, out = job.params["random"], job.params["claims"], job.output
 runs = load_runs(job.params["grid"])  # [{experiment, dataset, model, architecture, seed, dir}]
@@ -36,11 +35,7 @@ plot_robustness(
 # the claim's success (claims.good_fid), as the verdicts read it; samples only where models disagree
 cells = robustness.per_model(rows, claims["good_fid"], random["min_modes"], tuple(job.params["models"]))
 split = {architecture for (_, architecture), cell in cells.items() if robustness.discordant(cell)}
-sheets = []
-for run in runs:
-    if run["architecture"] in split and (run["dir"] / "samples.npz").exists():
-        with np.load(run["dir"] / "samples.npz") as saved:
-            sheets.append({**run, "images": saved["images"][: job.params["sheet_samples"]]})
+sheets = [with_samples(run, job.params["sheet_samples"]) for run in runs if run["architecture"] in split]
 plot_success(
     rows,
     sheets,

@@ -125,6 +125,13 @@ def load_runs(grid: Iterable[Mapping]) -> list[dict]:
     return [load_run(cell["dir"], **{k: v for k, v in cell.items() if k != "dir"}) for cell in grid]
 
 
+def with_samples(run: Mapping, n: int) -> dict:
+    """``run`` (as ``load_runs`` gives it) with the first ``n`` of its final samples (samples.npz) as
+    ``images``: what a sample sheet draws."""
+    with np.load(Path(run["dir"]) / "samples.npz") as saved:
+        return {**run, "images": saved["images"][:n]}
+
+
 def load_json(path: PathLike) -> dict:
     """A JSON file such as ``real_floor.json`` (NaN allowed)."""
     return json.loads(Path(path).read_text())
