@@ -10,48 +10,31 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "workflow" / "scripts"), str(ROOT / "tests")]
 
 from test_reference import REFERENCES, reference_grid, study_config  # noqa: E402
-from wganlib.report import plots  # noqa: E402
-from wganlib.verdicts.runs import load_json, load_runs, summary_rows  # noqa: E402
+from wganlib.report.figure_sets import DATASET_FIGURES, dataset_figures, figure_paths  # noqa: E402
+from wganlib.verdicts.runs import load_json, load_runs  # noqa: E402
 
 
-def main(results: Path, pdf: Path) -> None:
+def main(results: Path, scratch: Path) -> None:
     folder, study, dataset, _, _ = REFERENCES["default-run"]
     config = study_config(folder, study)
-    claims, window = config["claims"], config["figures"]["median_window"]
     runs = load_runs(reference_grid(config, folder, dataset))
-    floor = load_json(folder / "real_floor.json")
-    rows = summary_rows(
+    dataset_figures(
         runs,
-        floor,
-        good_fid=claims["good_fid"],
-        median_window=window,
-        still_improving=claims["still_improving"],
-        min_progress=claims["min_progress"],
-    )
-    models, architectures, docs = config["models"], config["architectures"], ROOT / "docs"
-    plots.plot_em_estimate(
-        runs, docs / "em_estimate.png", pdf, median_window=window, architectures=architectures, rows=rows
-    )
-    plots.plot_js_estimate(
-        runs, docs / "js_estimate.png", pdf, median_window=window, architectures=architectures, rows=rows
-    )
-    sheets = []
-    for run in runs:
-        with np.load(results / run["experiment"] / "samples.npz") as saved:
-            sheets.append({**run, "images": saved["images"][: config["figures"]["sheet_samples"]]})
-    plots.plot_sample_sheet(sheets, docs / "samples.png", pdf, models=models, architectures=architectures)
-    plots.plot_summary(rows, docs / "summary.png", pdf, real_floor=floor, models=models, architectures=architectures)
-    plots.plot_quality_over_compute(
-        runs, docs / "quality_over_compute.png", pdf, models=models, architectures=architectures
+        load_json(folder / "real_floor.json"),
+        figure_paths(DATASET_FIGURES, ROOT / "docs", scratch),
+        models=config["models"],
+        architectures=config["architectures"],
+        claims=config["claims"],
+        median_window=config["figures"]["median_window"],
+        sheet_samples=config["figures"]["sheet_samples"],
+        sheet_runs=[{**run, "dir": results / run["experiment"]} for run in runs],
     )
 
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as scratch:
-        main(Path(sys.argv[1]), Path(scratch) / "figure.pdf")
+        main(Path(sys.argv[1]), Path(scratch))

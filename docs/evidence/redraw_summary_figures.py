@@ -14,24 +14,17 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "workflow" / "scripts"), str(ROOT / "tests")]
 
 from test_reference import random_architectures, reference_grid, study_config  # noqa: E402
-from wganlib.report import plots  # noqa: E402
-from wganlib.verdicts.runs import load_json, load_runs, summary_rows  # noqa: E402
+from wganlib.report import figure_sets, plots  # noqa: E402
+from wganlib.verdicts.runs import load_json, load_runs  # noqa: E402
 
 REFERENCE = ROOT / "docs" / "reference"
 
 
 def rows_of(folder: Path, study: str, dataset: str) -> tuple[dict, list[dict]]:
     config = study_config(folder, study)
-    claims = config["claims"]
-    rows = summary_rows(
-        load_runs(reference_grid(config, folder, dataset)),
-        load_json(folder / "real_floor.json"),
-        good_fid=claims["good_fid"],
-        median_window=config["figures"]["median_window"],
-        still_improving=claims["still_improving"],
-        min_progress=claims["min_progress"],
-    )
-    return config, rows
+    runs = load_runs(reference_grid(config, folder, dataset))
+    floor = load_json(folder / "real_floor.json")
+    return config, figure_sets.rows_of(runs, floor, config["claims"], config["figures"]["median_window"])
 
 
 def main(pdf: Path) -> None:

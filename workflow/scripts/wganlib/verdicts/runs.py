@@ -125,10 +125,11 @@ def load_runs(grid: Iterable[Mapping]) -> list[dict]:
     return [load_run(cell["dir"], **{k: v for k, v in cell.items() if k != "dir"}) for cell in grid]
 
 
-def with_samples(run: Mapping, n: int) -> dict:
-    """``run`` (as ``load_runs`` gives it) with the first ``n`` of its final samples (samples.npz) as
-    ``images``: what a sample sheet draws."""
-    with np.load(Path(run["dir"]) / "samples.npz") as saved:
+def with_samples(run: Mapping, n: int, file: str = "samples.npz") -> dict:
+    """``run`` (as ``load_runs`` gives it) with the first ``n`` of its final samples (``file`` in its
+    folder: samples.npz, or a reference's sheet.npz of the first ones) as ``images``: what a sample
+    sheet draws."""
+    with np.load(Path(run["dir"]) / file) as saved:
         return {**run, "images": saved["images"][:n]}
 
 
