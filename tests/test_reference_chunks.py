@@ -2,13 +2,43 @@
 docs/evidence/keep_runs.py keeps of each chunk is enough for docs/evidence/reference_figures.py to
 draw the figures the workflow drew from the whole results folder."""
 
+import functools
 import shutil
 import subprocess
 
 import pytest
+import yaml
 from conftest import BIN, ROOT
+from test_reference import REFERENCE, REFERENCES, study_config
+from wganlib.plan import config as cfg
 
 EVIDENCE = ROOT / "docs" / "evidence"
+
+
+def kept_runs() -> list[tuple[str, str]]:
+    """(study, run folder) of every run whose config.yaml a reference or a study part way through
+    its chunks (docs/reference/pending/{study}) keeps."""
+    folders = {name: folder for name, (folder, *_) in REFERENCES.items()}
+    folders |= {f"pending/{p.name}": p for p in (REFERENCE / "pending").iterdir() if p.is_dir()}
+    return [(name, str(run.parent)) for name, folder in folders.items() for run in folder.glob("runs/*/config.yaml")]
+
+
+@functools.cache
+def planned(name: str) -> tuple[str, dict]:
+    """The dataset and experiments config/{study file} plans today for reference ``name``."""
+    _, file, dataset, _, _ = REFERENCES[name]
+    return dataset, cfg.experiments(study_config(ROOT / "config", file))
+
+
+@pytest.mark.parametrize(("study", "run"), kept_runs())
+def test_every_kept_run_trained_with_the_settings_its_study_gives_it_today(study, run):
+    """A run kept in git, whichever chunk, session or machine made it, trained with the settings
+    that config/{study}.yaml plans for it today: chunks trained apart are one study, and a changed
+    default cannot slip in between them."""
+    dataset, experiments = planned(study.removeprefix("pending/"))
+    kept = yaml.safe_load((ROOT / run / "config.yaml").read_text())["experiment"]
+    experiment = experiments[(dataset, kept["name"])]
+    assert kept == yaml.safe_load(yaml.safe_dump(experiment.to_dict()))
 
 
 def python(script: str, *args, check: bool = True) -> subprocess.CompletedProcess:

@@ -1,7 +1,8 @@
 """Keep a chunk of a study: copy each run's small files from a results folder into a reference's
 folder, so that a study trained in chunks, on machines whose results/ do not outlive them, is
 summarised and drawn as one from what git keeps (docs/evidence/reference_figures.py,
-docs/evidence/recompute_references.py). Per run: metrics.csv, evaluation.json, status.json and
+docs/evidence/recompute_references.py). Per run: config.yaml (the settings it trained with, which
+tests/test_reference_chunks.py holds to today's plan), metrics.csv, evaluation.json, status.json and
 sheet.npz, the first ``--sheet`` (figures.sheet_samples) of its final samples, what the sample
 sheets and the success table draw; per dataset: the judge's real_floor.json and classifier.json.
 A run already kept is not overwritten unless its files are the same. No TensorFlow.
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-RUN_FILES = ("metrics.csv", "evaluation.json", "status.json")
+RUN_FILES = ("config.yaml", "metrics.csv", "evaluation.json", "status.json")
 JUDGE_FILES = ("real_floor.json", "classifier.json")
 
 
