@@ -1,6 +1,7 @@
-"""A study trained in chunks, each on a machine whose results/ does not outlive it: what
-docs/evidence/keep_runs.py keeps of each chunk is enough for docs/evidence/reference_figures.py to
-draw the figures the workflow drew from the whole results folder."""
+"""A study trained in chunks, each on a machine whose results/ does not outlive it: every kept run
+trained with the settings its study plans today, and what docs/evidence/keep_runs.py keeps of each
+chunk is enough for docs/evidence/reference_figures.py to draw the figures the workflow drew from
+the whole results folder."""
 
 import functools
 import shutil

@@ -15,6 +15,7 @@ import argparse
 import filecmp
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,10 @@ RUN_FILES = ("config.yaml", "metrics.csv", "evaluation.json", "status.json")
 JUDGE_FILES = ("real_floor.json", "classifier.json")
 
 
-def keep(source: Path, dest: Path) -> None:
-    """Copies ``source`` to ``dest``; stops where ``dest`` exists with other contents."""
+def keep(source: Path, dest: Path, origin: str | None = None) -> None:
+    """Copies ``source`` (made from ``origin``) to ``dest``; stops where ``dest`` exists with other contents."""
     if dest.exists() and not filecmp.cmp(source, dest, shallow=False):
-        sys.exit(f"Error: {dest} is already kept with other contents than {source}; move it away first.")
+        sys.exit(f"Error: {dest} is already kept with other contents than {origin or source}; move it away first.")
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, dest)
 
@@ -49,8 +50,10 @@ def main() -> None:
         run, kept = args.results / name, args.reference / "runs" / name
         for file in RUN_FILES:
             keep(run / file, kept / file)
-        with np.load(run / "samples.npz") as saved:
-            np.savez_compressed(kept / "sheet.npz", images=saved["images"][: args.sheet])
+        with np.load(run / "samples.npz") as saved, tempfile.TemporaryDirectory() as scratch:
+            sheet = Path(scratch) / "sheet.npz"  # NumPy's archives are byte-stable: compared as files
+            np.savez_compressed(sheet, images=saved["images"][: args.sheet])
+            keep(sheet, kept / "sheet.npz", f"the first samples of {run / 'samples.npz'}")
     print(f"kept {len(names)} runs in {args.reference / 'runs'}")
 
 
