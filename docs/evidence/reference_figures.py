@@ -2,9 +2,11 @@
 `random_architectures` rules draw them (wganlib.report.figure_sets), for a study trained in chunks
 whose results/ did not outlive their machines: the runs kept by docs/evidence/keep_runs.py (each
 with sheet.npz, the first of its final samples). Writes FOLDER/figures/*.png (PDFs are not
-committed) and, for a random-architecture sweep, FOLDER/architectures.yaml. Runs the config names
-but FOLDER/runs does not hold yet (a study part way through its chunks) are left out and counted.
-No TensorFlow.
+committed) and, for a random-architecture sweep, FOLDER/architectures.yaml. A sweep of random
+architectures alone gets only its own two figures (fid_per_architecture, success): the per-run
+figures of a hundred runs (every EM curve, every sample sheet) are too large to read or to keep.
+Runs the config names but FOLDER/runs does not hold yet (a study part way through its chunks) are
+left out and counted. No TensorFlow.
 
     .venv/bin/python docs/evidence/reference_figures.py docs/reference/stacked-mnist stacked-mnist.yaml stacked-mnist
 """
@@ -50,9 +52,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         pngs, pdfs = args.folder / "figures", Path(scratch)
         real_floor = load_json(args.folder / "real_floor.json")
-        out = figure_paths(DATASET_FIGURES, pngs, pdfs)
-        dataset_figures(runs, real_floor, out, architectures=config["architectures"], **common, **sheet)
         random = random_architectures(config)
+        if len(random["architectures"]) < len(config["architectures"]):  # a sweep alone: its own two
+            out = figure_paths(DATASET_FIGURES, pngs, pdfs)
+            dataset_figures(runs, real_floor, out, architectures=config["architectures"], **common, **sheet)
         if random["architectures"]:
             sweep_figures(runs, figure_paths(SWEEP_FIGURES, pngs, pdfs), random=random, **common, **sheet)
             drawn_from = {k: v for k, v in config["robustness"].items() if k != "fid_levels"}
