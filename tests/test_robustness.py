@@ -344,6 +344,18 @@ def test_summary_tables_and_figure(tmp_path):
     assert (tmp_path / "r.pdf").stat().st_size > 1000
 
 
+def test_the_figure_of_many_architectures_wraps_into_rows_of_twenty(tmp_path):
+    """A sweep of 60 drawn in one row was 6,060 px wide; rows of 20 keep each one readable."""
+    sizes = []
+    for n in (20, 25):
+        rows = runs({f"rand-{i:02d}": (300, 30, None) for i in range(n)})
+        plots.plot_robustness(rows, tmp_path / f"{n}.png", tmp_path / f"{n}.pdf", fid_levels=[50], min_modes=8)
+        with Image.open(tmp_path / f"{n}.png") as image:
+            sizes.append(image.size)
+    (width_20, height_20), (width_25, height_25) = sizes
+    assert width_25 == width_20 and 1.8 < height_25 / height_20 < 2.2
+
+
 # -- the workflow ----------------------------------------------------------------------------------
 
 

@@ -231,6 +231,10 @@ def plot_summary(
     _save(fig, out_png, out_pdf)
 
 
+# The random-architecture figure's architectures per row of panels
+ROW_ARCHITECTURES = 20
+
+
 def plot_robustness(
     rows: Sequence[Mapping],
     out_png: PathLike,
@@ -246,30 +250,37 @@ def plot_robustness(
     random_rows = [r for r in rows if robustness.is_random(r.get("architecture"))]
     models = list(models or _ordered((r.get("model") for r in random_rows), MODEL_ORDER)) or ["(none)"]
     architectures = sorted({r.get("architecture") for r in random_rows}) or ["(none)"]
-    width = max(7.0, 0.32 * len(architectures) * max(2, len(models)) + 2.0)
-    fig = Figure(figsize=(width, 8.5), layout="constrained")
-    fid_ax, modes_ax = fig.subplots(2, 1)
-    diverged = _summary_panel(  # the FID success is judged on (robustness.succeeded)
-        fid_ax, random_rows, "fid_reached", models, architectures, math.nan, "FID reached (lower is better)", True
-    )
-    _summary_panel(modes_ax, random_rows, "modes_covered", models, architectures, math.nan, "modes covered", False)
-    for level in fid_levels:
-        fid_ax.axhline(level, color="#777777", ls=":", lw=1.2, zorder=1)
-        fid_ax.annotate(
-            f"FID {level:g}",
-            (1.0, level),
-            xycoords=("axes fraction", "data"),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-            color="#555555",
+    # rows of at most ROW_ARCHITECTURES architectures, each a pair of panels: FID reached, modes
+    groups = [architectures[i : i + ROW_ARCHITECTURES] for i in range(0, len(architectures), ROW_ARCHITECTURES)]
+    width = max(7.0, 0.32 * len(groups[0]) * max(2, len(models)) + 2.0)
+    fig = Figure(figsize=(width, 8.5 * len(groups)), layout="constrained")
+    panels = fig.subplots(2 * len(groups), 1, squeeze=False)[:, 0]
+    for ax, first in zip(panels[2:], list(panels[:2]) * len(groups), strict=False):
+        ax.sharey(first)  # one scale for every row
+    diverged = False
+    for fid_ax, modes_ax, group in zip(panels[::2], panels[1::2], groups, strict=True):
+        diverged |= _summary_panel(  # the FID success is judged on (robustness.succeeded)
+            fid_ax, random_rows, "fid_reached", models, group, math.nan, "FID reached (lower is better)", True
         )
-    modes_ax.axhline(min_modes, color="#777777", ls=":", lw=1.2, zorder=1)
-    modes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    for ax in (fid_ax, modes_ax):
-        ax.set_xlabel("random architecture (summary.md lists each)")
-        ax.tick_params(axis="x", labelrotation=90 if len(architectures) > 12 else 0)
+        _summary_panel(modes_ax, random_rows, "modes_covered", models, group, math.nan, "modes covered", False)
+        for level in fid_levels:
+            fid_ax.axhline(level, color="#777777", ls=":", lw=1.2, zorder=1)
+            fid_ax.annotate(
+                f"FID {level:g}",
+                (1.0, level),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color="#555555",
+            )
+        modes_ax.axhline(min_modes, color="#777777", ls=":", lw=1.2, zorder=1)
+        modes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        for ax in (fid_ax, modes_ax):
+            ax.set_xlabel("random architecture (summary.md lists each)")
+            ax.tick_params(axis="x", labelrotation=90 if len(group) > 12 else 0)
+    fid_ax, modes_ax = panels[0], panels[1]
     fid_ax.set_title("FID reached (held to the next snapshot): a run succeeds at or under a dotted level ...")
     modes_ax.set_title(f"... and covering at least {min_modes} classes (dotted)")
     handles, note = _model_handles(random_rows, models, architectures)
