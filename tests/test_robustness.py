@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import snakemake, summary_row
+from matplotlib.figure import Figure
 from PIL import Image
 from wganlib.plan import architectures
 from wganlib.plan import config as cfg
 from wganlib.report import plots, report
+from wganlib.report.plots.summary import _one_scale
 from wganlib.verdicts import claims, intervals, robustness
 
 TINY_SPACE = {  # every block option, at widths a test trains in seconds
@@ -354,6 +356,18 @@ def test_the_figure_of_many_architectures_wraps_into_rows_of_twenty(tmp_path):
             sizes.append(image.size)
     (width_20, height_20), (width_25, height_25) = sizes
     assert width_25 == width_20 and 1.8 < height_25 / height_20 < 2.2
+
+
+def test_rows_drawn_apart_share_one_scale_that_clips_none():
+    high_row, low_row, log_row = Figure().subplots(3, 1)
+    high_row.set_ylim(0, 500)
+    low_row.set_ylim(0, 100)
+    _one_scale([high_row, low_row])
+    assert high_row.get_ylim() == low_row.get_ylim() == (0, 500)
+    log_row.set_yscale("log")
+    log_row.set_ylim(20, 900)
+    _one_scale([high_row, log_row])
+    assert high_row.get_yscale() == "log" and high_row.get_ylim() == log_row.get_ylim() == (20, 900)
 
 
 # -- the workflow ----------------------------------------------------------------------------------

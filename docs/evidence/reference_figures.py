@@ -53,7 +53,7 @@ def main() -> None:
         pngs, pdfs = args.folder / "figures", Path(scratch)
         real_floor = load_json(args.folder / "real_floor.json")
         random = random_architectures(config)
-        if len(random["architectures"]) < len(config["architectures"]):  # a sweep alone: its own two
+        if len(random["architectures"]) < len(config["architectures"]):  # not random architectures alone
             out = figure_paths(DATASET_FIGURES, pngs, pdfs)
             dataset_figures(runs, real_floor, out, architectures=config["architectures"], **common, **sheet)
         if random["architectures"]:

@@ -235,6 +235,17 @@ def plot_summary(
 ROW_ARCHITECTURES = 20
 
 
+def _one_scale(axes) -> None:
+    """One y scale for panels drawn apart: the union of their ranges, logarithmic if any is."""
+    log = any(ax.get_yscale() == "log" for ax in axes)
+    lows = [ax.get_ylim()[0] for ax in axes if not log or ax.get_ylim()[0] > 0]
+    high = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:
+        if log and ax.get_yscale() != "log":  # (setting a scale resets the axis' tick locator)
+            ax.set_yscale("log")
+        ax.set_ylim(min(lows), high)
+
+
 def plot_robustness(
     rows: Sequence[Mapping],
     out_png: PathLike,
@@ -255,8 +266,6 @@ def plot_robustness(
     width = max(7.0, 0.32 * len(groups[0]) * max(2, len(models)) + 2.0)
     fig = Figure(figsize=(width, 8.5 * len(groups)), layout="constrained")
     panels = fig.subplots(2 * len(groups), 1, squeeze=False)[:, 0]
-    for ax, first in zip(panels[2:], list(panels[:2]) * len(groups), strict=False):
-        ax.sharey(first)  # one scale for every row
     diverged = False
     for fid_ax, modes_ax, group in zip(panels[::2], panels[1::2], groups, strict=True):
         diverged |= _summary_panel(  # the FID success is judged on (robustness.succeeded)
@@ -280,6 +289,8 @@ def plot_robustness(
         for ax in (fid_ax, modes_ax):
             ax.set_xlabel("random architecture (summary.md lists each)")
             ax.tick_params(axis="x", labelrotation=90 if len(group) > 12 else 0)
+    for axes in (panels[::2], panels[1::2]):
+        _one_scale(axes)
     fid_ax, modes_ax = panels[0], panels[1]
     fid_ax.set_title("FID reached (held to the next snapshot): a run succeeds at or under a dotted level ...")
     modes_ax.set_title(f"... and covering at least {min_modes} classes (dotted)")
